@@ -1,0 +1,47 @@
+// Resolve a user-facing fact path (`master_pid.locked`) against the typed Facts. The few derived
+// paths are computed here so runbooks stay declarative.
+
+import { FACT_PATHS, WATCHED_PARAMS } from './types.js';
+import type { Facts, FactType } from './types.js';
+
+export function factType(path: string): FactType | null {
+  const known = FACT_PATHS[path];
+  if (known) return known;
+  const m = /^postfix\.params\.([a-z0-9_]+)$/.exec(path);
+  return m && (WATCHED_PARAMS as readonly string[]).includes(m[1] as string) ? 'string' : null;
+}
+
+export function isKnownFactPath(path: string): boolean {
+  return factType(path) !== null;
+}
+
+export type FactValue = string | number | boolean | string[] | number[] | null;
+
+const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {
+  'master_pid.locked': (f) => f.masterPid.lockHolder !== null,
+  'master_pid.lock_holder_pid': (f) => f.masterPid.lockHolder?.pid ?? null,
+  'other_mtas.names': (f) => [...new Set(f.otherMtas.map((m) => m.name))],
+  'other_mtas.units': (f) => [...new Set(f.otherMtas.map((m) => m.unit).filter((u): u is string => u !== null))],
+  'other_mtas.pids': (f) => [...new Set(f.otherMtas.map((m) => m.pid))],
+};
+
+/** The value at `path`, or null when the fact is unknown on this host (never a made-up default). */
+export function readFact(facts: Facts, path: string): FactValue {
+  const derived = DERIVED[path];
+  if (derived) return derived(facts);
+  if (factType(path) === null) throw new Error(`unknown fact path: ${path}`);
+  let cur: unknown = facts;
+  const parts = path.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    // Postfix parameter names are real snake_case keys; everything else is camelCase in TS.
+    const key = i === 2 && parts[0] === 'postfix' && parts[1] === 'params' ? part : snakeToCamel(part);
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur === undefined ? null : (cur as FactValue);
+}
+
+export function snakeToCamel(s: string): string {
+  return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

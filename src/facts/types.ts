@@ -1,0 +1,198 @@
+// Facts: what we observed about the host, gathered once per run, read-only. Everything a probe,
+// a `when` condition or a module's plan depends on comes from here, so a saved plan can
+// fingerprint exactly what it was made from.
+
+export type ServiceManager = 'systemd' | 'openrc' | 'sysv' | 'direct';
+export type FirewallBackend = 'firewalld' | 'ufw' | 'nftables' | 'iptables-nft' | 'iptables-legacy';
+export const FIREWALL_BACKENDS: readonly FirewallBackend[] = ['firewalld', 'ufw', 'nftables', 'iptables-nft', 'iptables-legacy'];
+
+export interface OsFacts {
+  id: string;
+  idLike: string[];
+  versionId: string;
+  prettyName: string;
+}
+
+export interface InitFacts {
+  /** Command name of PID 1 (`systemd`, `init`, `sleep`, …). */
+  pid1: string;
+  /** The service manager that actually runs here (not what the distro would normally use). */
+  manager: ServiceManager;
+}
+
+export interface FileStat {
+  path: string;
+  exists: boolean;
+  mode: number | null; // permission bits, e.g. 0o644
+  uid: number | null;
+  gid: number | null;
+  owner: string | null;
+  group: string | null;
+}
+
+export interface PostfixFacts {
+  installed: boolean;
+  version: string | null;
+  configDir: string;
+  queueDir: string;
+  dataDir: string;
+  mainCf: FileStat;
+  masterCf: FileStat;
+  /** Effective values (postconf -h, defaults included) of the parameters we reason about. */
+  params: Record<string, string>;
+  running: boolean;
+  masterPid: number | null;
+  /** Starts at boot? null where no boot-time manager can say (containers, direct). */
+  enabled: boolean | null;
+  /** The service unit/script name the manager knows Postfix by, when one exists. */
+  unit: string | null;
+}
+
+export interface Listener {
+  family: 4 | 6;
+  address: string; // as `ss` prints it, without brackets: 0.0.0.0, 127.0.0.1, ::, *
+  port: number;
+  pid: number | null;
+  process: string | null;
+}
+
+export interface MasterPidFacts {
+  path: string;
+  exists: boolean;
+  pid: number | null;
+  pidAlive: boolean;
+  /** Is the pid in the file a Postfix master process? */
+  pidIsMaster: boolean;
+  /** Who holds the flock on master.pid (Postfix master holds it while running). */
+  lockHolder: { pid: number; process: string } | null;
+}
+
+export interface NetworkFacts {
+  interfaces: Array<{
+    name: string;
+    up: boolean;
+    loopback: boolean;
+    addresses: Array<{ family: 4 | 6; address: string; prefixLength: number }>;
+  }>;
+  /** IPv6 is usable: the kernel has it and it is not disabled. */
+  ipv6Available: boolean;
+}
+
+export interface FirewallFacts {
+  /** Backends with rules loaded / daemon running now, in the order they filter. */
+  active: FirewallBackend[];
+  /** Backends whose tools are installed. */
+  installed: FirewallBackend[];
+  /** Both iptables-legacy and iptables-nft tables hold rules: a real cause of confusion. */
+  mixedIptables: boolean;
+}
+
+export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';
+export type ApparmorMode = 'enabled' | 'disabled' | 'absent';
+
+export interface MacFacts {
+  selinux: SelinuxMode;
+  apparmor: ApparmorMode;
+}
+
+export interface OtherMta {
+  /** Canonical name: exim, sendmail, opensmtpd, … (from the profile's conflicting MTAs). */
+  name: string;
+  pid: number;
+  process: string;
+  ports: number[];
+  /** The service unit that runs it, when the manager knows one. */
+  unit: string | null;
+}
+
+/** Derived from the postfix params and the network: would `inet_interfaces = all` be an open relay? */
+export interface RelayFacts {
+  /** mynetworks contains networks wider than the host's own (0.0.0.0/0, ::/0, …). */
+  mynetworksTooWide: boolean;
+  /** The relay restrictions end in a reject/defer for unauthenticated, non-local destinations. */
+  restrictionsSafe: boolean;
+  safe: boolean;
+  reasons: string[];
+}
+
+export interface Facts {
+  hostname: string;
+  os: OsFacts;
+  init: InitFacts;
+  postfix: PostfixFacts;
+  listeners: Listener[];
+  masterPid: MasterPidFacts;
+  network: NetworkFacts;
+  firewall: FirewallFacts;
+  mac: MacFacts;
+  otherMtas: OtherMta[];
+  relay: RelayFacts;
+  /** Facts that could not be gathered (timeout, missing tool, permission) — never silently defaulted. */
+  errors: Array<{ fact: string; message: string }>;
+}
+
+/** Postfix parameters whose effective values are always gathered into `postfix.params`. */
+export const WATCHED_PARAMS = [
+  'inet_interfaces',
+  'inet_protocols',
+  'mynetworks',
+  'mynetworks_style',
+  'smtpd_relay_restrictions',
+  'smtpd_recipient_restrictions',
+  'content_filter',
+  'mydomain',
+  'myhostname',
+  'mydestination',
+  'relayhost',
+  'maillog_file',
+  'smtp_connect_timeout',
+  'queue_directory',
+  'config_directory',
+  'data_directory',
+  'mail_version',
+  'master_service_disable',
+] as const;
+
+/**
+ * The fact paths a runbook may name (in `when`, `that` and `{{ fact.PATH }}`), with their types.
+ * User-facing names are snake_case, like everything in runbooks and profiles. The loader rejects any
+ * other path, so a typo is an error at `validate` time, not a silently false condition at 3 a.m.
+ * `postfix.params.NAME` is allowed for any NAME in WATCHED_PARAMS.
+ */
+export type FactType = 'string' | 'boolean' | 'number' | 'string[]' | 'number[]';
+
+export const FACT_PATHS: Readonly<Record<string, FactType>> = {
+  hostname: 'string',
+  'os.id': 'string',
+  'os.id_like': 'string[]',
+  'os.version_id': 'string',
+  'init.pid1': 'string',
+  'init.manager': 'string',
+  'postfix.installed': 'boolean',
+  'postfix.version': 'string',
+  'postfix.running': 'boolean',
+  'postfix.enabled': 'boolean',
+  'postfix.unit': 'string',
+  'postfix.config_dir': 'string',
+  'postfix.queue_dir': 'string',
+  'postfix.master_pid': 'number',
+  'master_pid.path': 'string',
+  'master_pid.exists': 'boolean',
+  'master_pid.pid_alive': 'boolean',
+  'master_pid.pid_is_master': 'boolean',
+  'master_pid.locked': 'boolean',
+  'master_pid.lock_holder_pid': 'number',
+  'network.ipv6_available': 'boolean',
+  'firewall.active': 'string[]',
+  'firewall.installed': 'string[]',
+  'firewall.mixed_iptables': 'boolean',
+  'mac.selinux': 'string',
+  'mac.apparmor': 'string',
+  'other_mtas.names': 'string[]',
+  'other_mtas.units': 'string[]',
+  'other_mtas.pids': 'number[]',
+  'relay.safe': 'boolean',
+  'relay.mynetworks_too_wide': 'boolean',
+  'relay.restrictions_safe': 'boolean',
+};
+

@@ -1,0 +1,74 @@
+// The module contract. Every action module has the same shape —
+//   inspect (read current state) → diff (compute the change, or null when nothing to do)
+//   → apply → verify → undo (from the journal record alone)
+// — and never prompts or prints: the runner does both. A module's `diff` must be honest: the
+// change it returns is exactly what `apply` will do, because the plan shows it to a reviewer.
+
+import type { Executor } from '../exec/types.js';
+import type { HostFs } from '../exec/host-fs.js';
+import type { Facts } from '../facts/types.js';
+import type { JsonObject, JsonValue, Profile } from '../engine/catalog/types.js';
+
+export interface ModuleContext {
+  exec: Executor;
+  /** The host's files; all reads and writes of host state go through it (never node:fs directly). */
+  fs: HostFs;
+  facts: Facts;
+  profile: Profile;
+  /** The run's directory (backups, scratch). null during plan/diagnose: nothing may be written. */
+  runDir: string | null;
+}
+
+export interface Change {
+  /** One line a reviewer reads first: "inet_interfaces: loopback-only → all, then restart postfix". */
+  summary: string;
+  /**
+   * The exact change, as lines a reviewer can approve: `-`/`+` lines for main.cf and rules,
+   * `~` lines for actions (restart, stop, enable). Compared verbatim when a saved plan is applied.
+   */
+  diff: string[];
+  /** What `apply` needs, JSON-serialisable (it is journaled). */
+  data: JsonValue;
+  /** The state before the change, enough for `undo` to restore it (journaled before `apply` runs). */
+  restore: JsonValue;
+  /** A change that must be undone by a deadline even if postfix-fix dies (setenforce 0, trial rules). */
+  temporary?: { seconds: number; reason: string };
+  /** Postfix is restarted/reloaded by this change (so verifications after it wait for it). */
+  touchesPostfix?: boolean;
+}
+
+export interface Outcome {
+  ok: boolean;
+  /** What was observed, one fact per line: pasted into reports and tickets. */
+  evidence: string[];
+}
+
+/** Everything `undo` gets, read back from the journal — possibly by another process after a crash. */
+export interface UndoRecord {
+  args: JsonObject;
+  change: Change;
+  /** What `apply` returned, if it got that far (absent after a crash mid-apply). */
+  applied?: JsonValue;
+}
+
+export interface ActionModule {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema for `args` (after templates are resolved). Validated at load and at plan time. */
+  readonly argsSchema: Record<string, unknown>;
+  inspect(ctx: ModuleContext, args: JsonObject): Promise<JsonValue>;
+  diff(ctx: ModuleContext, args: JsonObject, state: JsonValue): Change | null;
+  /** Apply `change`. Must be safe to re-run after a partial apply. Returns extra undo data. */
+  apply(ctx: ModuleContext, args: JsonObject, change: Change): Promise<JsonValue | undefined>;
+  verify(ctx: ModuleContext, args: JsonObject, change: Change): Promise<Outcome>;
+  /** Restore the `restore` state. Idempotent; verifies what it restored and says so. */
+  undo(ctx: ModuleContext, record: UndoRecord): Promise<Outcome>;
+}
+
+/** A read-only module, usable in a runbook's `preconditions` and `verify`. */
+export interface CheckModule {
+  readonly name: string;
+  readonly description: string;
+  readonly argsSchema: Record<string, unknown>;
+  check(ctx: ModuleContext, args: JsonObject): Promise<Outcome>;
+}

@@ -1,0 +1,37 @@
+// The registry of causes diagnose can name. Runbooks declare which of these they fix
+// (`symptoms`), and the loader rejects a symptom that is not listed here.
+// `rank` orders causes when several are found: the lower, the more likely it is *the* reason
+// connections are refused (a stopped Postfix explains everything downstream of it).
+
+export interface CauseInfo {
+  title: string;
+  rank: number;
+}
+
+export const CAUSES: Readonly<Record<string, CauseInfo>> = {
+  'postfix-not-installed': { title: 'Postfix is not installed', rank: 1 },
+  'port-held-by-mta': { title: 'another MTA (sendmail, exim, …) holds the SMTP port', rank: 5 },
+  'port-held-by-unknown': { title: 'an unknown process holds the SMTP port', rank: 6 },
+  'master-pid-locked': { title: 'master.pid is locked by a process that is not Postfix master', rank: 7 },
+  'main-cf-permissions': { title: 'main.cf/master.cf ownership or permissions are wrong', rank: 8 },
+  'postfix-config-invalid': { title: '`postfix check` reports errors', rank: 9 },
+  'inet-protocols-ipv6-missing': { title: 'inet_protocols includes IPv6 but the host has no IPv6', rank: 10 },
+  'postfix-stopped': { title: 'Postfix is not running', rank: 11 },
+  'loopback-only': { title: 'Postfix listens on loopback only (inet_interfaces)', rank: 20 },
+  'firewall-blocks-smtp': { title: 'a firewall blocks the SMTP ports', rank: 30 },
+  'selinux-denials': { title: 'SELinux denies Postfix', rank: 32 },
+  'apparmor-denials': { title: 'AppArmor denies Postfix', rank: 33 },
+  'open-relay-risk': { title: 'relay settings would let strangers relay mail', rank: 35 },
+  'content-filter-down': { title: 'the content filter Postfix hands mail to is down', rank: 40 },
+  'postfix-disabled': { title: 'Postfix does not start at boot', rank: 50 },
+  'firewall-mixed-backends': { title: 'iptables-legacy and iptables-nft rules are both loaded', rank: 55 },
+  'smtp-no-banner': { title: 'the SMTP port accepts connections but sends no banner', rank: 25 },
+  'queue-backlog': { title: 'mail is piling up in the queue', rank: 60 },
+  'outbound-smtp-blocked': { title: 'outbound port 25 is blocked upstream (cloud or ISP)', rank: 70 },
+  'mx-missing': { title: 'no MX record for the mail domain', rank: 75 },
+  'starttls-missing': { title: 'STARTTLS is not offered', rank: 80 },
+};
+
+export function isKnownCause(id: string): boolean {
+  return Object.prototype.hasOwnProperty.call(CAUSES, id);
+}
