@@ -15,6 +15,9 @@ export interface HostStat {
   mtimeMs: number;
   isFile: boolean;
   isDirectory: boolean;
+  /** Device and inode: what /proc/locks names a locked file by (optional for fakes). */
+  dev?: number;
+  ino?: number;
 }
 
 export interface WriteOptions {
@@ -29,6 +32,7 @@ export interface HostFs {
   /** Map a host path to the path this process opens (identity when root is `/`). */
   resolve(path: string): string;
   readText(path: string): Promise<string>;
+  readBytes(path: string): Promise<Buffer>;
   /** null when the file does not exist. */
   tryReadText(path: string): Promise<string | null>;
   stat(path: string): Promise<HostStat | null>;
@@ -48,7 +52,7 @@ export function createHostFs(root = '/'): HostFs {
   const stat = async (p: string): Promise<HostStat | null> => {
     try {
       const s = await fsp.stat(resolvePath(p));
-      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile(), isDirectory: s.isDirectory() };
+      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile(), isDirectory: s.isDirectory(), dev: s.dev, ino: s.ino };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
       throw e;
@@ -59,6 +63,7 @@ export function createHostFs(root = '/'): HostFs {
     root,
     resolve: resolvePath,
     readText: (p) => fsp.readFile(resolvePath(p), 'utf8'),
+    readBytes: (p) => fsp.readFile(resolvePath(p)),
     async tryReadText(p) {
       try {
         return await fsp.readFile(resolvePath(p), 'utf8');

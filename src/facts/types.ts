@@ -46,6 +46,8 @@ export interface PostfixFacts {
   enabled: boolean | null;
   /** The service unit/script name the manager knows Postfix by, when one exists. */
   unit: string | null;
+  /** What the manager says of that unit now (`active`, `failed`, `started`, …); null without one. */
+  unitState?: string | null;
 }
 
 export interface Listener {
@@ -76,6 +78,8 @@ export interface NetworkFacts {
   }>;
   /** IPv6 is usable: the kernel has it and it is not disabled. */
   ipv6Available: boolean;
+  /** Default routes and the interface each leaves by; empty = no way out at all. */
+  defaultRoutes?: Array<{ family: 4 | 6; iface: string }>;
 }
 
 export interface FirewallFacts {
@@ -85,6 +89,21 @@ export interface FirewallFacts {
   installed: FirewallBackend[];
   /** Both iptables-legacy and iptables-nft tables hold rules: a real cause of confusion. */
   mixedIptables: boolean;
+  /**
+   * Would a stranger's new TCP connection to an SMTP port, arriving on an outside interface, get
+   * through each active backend? Worked out by walking the loaded rules (IPv4), not by guessing.
+   */
+  verdicts?: FirewallPortVerdict[];
+}
+
+export interface FirewallPortVerdict {
+  backend: FirewallBackend;
+  port: number;
+  /** The interface the packet was modelled as arriving on. */
+  iface: string;
+  verdict: 'allow' | 'drop' | 'reject' | 'unknown';
+  /** The rule or policy that decided, as the tool prints it. */
+  detail: string;
 }
 
 export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';

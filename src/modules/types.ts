@@ -29,6 +29,12 @@ export interface Change {
   diff: string[];
   /** What `apply` needs, JSON-serialisable (it is journaled). */
   data: JsonValue;
+  /**
+   * What the change does, free of incidental detail (diff context lines, file hashes): compared
+   * when a planned change is about to be applied, so an earlier step of the same run that edited
+   * the same file does not look like drift, while a different change always does.
+   */
+  intent: JsonValue;
   /** The state before the change, enough for `undo` to restore it (journaled before `apply` runs). */
   restore: JsonValue;
   /** A change that must be undone by a deadline even if postfix-fix dies (setenforce 0, trial rules). */
@@ -70,5 +76,7 @@ export interface CheckModule {
   readonly name: string;
   readonly description: string;
   readonly argsSchema: Record<string, unknown>;
+  /** The check in words, for the plan: "SMTP banner on 127.0.0.1:25". */
+  describe(args: JsonObject): string;
   check(ctx: ModuleContext, args: JsonObject): Promise<Outcome>;
 }

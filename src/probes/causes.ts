@@ -30,6 +30,12 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'outbound-smtp-blocked': { title: 'outbound port 25 is blocked upstream (cloud or ISP)', rank: 70 },
   'mx-missing': { title: 'no MX record for the mail domain', rank: 75 },
   'starttls-missing': { title: 'STARTTLS is not offered', rank: 80 },
+  'inet-interfaces-unknown-address': { title: 'inet_interfaces names an address this host does not have', rank: 10 },
+  'smtp-service-disabled': { title: 'Postfix runs but its smtp service does not listen (master.cf, master_service_disable)', rank: 12 },
+  'inet-interfaces-needs-restart': { title: 'inet_interfaces was changed but Postfix was only reloaded: it still listens on the old addresses', rank: 19 },
+  'smtp-banner-rejects': { title: 'the SMTP server greets with a refusal (4xx/5xx)', rank: 26 },
+  'dns-resolver-down': { title: 'the DNS resolver does not answer', rank: 72 },
+  'clients-disconnect-early': { title: 'clients disconnect right after connecting (lost connection after CONNECT)', rank: 85 },
 };
 
 export function isKnownCause(id: string): boolean {

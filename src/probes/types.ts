@@ -5,6 +5,7 @@ import type { Executor } from '../exec/types.js';
 import type { HostFs } from '../exec/host-fs.js';
 import type { Facts } from '../facts/types.js';
 import type { Profile } from '../engine/catalog/types.js';
+import type { Dialer } from './net/dial.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail' | 'unknown';
 
@@ -33,12 +34,38 @@ export interface ProbeContext {
   deadline: number;
   /** Whether we run as root (some checks need it; they say so instead of failing). */
   isRoot: boolean;
+  /** How the network checks may behave; defaults when absent (see DEFAULT_PROBE_SETTINGS). */
+  settings?: ProbeSettings;
+  /** TCP/SMTP dialer; the lab swaps in one that dials from inside a namespace host. */
+  dialer?: Dialer;
 }
+
+export interface ProbeSettings {
+  /** No traffic beyond this host: the DNS and outbound checks report "skipped". */
+  offline: boolean;
+  /** Domain whose MX the outbound port 25 check connects to. */
+  outboundDomain: string;
+}
+
+export interface WarmupCommand {
+  argv: readonly string[];
+  input?: string;
+}
+
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { offline: false, outboundDomain: 'gmail.com' };
 
 export interface Probe {
   readonly name: string;
   readonly description: string;
   /** This probe's own budget; the overall --timeout caps it further. */
   readonly timeoutMs: number;
+  /** Causes this probe can report: lets a runbook's `gone` check re-run only what matters. */
+  readonly causes?: readonly string[];
+  /**
+   * Slow commands this probe runs whatever the facts turn out to be (`postfix check`): diagnose
+   * starts them while facts are still being gathered, and the probe's identical call joins the
+   * run already under way.
+   */
+  warmup?(env: { exec: Executor; isRoot: boolean }): WarmupCommand[];
   run(ctx: ProbeContext): Promise<Finding[]>;
 }

@@ -69,6 +69,10 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
       const path = joinPath(key, i);
       const location = src.locate(path);
       const forms = (['that', 'module', 'gone'] as const).filter((k) => c[k] !== undefined);
+      if (key === 'preconditions' && forms.includes('gone')) {
+        errors.push(new UserError('"gone" checks belong under verify: a precondition is evaluated before anything changes', { location, field: joinPath(path, 'gone'), expected: 'that or module' }));
+        continue;
+      }
       if (forms.length !== 1) {
         errors.push(new UserError(forms.length === 0 ? 'a check needs one of "that", "module" or "gone"' : `a check takes only one of ${forms.join(', ')}`, { location, field: path, expected: '{name, that: CONDITION} | {name, module, args} | {name, gone: CAUSE}' }));
         continue;

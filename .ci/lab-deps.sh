@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs every Debian package the e2e lab (test/e2e/lab) needs, makes sure the machine's own
+# Postfix is not running, and prebuilds the lab's caches (systemd rootfs, unpacked exim4).
+# Idempotent; run as root on Debian 12 after `npm ci` (the prebuild runs through tsx).
+# /usr/sbin/policy-rc.d (exit 101) is left in place: apt must not start the services it installs.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+packages=(
+  postfix            # the MTA under test; lab hosts run the machine's binaries in namespaces
+  iptables nftables ufw firewalld dbus   # the firewalls the faults use (dbus: firewalld's bus)
+  systemd-container  # systemd-nspawn, for the systemd host
+  debootstrap        # builds that host's rootfs
+  iproute2 procps util-linux bsdutils passwd tar   # ip/ss, ps/sysctl, unshare/nsenter/setpriv/flock, script, useradd
+  python3            # probe.py and the stand-in :25 listener
+  netcat-openbsd     # silent listeners in the lab's own tests
+  apt dpkg ca-certificates   # apt-get download + dpkg -x of exim4
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "lab-deps: installing ${missing[*]}"
+  echo 'postfix postfix/main_mailer_type select Internet Site' | debconf-set-selections
+  echo 'postfix postfix/mailname string lab.example.test' | debconf-set-selections
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo 'lab-deps: all packages present'
+fi
+
+# The machine's own Postfix must stay down: tests assert that nothing listens on the machine's
+# :25, and every lab host runs its own Postfix in its own namespaces.
+if postfix status >/dev/null 2>&1; then
+  echo 'lab-deps: stopping the machine Postfix'
+  postfix stop
+fi
+
+# exim4 packages are fetched with `apt-get download`, which needs the package lists.
+if ! apt-cache show exim4-daemon-light >/dev/null 2>&1; then
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+fi
+
+if [ ! -x node_modules/.bin/tsx ]; then
+  echo 'lab-deps: node_modules/.bin/tsx missing: run npm ci first' >&2
+  exit 1
+fi
+node --import tsx scripts/lab-prebuild.ts

@@ -1,0 +1,47 @@
+import { RefusedError } from '../../engine/errors.js';
+import { findDrift } from '../../engine/drift.js';
+import { acquireLock } from '../../engine/lock.js';
+import { readPlanFile } from '../../engine/plan-file.js';
+import { ensureStateDir } from '../../engine/state-dir.js';
+import { toolVersion } from '../../version.js';
+import { flag, parseCommandArgs } from '../args.js';
+import { diagnoseHost } from '../diagnosis.js';
+import { executePlan } from '../execute.js';
+import { finishRun } from '../run-output.js';
+import { createRuntime, viewHost } from '../runtime.js';
+import { selfArgv } from '../self.js';
+
+export async function run(argv: string[]): Promise<number> {
+  const a = parseCommandArgs('apply', argv);
+  const file = a.positionals[0] as string;
+  const plan = readPlanFile(file, toolVersion());
+  const rt = createRuntime(a);
+  await ensureStateDir(rt.stateDir);
+  const lock = await acquireLock(rt.stateDir, ['postfix-fix', 'apply', ...argv].join(' '));
+  try {
+    const started = Date.now();
+    const host = await viewHost(rt, 5000);
+    const ctx = { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null };
+    const drift = await findDrift({ plan, catalog: rt.catalog, modules: rt.modules, ctx, profile: host.profile, facts: host.facts });
+    if (drift.length > 0) {
+      throw new RefusedError(`the host or the runbooks changed since the plan was made; nothing was applied`, { hints: [...drift.map((d) => `- ${d}`), `make a new plan: postfix-fix plan --out ${file}`] });
+    }
+    const diag = await diagnoseHost(rt, host, { timeoutMs: 5000, offline: true });
+    const report = await executePlan({
+      rt,
+      host,
+      plan,
+      command: 'apply',
+      interactive: false,
+      maxRisk: 'high', // the reviewed plan is the approval
+      causeProbe: diag.causeProbe,
+      rediagnose: diag.rediagnose,
+      refreshFacts: async () => (await viewHost(rt, 5000)).facts,
+      timing: { diagnoseMs: Date.now() - started, planMs: 0 },
+      self: selfArgv(),
+    });
+    return await finishRun(report, rt.stateDir, flag(a, 'json'), flag(a, 'detailed-exitcodes'));
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,30 @@
+import { ExitCode } from '../../engine/exit-codes.js';
+import { RISK_RANK } from '../../engine/catalog/types.js';
+import type { Risk } from '../../engine/catalog/types.js';
+import { CAUSES } from '../../probes/causes.js';
+import { flag, parseCommandArgs } from '../args.js';
+import { createRuntime } from '../runtime.js';
+
+export async function run(argv: string[]): Promise<number> {
+  const a = parseCommandArgs('list', argv);
+  const rt = createRuntime(a);
+  const runbooks = [...rt.catalog.runbooks.values()].sort((x, y) => x.id.localeCompare(y.id));
+  if (flag(a, 'causes')) {
+    const rows = Object.entries(CAUSES)
+      .sort((x, y) => x[1].rank - y[1].rank)
+      .map(([id, c]) => ({ id, title: c.title, fixedBy: runbooks.filter((r) => r.symptoms.includes(id)).map((r) => r.id) }));
+    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(28)} ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}`).join('\n') + '\n');
+    return ExitCode.Ok;
+  }
+  const rows = runbooks.map((rb) => ({
+    id: rb.id,
+    title: rb.title,
+    maxRisk: rb.steps.reduce<Risk>((m, s) => (RISK_RANK[s.risk] > RISK_RANK[m] ? s.risk : m), 'low'),
+    symptoms: rb.symptoms,
+    steps: rb.steps.length,
+    file: rb.source.file,
+  }));
+  if (flag(a, 'json')) process.stdout.write(JSON.stringify({ schemaVersion: 1, runbooks: rows }, null, 2) + '\n');
+  else process.stdout.write(rows.map((r) => `${r.id.padEnd(22)} risk ≤ ${r.maxRisk.padEnd(6)} ${r.title}\n${' '.repeat(22)} fixes: ${r.symptoms.join(', ')}`).join('\n') + '\n');
+  return ExitCode.Ok;
+}

@@ -1,0 +1,106 @@
+import { RISKS } from '../../engine/catalog/types.js';
+import { UserError } from '../../engine/errors.js';
+import { ExitCode } from '../../engine/exit-codes.js';
+import { acquireLock } from '../../engine/lock.js';
+import { makePlan } from '../../engine/planner.js';
+import { ensureStateDir } from '../../engine/state-dir.js';
+import { parseVarFlags } from '../../engine/variables.js';
+import { renderPlanText } from '../../report/plan-text.js';
+import { RUN_REPORT_SCHEMA_VERSION } from '../../report/run-report.js';
+import { toolVersion } from '../../version.js';
+import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
+import { diagnoseHost } from '../diagnosis.js';
+import { executePlan, exitCodeFor } from '../execute.js';
+import { applyPolicy, loadPolicy } from '../../engine/policy.js';
+import { finishRun } from '../run-output.js';
+import { createRuntime, viewHost } from '../runtime.js';
+import { selfArgv } from '../self.js';
+
+export async function run(argv: string[]): Promise<number> {
+  const a = parseCommandArgs('run', argv);
+  const yes = flag(a, 'yes');
+  const wantInteractive = flag(a, 'interactive');
+  if (yes && wantInteractive) throw new UserError('choose one of --interactive or --yes');
+  const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  if (wantInteractive && !tty) throw new UserError('--interactive needs a terminal (stdin and stderr are not one)', { hints: ['for unattended runs use: postfix-fix run --yes [--max-risk low|medium|high]'] });
+  if (!yes && !wantInteractive && !tty) {
+    process.stderr.write('postfix-fix run: no terminal and no --yes, so nothing was changed.\n  To see what would change:  postfix-fix plan\n  To apply unattended:       postfix-fix run --yes [--max-risk low|medium|high] [--json]\n');
+    return ExitCode.InvalidInput;
+  }
+  const interactive = !yes;
+  const json = flag(a, 'json');
+  const policyFile = stringOpt(a, 'policy');
+  const maxRisk = choiceOpt(a, 'max-risk', RISKS, 'medium');
+  const vars = parseVarFlags(listOpt(a, 'var'));
+  const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
+  const rt = createRuntime(a);
+  const policy = policyFile ? loadPolicy(policyFile, new Set(rt.catalog.runbooks.keys())) : null;
+  await ensureStateDir(rt.stateDir);
+  const lock = await acquireLock(rt.stateDir, ['postfix-fix', 'run', ...argv].join(' '));
+  try {
+    if (lock.tookOverFrom) process.stderr.write(`note: took over a stale lock left by pid ${lock.tookOverFrom.pid} (started ${lock.tookOverFrom.startedAt}); consider \`postfix-fix rollback --list\`\n`);
+    const started = Date.now();
+    const host = await viewHost(rt, timeoutMs);
+    const diag = await diagnoseHost(rt, host, { timeoutMs, offline: flag(a, 'offline') });
+    const diagnoseMs = Date.now() - started;
+    let plan = await makePlan({
+      catalog: rt.catalog,
+      modules: rt.modules,
+      ctx: { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null },
+      findings: diag.findings,
+      runbookIds: listOpt(a, 'runbook'),
+      vars,
+      version: toolVersion(),
+    });
+    const capped = policy ? applyPolicy(plan, policy, maxRisk) : { plan, maxRisk };
+    plan = capped.plan;
+    const planMs = Date.now() - started - diagnoseMs;
+    if (!json) process.stderr.write(renderPlanText(plan) + '\n');
+    if (plan.summary.changes === 0) {
+      const needsHuman = plan.runbooks.filter((r) => r.status === 'blocked').map((r) => `${r.id}: ${r.blockedReason}`);
+      for (const f of diag.findings) if (f.status === 'fail' && f.fixedBy.length === 0) needsHuman.push(`${f.title}${f.human ? `: ${f.human.reason}` : ''}`);
+      const status = needsHuman.length ? 'needs-human' : 'nothing-to-do';
+      return await finishRun(
+        {
+          schemaVersion: RUN_REPORT_SCHEMA_VERSION,
+          tool: { name: 'postfix-fix', version: toolVersion() },
+          command: 'run',
+          runId: null,
+          status,
+          exitCode: exitCodeFor(status, needsHuman.length > 0),
+          startedAt: new Date(started).toISOString(),
+          durationMs: Date.now() - started,
+          host: { hostname: host.facts.hostname, os: host.os.prettyName, profile: host.profile.id, serviceManager: host.facts.init.manager },
+          findings: diag.findings,
+          steps: [],
+          verifications: [],
+          rollback: null,
+          needsHuman,
+          remaining: [],
+          error: null,
+          journal: null,
+          timing: { diagnoseMs, planMs, applyMs: 0 },
+        },
+        rt.stateDir,
+        json,
+        flag(a, 'detailed-exitcodes'),
+      );
+    }
+    const report = await executePlan({
+      rt,
+      host,
+      plan,
+      command: 'run',
+      interactive,
+      maxRisk: capped.maxRisk,
+      causeProbe: diag.causeProbe,
+      rediagnose: diag.rediagnose,
+      refreshFacts: async () => (await viewHost(rt, timeoutMs)).facts,
+      timing: { diagnoseMs, planMs },
+      self: selfArgv(),
+    });
+    return await finishRun(report, rt.stateDir, json, flag(a, 'detailed-exitcodes'));
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,179 @@
+// Every command's --help, written for the person at the terminal at 3 a.m.: what it does, what it
+// changes (or that it changes nothing), its options, its exit codes, and an example.
+
+const EXIT_CODES = `Exit codes:
+  0   OK: healthy, nothing to do, or done (run/apply without --detailed-exitcodes)
+  1   internal error in postfix-fix (a bug: please report it with --debug output)
+  2   invalid usage or input (flags, runbook, profile, plan, policy, --var)
+  3   a step failed; what this run changed was rolled back and verified
+  4   a problem remains that needs a human (see the report for what and why)
+  5   refused before any change: another run holds the lock, or the saved plan drifted
+  6   a step failed and rollback was incomplete: read the report, run \`postfix-fix rollback\`
+  7   diagnose: problems a runbook fixes; plan --detailed-exitcodes: changes pending
+  10  run/apply --detailed-exitcodes: changes made, host healthy
+  130 interrupted; what had been applied was rolled back`;
+
+const COMMON = `Common options:
+  --profile NAME       use this distro profile instead of the one matched from /etc/os-release
+  --runbooks DIR       also load runbooks from DIR (validated like the built-in ones; repeatable)
+  --state-dir DIR      journals, lock and reports (default /var/lib/postfix-fix, or $POSTFIX_FIX_STATE_DIR)
+  --no-color           no colour (also: NO_COLOR=1; colour is only used on a terminal anyway)
+  --debug              show stack traces and every command run
+  -h, --help           this help`;
+
+export const HELP: Readonly<Record<string, string>> = {
+  main: `postfix-fix — diagnose and fix why a Postfix mail server refuses connections, and prove the fix worked.
+
+Usage: postfix-fix <command> [options]
+
+Commands:
+  diagnose             read-only triage: what is wrong, the evidence, and the command that fixes it
+  plan                 dry run: what would change, step by step, with diffs (changes nothing)
+  run                  fix it: --interactive (asks before every risky step) or --yes (unattended)
+  apply FILE           apply a plan saved with \`plan --out FILE\`, if the host still matches it
+  rollback             undo a run from its journal (also after a crash): rollback --last | RUN_ID
+  validate [PATH...]   check runbooks and profiles (file:line:column for every problem)
+  list                 the runbooks, their risk and the causes they fix (--causes: all causes)
+  profile              which distro profile matches this host, and why
+
+Start here:
+  postfix-fix diagnose
+  postfix-fix plan                       # what would change
+  postfix-fix run --interactive          # fix it, confirming each risky step
+  postfix-fix rollback --last            # undo the last run
+
+Run \`postfix-fix <command> --help\` for a command's options.
+  -V, --version        print the version
+
+${EXIT_CODES}`,
+
+  diagnose: `Usage: postfix-fix diagnose [options]
+
+Read-only triage. Runs every check at once (service, listeners, postfix check, master.pid,
+banners on 25/587 from loopback and from the host's own addresses, firewalls, SELinux/AppArmor,
+logs, relay safety, queue, DNS, outbound port 25), each with its own timeout, all under one
+deadline. Prints the cause in one line, the evidence, and the command that fixes it.
+Changes nothing on the host. Some checks need root; as another user they say so.
+
+Options:
+  --timeout SECONDS    overall deadline (default 5); a check that runs out reports "unknown"
+  --offline            skip checks that leave this host (MX lookup, outbound port 25)
+  --format FORMAT      text (default), markdown (for a ticket), json
+  --json               same as --format json (versioned schema: schemas/diagnose-report.schema.json)
+${COMMON}
+
+Exit codes: 0 healthy · 7 problems a runbook fixes · 4 problems that need a human · 1 diagnose failed · 2 usage
+
+Example:
+  postfix-fix diagnose --format markdown > ticket.md`,
+
+  plan: `Usage: postfix-fix plan [--runbook ID]... [--var NAME=VALUE]... [options]
+
+Dry run: diagnoses the host, picks the runbooks that fix what it found (or the ones you name),
+and shows every step: the exact change (main.cf lines, firewall rules, unit states), its risk,
+the precondition results, how it is undone and how it is verified. Changes nothing on the host.
+
+Options:
+  --runbook ID         plan this runbook even if diagnose did not ask for it (repeatable)
+  --var NAME=VALUE     override a runbook variable, e.g. --var ports=25,587 (repeatable)
+  --format FORMAT      text (default), markdown (for a review or ticket), json
+  --json               same as --format json
+  --out FILE           also save the plan as JSON for \`postfix-fix apply FILE\` (a reviewer's approval)
+  --detailed-exitcodes exit 7 when the plan has changes, 0 when there is nothing to do
+  --timeout SECONDS    deadline for the diagnosis (default 5)
+  --offline            skip diagnose checks that leave this host
+${COMMON}
+
+Example:
+  postfix-fix plan --format markdown --out /root/postfix-plan.json > plan.md`,
+
+  run: `Usage: postfix-fix run (--interactive | --yes) [options]
+
+Diagnoses, plans and applies the fixes. Every change is journaled before it is made; a failed
+step rolls back everything this run applied, newest first, and verifies the host is as before.
+After the steps, each runbook's verifications prove the symptom is gone (banner, listener, port).
+
+  --interactive        shows progress and asks before every medium/high-risk step:
+                       yes / no (skip it and the rest of its runbook) / abort (roll back) / details
+  --yes                unattended: never prompts, never waits on input, works without a TTY;
+                       steps above --max-risk are skipped and reported (exit 4)
+Without either flag, at a terminal run asks like --interactive; without a terminal it changes
+nothing and says how to proceed.
+
+Options:
+  --max-risk LEVEL     low | medium (default) | high: the riskiest step --yes may apply
+  --runbook ID         run this runbook (repeatable); default: what diagnose found
+  --var NAME=VALUE     override a runbook variable (repeatable)
+  --policy FILE        a policy file: allowed/forbidden runbooks and a risk cap (for automation)
+  --json               print the run report as JSON on stdout (schemas/run-report.schema.json)
+  --detailed-exitcodes 0 nothing to do · 10 changed and healthy · 3/4/5/6 as below
+  --timeout SECONDS    deadline for the diagnosis (default 5)
+  --offline            skip diagnose checks that leave this host
+${COMMON}
+
+${EXIT_CODES}
+
+Examples:
+  postfix-fix run --interactive
+  postfix-fix run --yes --max-risk medium --json > report.json`,
+
+  apply: `Usage: postfix-fix apply FILE [options]
+
+Applies a plan saved with \`plan --out FILE\`. The plan is the approval: no prompts. It refuses,
+naming what drifted, if the host, the runbooks or the tool version changed since the plan was
+made, and applies exactly the planned steps — nothing else.
+
+Options:
+  --json               print the run report as JSON on stdout
+  --detailed-exitcodes 0 nothing to do · 10 changed and healthy
+${COMMON}
+
+Exit codes: 0 done · 5 refused (drifted, other version, lock held) · 3 failed and rolled back · 2 bad file`,
+
+  rollback: `Usage: postfix-fix rollback (--last | RUN_ID) [options]
+
+Undoes a run from its journal, newest change first — also after postfix-fix was killed mid-run.
+Each step is restored to the state recorded before it changed (main.cf byte for byte, unit
+states, our firewall rules only) and the restoration is verified. Steps already undone are
+skipped, so running it twice is safe. A damaged journal is detected: it says exactly what it
+can and cannot undo.
+
+Options:
+  --last               the most recent run that changed something
+  --list               list runs with their status instead
+  --step SEQ           undo only this step of the run
+  --json               report as JSON
+${COMMON}`,
+
+  validate: `Usage: postfix-fix validate [PATH...] [options]
+
+Checks runbooks and profiles: YAML syntax, schema, modules and their arguments, conditions and
+templates (fact paths, variables), cause ids, duplicate ids, profile inheritance and ambiguous
+profile matches. Every problem is reported as FILE:LINE:COLUMN: FIELD: what is wrong (expected …).
+Without PATH: the built-in runbooks and profiles (plus --runbooks DIR).
+
+Options:
+  --json               problems as JSON
+  --list-facts         print the fact paths runbooks may use, with their types
+${COMMON}
+
+Exit codes: 0 valid · 2 problems found`,
+
+  list: `Usage: postfix-fix list [options]
+
+Lists the runbooks: id, title, the riskiest step, and the causes (from diagnose) each one fixes.
+
+Options:
+  --causes             list every cause diagnose can report, and which runbook fixes it
+  --json               as JSON
+${COMMON}`,
+
+  profile: `Usage: postfix-fix profile [options]
+
+Shows which distro profile matches this host (from /etc/os-release) and why, what it expects
+(service manager, units, paths, firewall order, logs), and what the host actually has.
+
+Options:
+  --json               as JSON
+${COMMON}`,
+};

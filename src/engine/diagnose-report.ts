@@ -1,0 +1,177 @@
+// The diagnose report: findings sorted by status then cause rank, the top cause, the runbooks
+// that fix what was found, and the exit code. A pure function of what the probes found, so the
+// renderers, the JSON schema and the tests all see one shape.
+
+import { CAUSES } from '../probes/causes.js';
+import { causeRank } from '../probes/finding.js';
+import { ExitCode } from './exit-codes.js';
+import type { Facts } from '../facts/types.js';
+import type { Finding, FindingStatus } from '../probes/types.js';
+import type { ProbeTiming } from '../probes/run.js';
+import type { Profile, Runbook } from './catalog/types.js';
+
+export const DIAGNOSE_SCHEMA_VERSION = 1;
+
+export type DiagnoseStatus = 'healthy' | 'fixable' | 'needs-human';
+
+export interface ReportFinding extends Finding {
+  /** The cause's rank (lower = more likely *the* reason); null for ok/unknown findings. */
+  rank: number | null;
+}
+
+export interface TopCause {
+  cause: string;
+  /** The cause in general words (from the registry). */
+  causeTitle: string;
+  /** This host's finding, in its own words. */
+  title: string;
+  rank: number;
+  check: string;
+  evidence: string[];
+  fixedBy: string[];
+  /** `postfix-fix run --runbook …`, or null when no runbook fixes it. */
+  command: string | null;
+  human?: { reason: string; steps: string[] };
+}
+
+export interface Fix {
+  runbook: string;
+  title: string;
+  /** The causes found that this runbook fixes, most likely first. */
+  causes: string[];
+  command: string;
+}
+
+export interface DiagnoseReport {
+  schemaVersion: typeof DIAGNOSE_SCHEMA_VERSION;
+  host: { hostname: string; os: string; postfixVersion: string | null; serviceManager: string };
+  profile: { id: string; name: string };
+  startedAt: string;
+  durationMs: number;
+  timeoutMs: number;
+  offline: boolean;
+  status: DiagnoseStatus;
+  exitCode: ExitCode;
+  topCause: TopCause | null;
+  findings: ReportFinding[];
+  fixes: Fix[];
+  /** Facts that could not be gathered (and why): findings that needed them say unknown. */
+  factErrors: Array<{ fact: string; message: string }>;
+  timings: { gatherMs: number; probes: ProbeTiming[] };
+}
+
+export interface ReportInput {
+  facts: Facts;
+  profile: Profile;
+  findings: Finding[];
+  runbooks: ReadonlyMap<string, Runbook>;
+  startedAt: Date;
+  durationMs: number;
+  timeoutMs: number;
+  offline: boolean;
+  gatherMs: number;
+  timings: ProbeTiming[];
+}
+
+const STATUS_ORDER: Readonly<Record<FindingStatus, number>> = { fail: 0, warn: 1, unknown: 2, ok: 3 };
+
+export function runCommand(runbook: string): string {
+  return `postfix-fix run --runbook ${runbook}`;
+}
+
+/** Runbooks whose symptoms name the cause, by id. */
+export function runbooksFixing(cause: string, runbooks: ReadonlyMap<string, Runbook>): string[] {
+  return [...runbooks.values()]
+    .filter((r) => r.symptoms.includes(cause))
+    .map((r) => r.id)
+    .sort();
+}
+
+export function sortFindings<T extends Finding>(findings: readonly T[]): T[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => STATUS_ORDER[a.f.status] - STATUS_ORDER[b.f.status] || causeRank(a.f.cause) - causeRank(b.f.cause) || a.i - b.i)
+    .map((x) => x.f);
+}
+
+/** A problem is a failure, or a warning some runbook fixes; other warnings are advice. */
+export function isProblem(f: Finding): boolean {
+  return f.status === 'fail' || (f.status === 'warn' && f.fixedBy.length > 0);
+}
+
+export function exitCodeFor(findings: readonly Finding[]): ExitCode {
+  const problems = findings.filter(isProblem);
+  // Something a runbook can fix comes first: running it is the next step even if a human is
+  // needed afterwards (run's own exit code will say so).
+  if (problems.some((f) => f.fixedBy.length > 0)) return ExitCode.ChangesNeeded;
+  if (problems.length > 0) return ExitCode.NeedsHuman;
+  return ExitCode.Ok;
+}
+
+export function buildReport(input: ReportInput): DiagnoseReport {
+  const findings: ReportFinding[] = sortFindings(
+    input.findings.map((f) => ({
+      ...f,
+      fixedBy: f.cause && f.status !== 'ok' ? runbooksFixing(f.cause, input.runbooks) : [],
+      rank: f.cause && (f.status === 'fail' || f.status === 'warn') ? causeRank(f.cause) : null,
+    })),
+  );
+  const exitCode = exitCodeFor(findings);
+  const top = findings.find((f) => f.status === 'fail' && f.cause);
+  const topCause: TopCause | null = top?.cause
+    ? {
+        cause: top.cause,
+        causeTitle: CAUSES[top.cause]?.title ?? top.cause,
+        title: top.title,
+        rank: causeRank(top.cause),
+        check: top.check,
+        evidence: gatherEvidence(findings, top),
+        fixedBy: top.fixedBy,
+        command: top.fixedBy[0] ? runCommand(top.fixedBy[0]) : null,
+        ...(top.human ? { human: top.human } : {}),
+      }
+    : null;
+  return {
+    schemaVersion: DIAGNOSE_SCHEMA_VERSION,
+    host: {
+      hostname: input.facts.hostname,
+      os: input.facts.os.prettyName || input.facts.os.id,
+      postfixVersion: input.facts.postfix.version,
+      serviceManager: input.facts.init.manager,
+    },
+    profile: { id: input.profile.id, name: input.profile.name },
+    startedAt: input.startedAt.toISOString(),
+    durationMs: input.durationMs,
+    timeoutMs: input.timeoutMs,
+    offline: input.offline,
+    status: exitCode === ExitCode.Ok ? 'healthy' : exitCode === ExitCode.ChangesNeeded ? 'fixable' : 'needs-human',
+    exitCode,
+    topCause,
+    findings,
+    fixes: fixesFor(findings, input.runbooks),
+    factErrors: input.facts.errors,
+    timings: { gatherMs: input.gatherMs, probes: input.timings },
+  };
+}
+
+/** The top finding's evidence, then what other checks saw of the same cause. */
+function gatherEvidence(findings: readonly ReportFinding[], top: ReportFinding): string[] {
+  const more = findings.filter((f) => f !== top && f.cause === top.cause && f.status !== 'ok').flatMap((f) => f.evidence);
+  return [...new Set([...top.evidence, ...more])];
+}
+
+function fixesFor(findings: readonly ReportFinding[], runbooks: ReadonlyMap<string, Runbook>): Fix[] {
+  const byRunbook = new Map<string, Set<string>>();
+  for (const f of findings) {
+    if (f.status === 'ok' || f.status === 'unknown' || !f.cause) continue;
+    for (const id of f.fixedBy) byRunbook.set(id, (byRunbook.get(id) ?? new Set()).add(f.cause));
+  }
+  return [...byRunbook]
+    .map(([id, causes]) => ({
+      runbook: id,
+      title: runbooks.get(id)?.title ?? id,
+      causes: [...causes].sort((a, b) => causeRank(a) - causeRank(b)),
+      command: runCommand(id),
+    }))
+    .sort((a, b) => causeRank(a.causes[0]) - causeRank(b.causes[0]) || a.runbook.localeCompare(b.runbook));
+}

@@ -1,0 +1,117 @@
+// diagnose: facts → probes → report, all under one deadline (--timeout). Read-only: every probe
+// only reads files, runs read-only commands, or opens a TCP connection.
+
+import { gatherFacts } from '../facts/gather.js';
+import { PROBES, probesFor } from '../probes/registry.js';
+import { runProbes } from '../probes/run.js';
+import { createWarmExecutor } from '../probes/warm-exec.js';
+import type { WarmExecutor } from '../probes/warm-exec.js';
+import { buildReport } from './diagnose-report.js';
+import type { Executor } from '../exec/types.js';
+import type { HostFs } from '../exec/host-fs.js';
+import type { Facts } from '../facts/types.js';
+import type { Dialer } from '../probes/net/dial.js';
+import type { Probe, ProbeContext } from '../probes/types.js';
+import type { Profile, Runbook } from './catalog/types.js';
+import type { DiagnoseReport } from './diagnose-report.js';
+import type { CauseProbe } from './checks.js';
+import type { ExitCode } from './exit-codes.js';
+
+export const DEFAULT_DIAGNOSE_TIMEOUT_MS = 5_000;
+export const DEFAULT_OUTBOUND_DOMAIN = 'gmail.com';
+
+export interface DiagnoseOptions {
+  exec: Executor;
+  fs: HostFs;
+  profile: Profile;
+  /** Facts already gathered (the CLI gathers them to pick the profile); gathered here if absent. */
+  facts?: Facts;
+  runbooks: ReadonlyMap<string, Runbook>;
+  /** The overall deadline for the whole diagnose, facts included when gathered here. */
+  timeoutMs: number;
+  /** No traffic beyond this host: DNS and outbound checks are skipped. */
+  offline: boolean;
+  /** Domain whose MX the outbound port 25 check dials (default gmail.com). */
+  outboundDomain?: string;
+  /** Override the TCP dialer (the lab dials from inside a namespace host). */
+  dialer?: Dialer;
+  /** Override the probe list (tests). */
+  probes?: readonly Probe[];
+  /** Default: whether this process runs as root. */
+  isRoot?: boolean;
+}
+
+export interface DiagnoseResult {
+  report: DiagnoseReport;
+  exitCode: ExitCode;
+  facts: Facts;
+}
+
+export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseResult> {
+  const startedAt = new Date();
+  const started = startedAt.getTime();
+  const deadline = started + options.timeoutMs;
+  const probes = options.probes ?? PROBES;
+  const warm = startWarmups(options, probes, deadline);
+  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, deadline: started + gatherShare(options.timeoutMs) }));
+  const gatherMs = options.facts ? 0 : Date.now() - started;
+  const { findings, timings } = await runProbes(probes, { ...probeBase(options, facts), exec: warm.exec }, deadline);
+  const report = buildReport({
+    facts,
+    profile: options.profile,
+    findings,
+    runbooks: options.runbooks,
+    startedAt,
+    durationMs: Date.now() - started,
+    timeoutMs: options.timeoutMs,
+    offline: options.offline,
+    gatherMs,
+    timings,
+  });
+  return { report, exitCode: report.exitCode, facts };
+}
+
+/**
+ * For a runbook's `gone` check: re-run only the probes that can report `cause`, against fresh
+ * facts, and say whether any still does.
+ */
+export function createCauseProbe(options: Omit<DiagnoseOptions, 'facts' | 'runbooks' | 'probes'>): CauseProbe {
+  return async (cause, facts) => {
+    const probes = probesFor(cause);
+    if (probes.length === 0) return { found: false, evidence: [`no check reports ${cause}`] };
+    const { findings } = await runProbes(probes, probeBase(options, facts), Date.now() + options.timeoutMs);
+    const hits = findings.filter((f) => f.cause === cause && (f.status === 'fail' || f.status === 'warn'));
+    const unknowns = findings.filter((f) => f.status === 'unknown');
+    return {
+      found: hits.length > 0,
+      evidence: hits.length > 0 ? hits.flatMap((f) => [f.title, ...f.evidence]) : [`${probes.map((p) => p.name).join(', ')}: ${cause} not found`, ...unknowns.map((f) => `(unknown) ${f.title}`)],
+    };
+  };
+}
+
+function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: Facts): Omit<ProbeContext, 'deadline'> {
+  return {
+    exec: options.exec,
+    fs: options.fs,
+    facts,
+    profile: options.profile,
+    isRoot: options.isRoot ?? process.getuid?.() === 0,
+    settings: { offline: options.offline, outboundDomain: options.outboundDomain ?? DEFAULT_OUTBOUND_DOMAIN },
+    ...(options.dialer ? { dialer: options.dialer } : {}),
+  };
+}
+
+/** Start the probes' fact-independent slow commands now, so they overlap fact gathering. */
+function startWarmups(options: DiagnoseOptions, probes: readonly Probe[], deadline: number): WarmExecutor {
+  const warm = createWarmExecutor(options.exec);
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  for (const probe of probes) {
+    for (const cmd of probe.warmup?.({ exec: options.exec, isRoot }) ?? []) warm.start(cmd, Math.max(1, Math.min(probe.timeoutMs, deadline - Date.now() - 50)));
+  }
+  return warm;
+}
+
+/** Facts are quick (≈0.1 s) unless a tool hangs: they may use at most 40% of the budget, ≤ 2 s. */
+function gatherShare(timeoutMs: number): number {
+  return Math.min(2_000, Math.floor(timeoutMs * 0.4));
+}

@@ -1,0 +1,188 @@
+// facts + findings + catalog → Plan. Read-only: modules inspect and compute diffs, nothing is
+// applied. A step that cannot be carried out here blocks its runbook with the reason; it is never
+// silently dropped.
+
+import { createHash } from 'node:crypto';
+import { readFact } from '../facts/paths.js';
+import type { FactValue } from '../facts/paths.js';
+import { NotApplicable, StepFailure } from '../modules/command.js';
+import type { ModuleRegistry } from '../modules/registry-types.js';
+import type { ModuleContext } from '../modules/types.js';
+import { CAUSES } from '../probes/causes.js';
+import type { Finding } from '../probes/types.js';
+import { conditionFacts, describeCondition, evaluateCondition } from './catalog/conditions.js';
+import { findTemplateRefs } from './catalog/templates.js';
+import type { Catalog, Runbook, Risk } from './catalog/types.js';
+import { RISK_RANK } from './catalog/types.js';
+import { describeCheck, runCheck } from './checks.js';
+import type { CheckEnv } from './checks.js';
+import { UserError } from './errors.js';
+import { PLAN_SCHEMA_VERSION } from './plan-types.js';
+import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
+import { resolveArgs } from './resolve-args.js';
+import { checkVarsDeclared, resolveVariables } from './variables.js';
+
+export interface PlanInput {
+  catalog: Catalog;
+  modules: ModuleRegistry;
+  /** A read-only context: runDir is null. */
+  ctx: ModuleContext;
+  findings: Finding[];
+  /** Runbooks named with --runbook; empty = choose from the findings. */
+  runbookIds: string[];
+  vars: Map<string, string>;
+  version: string;
+}
+
+export function selectRunbooks(catalog: Catalog, findings: Finding[], ids: string[]): Array<{ rb: Runbook; triggeredBy: PlannedRunbook['triggeredBy'] }> {
+  const causes = findings.filter((f) => (f.status === 'fail' || f.status === 'warn') && f.cause).map((f) => f.cause as string);
+  const triggers = (rb: Runbook): PlannedRunbook['triggeredBy'] => [...new Set(rb.symptoms.filter((s) => causes.includes(s)))].map((c) => ({ cause: c, title: CAUSES[c]?.title ?? c }));
+  let chosen: Runbook[];
+  if (ids.length > 0) {
+    chosen = ids.map((id) => {
+      const rb = catalog.runbooks.get(id);
+      if (!rb) throw new UserError(`unknown runbook "${id}"`, { expected: `one of: ${[...catalog.runbooks.keys()].sort().join(', ')}` });
+      return rb;
+    });
+  } else {
+    chosen = [...catalog.runbooks.values()].filter((rb) => triggers(rb).length > 0);
+  }
+  const rank = (rb: Runbook): number => Math.min(...triggers(rb).map((t) => CAUSES[t.cause]?.rank ?? 999), 999);
+  chosen = [...new Set(chosen)].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  return orderByAfter(chosen).map((rb) => ({ rb, triggeredBy: triggers(rb) }));
+}
+
+/** Stable topological order honouring `after` among the chosen runbooks. */
+function orderByAfter(list: Runbook[]): Runbook[] {
+  const ids = new Set(list.map((r) => r.id));
+  const done = new Set<string>();
+  const out: Runbook[] = [];
+  const visit = (rb: Runbook, path: string[]): void => {
+    if (done.has(rb.id)) return;
+    if (path.includes(rb.id)) throw new UserError(`runbooks order each other in a loop: ${[...path, rb.id].join(' → ')}`);
+    for (const dep of rb.after) {
+      const d = list.find((r) => r.id === dep);
+      if (d && ids.has(dep)) visit(d, [...path, rb.id]);
+    }
+    done.add(rb.id);
+    out.push(rb);
+  };
+  for (const rb of list) visit(rb, []);
+  return out;
+}
+
+function undoText(module: string, rollback: PlannedStep['rollback']): string {
+  return rollback ? `explicit rollback: ${rollback.module} ${JSON.stringify(rollback.args)}` : `${module} module restores the state recorded in the journal before the change`;
+}
+
+export async function makePlan(input: PlanInput): Promise<Plan> {
+  const { catalog, modules, ctx, findings } = input;
+  const selected = selectRunbooks(catalog, findings, input.runbookIds);
+  checkVarsDeclared(input.vars, selected.map((s) => s.rb));
+  const factPaths = new Set<string>();
+  const planned: PlannedRunbook[] = [];
+  let seq = 0;
+
+  for (const { rb, triggeredBy } of selected) {
+    const variables = resolveVariables(rb, input.vars);
+    const env: CheckEnv = { ctx, modules, variables };
+    const fact = (p: string): FactValue => readFact(ctx.facts, p);
+
+    const preconditions: PlannedCheck[] = [];
+    for (const c of rb.preconditions) {
+      if (c.kind === 'that') conditionFacts(c.that).forEach((p) => factPaths.add(p));
+      preconditions.push(await runCheck(describeCheck(c, env), c, env));
+    }
+    const failedPre = preconditions.find((p) => p.ok === false);
+
+    const steps: PlannedStep[] = [];
+    let blockedReason: string | undefined = failedPre ? `precondition failed: ${failedPre.name} (${failedPre.description}; ${failedPre.evidence.join(', ')})` : undefined;
+    for (const step of rb.steps) {
+      seq += 1;
+      const mod = modules.action(step.module);
+      if (!mod) throw new Error(`module ${step.module} vanished after validation`);
+      if (step.when) conditionFacts(step.when).forEach((p) => factPaths.add(p));
+      for (const ref of findTemplateRefs(step.args, 'args')) if (ref.kind === 'fact') factPaths.add(ref.name);
+      const base: PlannedStep = {
+        seq,
+        stepId: step.id,
+        runbook: rb.id,
+        name: step.name,
+        module: step.module,
+        risk: step.risk,
+        args: step.args,
+        status: 'skipped',
+        rollback: step.rollback ?? null,
+        undo: undoText(step.module, step.rollback ?? null),
+        verification: `${step.module} module verifies its change took effect`,
+      };
+      if (step.when && !evaluateCondition(step.when, { fact, variable: (n) => variables[n] })) {
+        steps.push({ ...base, status: 'skipped', reason: `when: ${describeCondition(step.when)} is false` });
+        continue;
+      }
+      if (blockedReason) {
+        steps.push({ ...base, status: 'skipped', reason: 'runbook blocked' });
+        continue;
+      }
+      const args = resolveArgs(step.args, mod.argsSchema, { facts: ctx.facts, profile: ctx.profile, variables }, step.location, `step "${step.name}"`);
+      try {
+        const state = await mod.inspect(ctx, args);
+        const change = mod.diff(ctx, args, state);
+        const stateDigest = createHash('sha256').update(JSON.stringify(state)).digest('hex');
+        steps.push(change ? { ...base, args, status: 'change', change, stateDigest } : { ...base, args, status: 'ok', reason: 'already in the desired state', stateDigest });
+      } catch (e) {
+        if (e instanceof NotApplicable || e instanceof StepFailure) {
+          const evidence = e instanceof StepFailure && e.evidence.length ? ` [${e.evidence.join('; ')}]` : '';
+          steps.push({ ...base, args, status: 'not-applicable', reason: e.message + evidence });
+          blockedReason = `step "${step.name}" cannot be carried out here: ${e.message}`;
+        } else throw e;
+      }
+    }
+
+    const verify = rb.verify.map((c) => describeCheck(c, env));
+    const anyChange = steps.some((s) => s.status === 'change');
+    planned.push({
+      id: rb.id,
+      title: rb.title,
+      file: rb.source.file,
+      sha256: rb.source.sha256,
+      triggeredBy,
+      variables,
+      preconditions,
+      status: blockedReason ? 'blocked' : anyChange ? 'ready' : 'nothing-to-do',
+      ...(blockedReason ? { blockedReason } : {}),
+      steps,
+      verify,
+    });
+  }
+
+  const facts: Record<string, FactValue> = {};
+  for (const p of [...factPaths].sort()) facts[p] = readFact(ctx.facts, p);
+  const changes = planned.filter((r) => r.status === 'ready').flatMap((r) => r.steps.filter((s) => s.status === 'change'));
+  const maxRisk = changes.reduce<Risk | null>((m, s) => (m === null || RISK_RANK[s.risk] > RISK_RANK[m] ? s.risk : m), null);
+  const plan: Plan = {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    tool: { name: 'postfix-fix', version: input.version },
+    createdAt: new Date().toISOString(),
+    host: { hostname: ctx.facts.hostname, os: ctx.facts.os.prettyName },
+    profile: { id: ctx.profile.id, sha256: ctx.profile.source.sha256 },
+    serviceManager: ctx.facts.init.manager,
+    findings,
+    runbooks: planned,
+    fingerprint: { facts, digest: '' },
+    summary: { changes: changes.length, maxRisk, blocked: planned.filter((r) => r.status === 'blocked').map((r) => r.id) },
+  };
+  plan.fingerprint.digest = planDigest(plan);
+  return plan;
+}
+
+/** What a saved plan commits to: runbook hashes, step diffs and states, and the facts read. */
+export function planDigest(plan: Plan): string {
+  const material = {
+    tool: plan.tool,
+    profile: plan.profile,
+    facts: plan.fingerprint.facts,
+    runbooks: plan.runbooks.map((r) => ({ id: r.id, sha256: r.sha256, variables: r.variables, steps: r.steps.map((s) => ({ id: s.stepId, status: s.status, args: s.args, diff: s.change?.diff ?? null, state: s.stateDigest ?? null })) })),
+  };
+  return createHash('sha256').update(JSON.stringify(material)).digest('hex');
+}

@@ -1,0 +1,197 @@
+// Applying a plan: for each step, re-inspect and confirm the change is still the one planned,
+// journal it (fsynced) *before* touching the host, apply, journal, verify. Any failure rolls back
+// every step this run applied, newest first, and says what was restored.
+
+import type { ModuleRegistry } from '../modules/registry-types.js';
+import { StepFailure } from '../modules/command.js';
+import type { ModuleContext } from '../modules/types.js';
+import type { Check, Runbook } from './catalog/types.js';
+import { runCheck } from './checks.js';
+import type { CauseProbe } from './checks.js';
+import type { GuardScheduler } from './guards.js';
+import { Journal, stepHistories } from './journal.js';
+import type { JournalRecord } from './journal.js';
+import type { PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
+import { undoSteps } from './undo.js';
+import type { UndoResult } from './undo.js';
+
+export type Decision = 'apply' | 'skip' | 'abort';
+
+export type StepResultStatus = 'changed' | 'ok' | 'skipped' | 'failed' | 'rolled-back';
+
+export interface StepResult {
+  seq: number;
+  stepId: string;
+  runbook: string;
+  name: string;
+  risk: PlannedStep['risk'];
+  status: StepResultStatus;
+  reason?: string;
+  diff: string[];
+  evidence: string[];
+  durationMs: number;
+}
+
+/** The operator chose "abort": roll back what ran. */
+export class AbortRequested extends Error {
+  constructor() {
+    super('aborted by the operator');
+    this.name = 'AbortRequested';
+  }
+}
+
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly step: PlannedStep,
+    readonly evidence: string[],
+  ) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+export interface TransactionOptions {
+  runId: string;
+  journalPath: string;
+  command: string;
+  version: string;
+  planDigest: string | null;
+  ctx: ModuleContext;
+  modules: ModuleRegistry;
+  runbooks: Map<string, Runbook>;
+  guards: GuardScheduler;
+  causeProbe?: CauseProbe;
+  /** Fresh facts after changes, for verifications that read facts. */
+  refreshFacts: () => Promise<ModuleContext['facts']>;
+}
+
+export class Transaction {
+  readonly results = new Map<number, StepResult>();
+  /** Runbooks whose remaining steps are skipped (a step was declined or capped by risk). */
+  readonly declined = new Map<string, string>();
+  private readonly records: JournalRecord[] = [];
+
+  private constructor(
+    private readonly opts: TransactionOptions,
+    private readonly journal: Journal,
+  ) {}
+
+  static async begin(opts: TransactionOptions): Promise<Transaction> {
+    const journal = await Journal.open(opts.journalPath);
+    const tx = new Transaction(opts, journal);
+    await tx.record({ type: 'run-start', runId: opts.runId, at: now(), command: opts.command, version: opts.version, host: opts.ctx.facts.hostname, planDigest: opts.planDigest });
+    return tx;
+  }
+
+  get ctx(): ModuleContext {
+    return this.opts.ctx;
+  }
+
+  private async record(rec: JournalRecord): Promise<void> {
+    await this.journal.append(rec);
+    this.records.push(rec);
+  }
+
+  private result(step: PlannedStep, status: StepResultStatus, started: number, extra: Partial<StepResult> = {}): StepResult {
+    const r: StepResult = { seq: step.seq, stepId: step.stepId, runbook: step.runbook, name: step.name, risk: step.risk, status, diff: step.change?.diff ?? [], evidence: [], durationMs: Date.now() - started, ...extra };
+    this.results.set(step.seq, r);
+    return r;
+  }
+
+  /** Apply one planned step (or explain why not). Throws StepError on failure, AbortRequested on abort. */
+  async runStep(step: PlannedStep, decide: () => Promise<Decision>): Promise<StepResult> {
+    const started = Date.now();
+    const declined = this.declined.get(step.runbook);
+    if (declined) return this.result(step, 'skipped', started, { reason: declined });
+    if (step.status !== 'change' || !step.change) return this.result(step, step.status === 'ok' ? 'ok' : 'skipped', started, { ...(step.reason ? { reason: step.reason } : {}) });
+
+    const decision = await decide();
+    if (decision === 'abort') throw new AbortRequested();
+    if (decision === 'skip') {
+      this.declined.set(step.runbook, `skipped because step ${step.seq} ("${step.name}") was not applied`);
+      return this.result(step, 'skipped', started, { reason: 'not applied (declined or above the allowed risk)' });
+    }
+
+    const mod = this.opts.modules.action(step.module);
+    if (!mod) throw new StepError(`module ${step.module} is not available`, step, []);
+    const ctx = this.opts.ctx;
+    // Just-in-time re-inspection: the plan must still be true (earlier steps, other admins).
+    const state = await mod.inspect(ctx, step.args);
+    const change = mod.diff(ctx, step.args, state);
+    if (!change) return this.result(step, 'ok', started, { reason: 'already in the desired state when applied' });
+    if (JSON.stringify(change.intent) !== JSON.stringify(step.change.intent)) {
+      throw new StepError('the host changed since the plan was made: this step would now make a different change', step, ['planned:', ...step.change.diff, 'now:', ...change.diff]);
+    }
+
+    const seq = step.seq;
+    await this.record({ type: 'step-intent', seq, at: now(), stepId: step.stepId, runbook: step.runbook, name: step.name, module: step.module, args: step.args, change, rollback: step.rollback });
+    if (change.temporary) {
+      const deadline = new Date(Date.now() + change.temporary.seconds * 1000);
+      const g = await this.opts.guards.schedule(this.opts.runId, seq, deadline);
+      await this.record({ type: 'guard-scheduled', seq, at: now(), deadline: deadline.toISOString(), mechanism: g.mechanism, handle: g.handle });
+    }
+    let applied;
+    try {
+      applied = await mod.apply(ctx, step.args, change);
+    } catch (e) {
+      const evidence = e instanceof StepFailure ? e.evidence : [String((e as Error).stack ?? e)];
+      await this.record({ type: 'step-failed', seq, at: now(), error: (e as Error).message, evidence });
+      this.result(step, 'failed', started, { reason: (e as Error).message, evidence });
+      throw new StepError((e as Error).message, step, evidence);
+    }
+    await this.record({ type: 'step-applied', seq, at: now(), applied: applied ?? null });
+    const outcome = await mod.verify(ctx, step.args, change);
+    await this.record({ type: 'step-verified', seq, at: now(), outcome });
+    if (!outcome.ok) {
+      this.result(step, 'failed', started, { reason: 'the change did not take effect', evidence: outcome.evidence });
+      throw new StepError('verification failed: the change did not take effect', step, outcome.evidence);
+    }
+    return this.result(step, 'changed', started, { evidence: outcome.evidence });
+  }
+
+  /** After a runbook's steps: its verifications, against a fresh look at the host. */
+  async verifyRunbook(prb: PlannedRunbook): Promise<PlannedCheck[]> {
+    const rb = this.opts.runbooks.get(prb.id);
+    if (!rb) throw new Error(`runbook ${prb.id} vanished`);
+    const facts = await this.opts.refreshFacts();
+    this.opts.ctx.facts = facts;
+    const env = { ctx: this.opts.ctx, modules: this.opts.modules, variables: prb.variables, ...(this.opts.causeProbe ? { causeProbe: this.opts.causeProbe } : {}) };
+    const out: PlannedCheck[] = [];
+    for (const [i, planned] of prb.verify.entries()) out.push(await runCheck(planned, rb.verify[i] as Check, env));
+    return out;
+  }
+
+  /** Changes this run applied (or began to apply), oldest first. */
+  appliedHistories() {
+    return stepHistories(this.records).filter((h) => !h.undone);
+  }
+
+  async rollback(by: string): Promise<UndoResult[]> {
+    const histories = this.appliedHistories();
+    const results = await undoSteps(histories, this.opts.ctx, this.opts.modules, this.journal, by);
+    for (const r of results) {
+      const prev = [...this.results.values()].find((x) => x.seq === r.seq);
+      if (prev && r.ok) prev.status = 'rolled-back';
+    }
+    for (const h of histories) if (h.guard) await this.opts.guards.cancel(h.guard.mechanism, h.guard.handle);
+    return results;
+  }
+
+  /** Temporary changes end with the run, whatever happened. */
+  async endTemporary(): Promise<UndoResult[]> {
+    const temp = this.appliedHistories().filter((h) => h.intent.change.temporary);
+    const results = await undoSteps(temp, this.opts.ctx, this.opts.modules, this.journal, 'end of run (temporary change)');
+    for (const h of temp) if (h.guard) await this.opts.guards.cancel(h.guard.mechanism, h.guard.handle);
+    return results;
+  }
+
+  async end(status: string): Promise<void> {
+    await this.record({ type: 'run-end', at: now(), status });
+    await this.journal.close();
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,53 @@
+// Undo steps from their journal records, newest first. Shared by the in-run rollback (a step
+// failed) and `postfix-fix rollback` (possibly in another process after a crash).
+
+import { StepFailure } from '../modules/command.js';
+import type { ModuleRegistry } from '../modules/registry-types.js';
+import type { ModuleContext, Outcome } from '../modules/types.js';
+import type { StepAction } from './catalog/types.js';
+import type { Journal, StepHistory } from './journal.js';
+
+export interface UndoResult {
+  seq: number;
+  stepId: string;
+  name: string;
+  ok: boolean;
+  evidence: string[];
+  error?: string;
+}
+
+async function runExplicitRollback(ctx: ModuleContext, modules: ModuleRegistry, action: StepAction): Promise<Outcome> {
+  const mod = modules.action(action.module);
+  if (!mod) throw new StepFailure(`rollback module ${action.module} is not available`);
+  const state = await mod.inspect(ctx, action.args);
+  const change = mod.diff(ctx, action.args, state);
+  if (!change) return { ok: true, evidence: ['rollback action: nothing to do'] };
+  await mod.apply(ctx, action.args, change);
+  return mod.verify(ctx, action.args, change);
+}
+
+export async function undoSteps(histories: StepHistory[], ctx: ModuleContext, modules: ModuleRegistry, journal: Journal | null, by: string): Promise<UndoResult[]> {
+  const results: UndoResult[] = [];
+  for (const h of [...histories].reverse()) {
+    if (h.undone) continue;
+    const { intent } = h;
+    const base = { seq: h.seq, stepId: intent.stepId, name: intent.name };
+    try {
+      let outcome: Outcome;
+      if (intent.rollback) outcome = await runExplicitRollback(ctx, modules, intent.rollback);
+      else {
+        const mod = modules.action(intent.module);
+        if (!mod) throw new StepFailure(`module ${intent.module} is not available in this version`);
+        outcome = await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}) });
+      }
+      await journal?.append({ type: 'step-undone', seq: h.seq, at: new Date().toISOString(), outcome, by });
+      results.push({ ...base, ok: outcome.ok, evidence: outcome.evidence });
+    } catch (e) {
+      const evidence = e instanceof StepFailure ? e.evidence : [];
+      const error = (e as Error).message;
+      await journal?.append({ type: 'undo-failed', seq: h.seq, at: new Date().toISOString(), error, evidence });
+      results.push({ ...base, ok: false, evidence, error });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,38 @@
+// Runbook variables: defaults from the runbook, overridden by `--var NAME=VALUE`, parsed by the
+// declared type. An override that no selected runbook declares is an error (a typo must not be
+// silently ignored on a production host).
+
+import { UserError } from './errors.js';
+import { parseVariableValue } from './catalog/runbook.js';
+import type { Runbook, VariableValue } from './catalog/types.js';
+
+export function parseVarFlags(flags: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new UserError(`--var ${JSON.stringify(f)}: expected NAME=VALUE`, { expected: 'e.g. --var ports=25,587' });
+    const name = f.slice(0, eq);
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UserError(`--var ${JSON.stringify(name)}: invalid variable name`, { expected: 'lower-case letters, digits and _' });
+    if (out.has(name)) throw new UserError(`--var ${name} given twice`);
+    out.set(name, f.slice(eq + 1));
+  }
+  return out;
+}
+
+export function checkVarsDeclared(overrides: Map<string, string>, runbooks: Runbook[]): void {
+  for (const name of overrides.keys()) {
+    if (!runbooks.some((rb) => name in rb.variables)) {
+      const declared = [...new Set(runbooks.flatMap((rb) => Object.keys(rb.variables)))];
+      throw new UserError(`--var ${name}: no runbook in this plan declares it`, { expected: declared.length ? `one of: ${declared.join(', ')}` : 'no variables (the planned runbooks declare none)' });
+    }
+  }
+}
+
+export function resolveVariables(rb: Runbook, overrides: Map<string, string>): Record<string, VariableValue> {
+  const out: Record<string, VariableValue> = {};
+  for (const [name, spec] of Object.entries(rb.variables)) {
+    const raw = overrides.get(name);
+    out[name] = raw === undefined ? spec.default : parseVariableValue(name, raw, spec);
+  }
+  return out;
+}

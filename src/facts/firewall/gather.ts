@@ -1,0 +1,140 @@
+// Which firewall backends are loaded now, and what each would do with a stranger's connection to
+// 25/587/465. Read-only throughout: `nft list`, `iptables-*-save`, `firewall-cmd --state`,
+// `ufw status`. The slow Python tools run only when there is something for them to confirm
+// (a firewalld process; ufw's chains loaded), and iptables-legacy-save only when legacy tables
+// exist — asking would cost a spawn for nothing.
+
+import { FIREWALL_BACKENDS } from '../types.js';
+import { describeFailure, runTool } from '../context.js';
+import { countRules, hasChainPrefix, parseIptablesSave } from './iptables-save.js';
+import { evaluateIptablesInput } from './iptables-eval.js';
+import { countNftRules, parseNftJson } from './nft-json.js';
+import { evaluateNftInput } from './nft-eval.js';
+import { parseUfwStatus } from './ufw-status.js';
+import type { FactContext, NoteError } from '../context.js';
+import type { ProcessInfo } from '../processes.js';
+import type { FirewallBackend, FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
+import type { IptablesSave } from './iptables-save.js';
+import type { NftRuleset } from './nft-json.js';
+import type { Decision, PacketModel } from './packet.js';
+
+export const SMTP_PORTS = [25, 587, 465] as const;
+
+const isUfwChain = (c: string): boolean => c.startsWith('ufw-') || c.startsWith('ufw6-');
+
+export async function gatherFirewall(ctx: FactContext, note: NoteError, processes: ProcessInfo[], network: NetworkFacts): Promise<FirewallFacts> {
+  const has = (p: string): boolean => ctx.exec.has(p);
+  const installed = FIREWALL_BACKENDS.filter((b) => {
+    if (b === 'firewalld') return has('firewall-cmd');
+    if (b === 'ufw') return has('ufw');
+    if (b === 'nftables') return has('nft');
+    if (b === 'iptables-nft') return has('iptables-nft-save') || has('iptables-nft');
+    return has('iptables-legacy-save') || has('iptables-legacy');
+  });
+
+  const [nft, iptNft, iptLegacy, firewalldRunning] = await Promise.all([
+    has('nft') ? readNft(ctx, note) : Promise.resolve(null),
+    has('iptables-nft-save') ? readIptables(ctx, note, 'iptables-nft-save', 'iptables-nft') : Promise.resolve(null),
+    readLegacy(ctx, note),
+    processes.some((p) => p.comm === 'firewalld') && has('firewall-cmd') ? firewalldState(ctx, note) : Promise.resolve(false),
+  ]);
+
+  // ufw writes its chains into whichever iptables it was built against; only then ask it.
+  const ufwSave = [iptNft, iptLegacy].find((s) => s !== null && hasChainPrefix(s, 'ufw-')) ?? null;
+  const ufwActive = ufwSave !== null && has('ufw') ? await ufwState(ctx, note) : false;
+
+  const nftNative = nft ? countNftRules(nft, 'nftables') : 0;
+  const nftFirewalld = nft ? countNftRules(nft, 'firewalld') : 0;
+  const iptNftOwn = iptNft ? countRules(iptNft, isUfwChain) : 0;
+  const iptLegacyOwn = iptLegacy ? countRules(iptLegacy, isUfwChain) : 0;
+
+  const active: FirewallBackend[] = [];
+  if (firewalldRunning) active.push('firewalld');
+  if (ufwActive) active.push('ufw');
+  if (nftNative > 0) active.push('nftables');
+  if (iptNftOwn > 0) active.push('iptables-nft');
+  if (iptLegacyOwn > 0) active.push('iptables-legacy');
+
+  const legacyAny = iptLegacy ? countRules(iptLegacy) : 0;
+  const nftSideAny = (iptNft ? countRules(iptNft) : 0) + nftNative + nftFirewalld;
+  const mixedIptables = legacyAny > 0 && nftSideAny > 0;
+
+  const verdicts: FirewallPortVerdict[] = [];
+  const judge = (backend: FirewallBackend, decide: (p: PacketModel) => Decision): void => {
+    for (const port of SMTP_PORTS) {
+      for (const iface of outsideInterfaces(network)) {
+        const d = decide({ iface: iface.name, dport: port, dstAddrs: iface.v4 });
+        verdicts.push({ backend, port, iface: iface.name, verdict: d.verdict, detail: d.detail });
+      }
+    }
+  };
+  if (firewalldRunning && nft && nftFirewalld > 0) judge('firewalld', (p) => evaluateNftInput(nft, 'firewalld', p));
+  else if (firewalldRunning) judge('firewalld', () => ({ verdict: 'unknown', detail: 'firewalld runs, but its rules are not in nftables (iptables backend?)' }));
+  if (ufwActive && ufwSave) judge('ufw', (p) => evaluateIptablesInput(ufwSave, p));
+  if (nft && nftNative > 0) judge('nftables', (p) => evaluateNftInput(nft, 'nftables', p));
+  if (iptNft && iptNftOwn > 0) judge('iptables-nft', (p) => evaluateIptablesInput(iptNft, p));
+  if (iptLegacy && iptLegacyOwn > 0) judge('iptables-legacy', (p) => evaluateIptablesInput(iptLegacy, p));
+
+  return { active, installed, mixedIptables, verdicts };
+}
+
+/**
+ * Where a stranger's packet would arrive: the interfaces default routes leave by, else every up,
+ * non-loopback interface with an address. With none, a nameless outside interface, so rules
+ * that name no interface are still judged.
+ */
+export function outsideInterfaces(network: NetworkFacts): Array<{ name: string; v4: string[] }> {
+  const v4 = (name: string): string[] => network.interfaces.find((i) => i.name === name)?.addresses.filter((a) => a.family === 4).map((a) => a.address) ?? [];
+  const viaRoutes = [...new Set((network.defaultRoutes ?? []).map((r) => r.iface))].filter((n) => n !== 'lo');
+  if (viaRoutes.length > 0) return viaRoutes.slice(0, 4).map((name) => ({ name, v4: v4(name) }));
+  const up = network.interfaces.filter((i) => i.up && !i.loopback && i.addresses.length > 0);
+  if (up.length > 0) return up.slice(0, 4).map((i) => ({ name: i.name, v4: v4(i.name) }));
+  return [{ name: '(outside)', v4: [] }];
+}
+
+async function readNft(ctx: FactContext, note: NoteError): Promise<NftRuleset | null> {
+  const r = await runTool(ctx, ['nft', '-j', 'list', 'ruleset'], 3_000);
+  if (r.exitCode !== 0) {
+    note('firewall.nftables', describeFailure(r));
+    return null;
+  }
+  try {
+    return parseNftJson(r.stdout);
+  } catch (e) {
+    note('firewall.nftables', `nft -j output not understood: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+async function readIptables(ctx: FactContext, note: NoteError, tool: string, fact: string): Promise<IptablesSave | null> {
+  const r = await runTool(ctx, [tool], 3_000);
+  if (r.exitCode !== 0) {
+    note(`firewall.${fact}`, describeFailure(r));
+    return null;
+  }
+  return parseIptablesSave(r.stdout);
+}
+
+async function readLegacy(ctx: FactContext, note: NoteError): Promise<IptablesSave | null> {
+  const tool = ctx.exec.has('iptables-legacy-save') ? 'iptables-legacy-save' : ctx.exec.has('iptables-save') && !ctx.exec.has('iptables-nft-save') ? 'iptables-save' : null;
+  if (tool === null) return null;
+  // Legacy tables exist only once something used them; no names = nothing loaded, nothing to ask.
+  const names = await ctx.fs.tryReadText('/proc/1/net/ip_tables_names').catch(() => undefined);
+  if (names !== undefined && (names === null || names.trim() === '')) return null;
+  return readIptables(ctx, note, tool, 'iptables-legacy');
+}
+
+async function firewalldState(ctx: FactContext, note: NoteError): Promise<boolean> {
+  const r = await runTool(ctx, ['firewall-cmd', '--state'], 3_000);
+  if (r.timedOut) note('firewall.firewalld', describeFailure(r));
+  return r.stdout.trim() === 'running';
+}
+
+async function ufwState(ctx: FactContext, note: NoteError): Promise<boolean> {
+  const r = await runTool(ctx, ['ufw', 'status', 'verbose'], 3_000);
+  if (r.exitCode !== 0) {
+    note('firewall.ufw', describeFailure(r));
+    return false;
+  }
+  return parseUfwStatus(r.stdout).active;
+}

@@ -1,0 +1,118 @@
+// Gather every fact once, concurrently, each gatherer under its own timeout and all of them under
+// the run's deadline. A gatherer that fails or times out leaves an entry in `facts.errors` and a
+// deliberately empty value (no listeners, no interfaces, nothing active) that probes check
+// against `errors` before drawing conclusions — never a made-up observation.
+
+import { budgetMs, withTimeout } from '../engine/deadline.js';
+import { readAccounts } from './accounts.js';
+import { FactUnavailable } from './context.js';
+import { gatherFirewall } from './firewall/gather.js';
+import { gatherHostname } from './hostname.js';
+import { gatherInit } from './init.js';
+import { gatherListeners } from './listeners.js';
+import { gatherMac } from './mac.js';
+import { gatherMasterPid, masterPidPath } from './master-pid.js';
+import { gatherNetwork } from './network.js';
+import { gatherOs } from './os.js';
+import { gatherOtherMtas } from './other-mtas.js';
+import { assemblePostfix } from './postfix.js';
+import { gatherPostfixParams } from './postfix-params.js';
+import { scanProcesses } from './processes.js';
+import { deriveRelay } from './relay.js';
+import { gatherServiceState } from './service-state.js';
+import type { Accounts } from './accounts.js';
+import type { FactContext, NoteError } from './context.js';
+import type { PostfixParams } from './postfix-params.js';
+import type { ProcessInfo } from './processes.js';
+import type { ServiceState } from './service-state.js';
+import type { Facts, FirewallFacts, InitFacts, MasterPidFacts, NetworkFacts } from './types.js';
+
+/** Each gatherer's own budget; the deadline caps it further. */
+const BUDGET_MS = {
+  hostname: 1_500,
+  os: 1_500,
+  init: 2_500,
+  accounts: 1_500,
+  processes: 2_000,
+  params: 3_000,
+  listeners: 2_500,
+  network: 2_500,
+  masterPid: 2_000,
+  service: 2_500,
+  postfix: 1_500,
+  firewall: 4_000,
+  mac: 1_500,
+  otherMtas: 1_500,
+} as const;
+
+export async function gatherFacts(ctx: FactContext): Promise<Facts> {
+  const errors: Facts['errors'] = [];
+  const note: NoteError = (fact, message) => errors.push({ fact, message });
+  const guard = <T>(fact: string, wantedMs: number, work: () => Promise<T>, fallback: T): Promise<T> =>
+    withTimeout(
+      Promise.resolve().then(work),
+      budgetMs(ctx.deadline, wantedMs, { floorMs: 50 }),
+      `gathering ${fact}`,
+    ).catch((e: unknown) => {
+      note(fact, e instanceof FactUnavailable || e instanceof Error ? e.message : String(e));
+      return fallback;
+    });
+
+  const hostname = guard('hostname', BUDGET_MS.hostname, () => gatherHostname(ctx), '');
+  const os = guard('os', BUDGET_MS.os, () => gatherOs(ctx), { id: '', idLike: [], versionId: '', prettyName: '' });
+  const init = guard<InitFacts>('init', BUDGET_MS.init, () => gatherInit(ctx), { pid1: '', manager: 'direct' });
+  const accounts = guard<Accounts>('accounts', BUDGET_MS.accounts, () => readAccounts(ctx.fs), { users: new Map(), groups: new Map() });
+  const processes = guard<ProcessInfo[]>('processes', BUDGET_MS.processes, () => scanProcesses(ctx.fs), []);
+  const params = guard<PostfixParams>('postfix.params', BUDGET_MS.params, () => gatherPostfixParams(ctx), { installed: ctx.exec.has('postconf'), params: {} });
+  const listeners = guard('listeners', BUDGET_MS.listeners, () => gatherListeners(ctx, note), []);
+  const network = guard<NetworkFacts>('network', BUDGET_MS.network, () => gatherNetwork(ctx, note), { interfaces: [], ipv6Available: false, defaultRoutes: [] });
+  const mac = guard('mac', BUDGET_MS.mac, () => gatherMac(ctx), { selinux: 'absent' as const, apparmor: 'absent' as const });
+
+  const pidPath = params.then((p) => masterPidPath(p.params, ctx.profile.paths.masterPid));
+  const masterPid = pidPath.then((path) =>
+    guard<MasterPidFacts>('master_pid', BUDGET_MS.masterPid, () => gatherMasterPid(ctx, path), { path, exists: false, pid: null, pidAlive: false, pidIsMaster: false, lockHolder: null }),
+  );
+  const service = init.then((i) => guard<ServiceState>('postfix.service', BUDGET_MS.service, () => gatherServiceState(ctx, i.manager), { unit: null, enabled: null, unitState: null }));
+  const firewall = Promise.all([processes, network]).then(([procs, net]) =>
+    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
+  );
+  const postfix = Promise.all([params, accounts, masterPid, service]).then(([p, a, m, s]) =>
+    guard('postfix', BUDGET_MS.postfix, () => assemblePostfix(ctx, { params: p, accounts: a, masterPid: m, service: s }), {
+      installed: p.installed,
+      version: p.params.mail_version || null,
+      configDir: ctx.profile.paths.postfixConfigDir,
+      queueDir: ctx.profile.paths.postfixQueueDir,
+      dataDir: ctx.profile.paths.postfixDataDir,
+      mainCf: unknownFile(`${ctx.profile.paths.postfixConfigDir}/main.cf`),
+      masterCf: unknownFile(`${ctx.profile.paths.postfixConfigDir}/master.cf`),
+      params: p.params,
+      running: m.pidAlive && m.pidIsMaster,
+      masterPid: m.pidAlive && m.pidIsMaster ? m.pid : null,
+      enabled: s.enabled,
+      unit: s.unit,
+      unitState: s.unitState,
+    }),
+  );
+  const otherMtas = Promise.all([processes, listeners, init, masterPid]).then(([procs, ls, i, m]) =>
+    guard('other_mtas', BUDGET_MS.otherMtas, () => gatherOtherMtas(ctx, procs, ls, i.manager, m.pidIsMaster ? m.pid : null), []),
+  );
+
+  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params]);
+  const relay = errors.some((e) => e.fact === 'postfix.params')
+    ? { mynetworksTooWide: false, restrictionsSafe: false, safe: false, reasons: ['Postfix parameters could not be read'] }
+    : deriveRelay(pp.params, net);
+  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, errors };
+}
+
+function unknownFile(path: string): Facts['postfix']['mainCf'] {
+  return { path, exists: false, mode: null, uid: null, gid: null, owner: null, group: null };
+}
+
+/**
+ * Did gathering `fact` fail? Its message, or null. Unless `exact`, anything under it counts too
+ * (`firewall` covers `firewall.ufw`).
+ */
+export function factFailed(facts: Facts, fact: string, options: { exact?: boolean } = {}): string | null {
+  const e = facts.errors.find((x) => x.fact === fact || (!options.exact && x.fact.startsWith(`${fact}.`)));
+  return e ? e.message : null;
+}

@@ -1,0 +1,17 @@
+// Who listens on which TCP port, with pid and command (`ss -Hltnp`; as root we see every
+// process). Without ss: /proc/net/tcp{,6} of PID 1's network namespace, addresses only.
+
+import { FactUnavailable, describeFailure, runTool } from './context.js';
+import { parseProcNetTcp } from './proc-net-tcp.js';
+import { parseSsListeners } from './ss.js';
+import type { FactContext, NoteError } from './context.js';
+import type { Listener } from './types.js';
+
+export async function gatherListeners(ctx: FactContext, note: NoteError): Promise<Listener[]> {
+  const r = await runTool(ctx, ['ss', '-Hltnp'], 2_000);
+  if (r.exitCode === 0) return parseSsListeners(r.stdout);
+  const [tcp, tcp6] = await Promise.all([ctx.fs.tryReadText('/proc/1/net/tcp'), ctx.fs.tryReadText('/proc/1/net/tcp6')]);
+  if (tcp === null) throw new FactUnavailable(describeFailure(r));
+  note('listeners', `${describeFailure(r)}; listeners read from /proc/net/tcp without process names`);
+  return [...parseProcNetTcp(tcp, 4), ...(tcp6 ? parseProcNetTcp(tcp6, 6) : [])];
+}

@@ -1,0 +1,46 @@
+// Run a command that must succeed; a failure becomes a StepFailure carrying the evidence (argv,
+// exit, stderr) the report shows. Modules use it for every state-changing command.
+
+import { formatArgv } from '../exec/quote.js';
+import type { CommandResult, Executor, RunOptions } from '../exec/types.js';
+
+export class StepFailure extends Error {
+  readonly evidence: string[];
+  constructor(message: string, evidence: string[] = []) {
+    super(message);
+    this.name = 'StepFailure';
+    this.evidence = evidence;
+  }
+}
+
+export function describeResult(r: CommandResult): string[] {
+  const status = r.timedOut ? `timed out after ${r.durationMs} ms` : r.notFound ? 'command not found' : r.exitCode === null ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
+  const lines = [`$ ${formatArgv(r.argv)} → ${status}`];
+  const out = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5);
+  for (const l of out) if (l.trim()) lines.push(`  ${l}`);
+  return lines;
+}
+
+export async function mustRun(exec: Executor, argv: readonly string[], what: string, options?: RunOptions): Promise<CommandResult> {
+  const r = await exec.run(argv, options);
+  if (r.exitCode !== 0) throw new StepFailure(`${what} failed`, describeResult(r));
+  return r;
+}
+
+/** Poll `probe` until it returns true or `timeoutMs` passes (service stops return early, etc.). */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The step cannot be carried out on this host as written (e.g. masking without systemd). */
+export class NotApplicable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotApplicable';
+  }
+}

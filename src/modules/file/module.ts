@@ -1,0 +1,137 @@
+// file: make a file absent (its bytes kept in the journal for undo), or fix its mode and owner.
+// Content writes are not offered on purpose: main.cf goes through the postconf module.
+
+import type { JsonObject } from '../../engine/catalog/types.js';
+import { NotApplicable, StepFailure } from '../command.js';
+import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
+import type { FileSnapshot } from '../file-snapshot.js';
+import { lookupGid, lookupUid, nameOfGid, nameOfUid } from '../host-users.js';
+import type { ActionModule, Change, Outcome, UndoRecord } from '../types.js';
+
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'state'],
+  properties: {
+    path: { type: 'string', pattern: '^/' },
+    state: { enum: ['present', 'absent'] },
+    mode: { type: 'string', pattern: '^0?[0-7]{3,4}$', description: 'Octal permission bits, e.g. "0644".' },
+    owner: { type: 'string', minLength: 1 },
+    group: { type: 'string', minLength: 1 },
+  },
+};
+
+interface FileState extends JsonObject {
+  snapshot: FileSnapshot;
+  ownerName: string | null;
+  groupName: string | null;
+  /** The ids the args ask for, resolved in the host's user table. */
+  wantUid: number | null;
+  wantGid: number | null;
+}
+
+interface FileData extends JsonObject {
+  remove: boolean;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+}
+
+const octal = (n: number | null): string => (n === null ? '?' : '0' + n.toString(8).padStart(3, '0'));
+
+export const fileModule: ActionModule = {
+  name: 'file',
+  description: 'Remove a file (its bytes kept in the journal for undo) or set its mode and owner.',
+  argsSchema,
+
+  async inspect(ctx, args) {
+    const snapshot = await snapshotFile(ctx.fs, String(args.path));
+    const wantUid = args.owner === undefined ? null : await lookupUid(ctx.fs, String(args.owner));
+    const wantGid = args.group === undefined ? null : await lookupGid(ctx.fs, String(args.group));
+    if (args.owner !== undefined && wantUid === null) throw new NotApplicable(`no user "${String(args.owner)}" on this host`);
+    if (args.group !== undefined && wantGid === null) throw new NotApplicable(`no group "${String(args.group)}" on this host`);
+    const state: FileState = {
+      snapshot,
+      ownerName: snapshot.uid === null ? null : await nameOfUid(ctx.fs, snapshot.uid),
+      groupName: snapshot.gid === null ? null : await nameOfGid(ctx.fs, snapshot.gid),
+      wantUid,
+      wantGid,
+    };
+    return state;
+  },
+
+  diff(_ctx, args, raw) {
+    const st = raw as FileState;
+    const s = st.snapshot;
+    const path = String(args.path);
+    if (args.state === 'absent') {
+      if (!s.exists) return null;
+      const bytes = Buffer.from(s.contentBase64 ?? '', 'base64');
+      const preview = bytes.toString('utf8').trim().slice(0, 60);
+      const data: FileData = { remove: true, mode: null, uid: null, gid: null };
+      const change: Change = {
+        summary: `remove ${path}`,
+        diff: [`- ${path}   (${octal(s.mode)} ${st.ownerName}:${st.groupName}, ${bytes.length} bytes${preview ? `: ${JSON.stringify(preview)}` : ''}; kept in the journal for undo)`],
+        data,
+        intent: { path, ...data },
+        restore: st,
+      };
+      return change;
+    }
+    if (!s.exists) throw new NotApplicable(`${path} does not exist; this module does not create files`);
+    const mode = args.mode === undefined ? null : parseInt(String(args.mode), 8);
+    const data: FileData = {
+      remove: false,
+      mode: mode !== null && mode !== s.mode ? mode : null,
+      uid: st.wantUid !== null && st.wantUid !== s.uid ? st.wantUid : null,
+      gid: st.wantGid !== null && st.wantGid !== s.gid ? st.wantGid : null,
+    };
+    if (data.mode === null && data.uid === null && data.gid === null) return null;
+    const diff: string[] = [];
+    if (data.uid !== null || data.gid !== null) diff.push(`~ chown ${args.owner ?? st.ownerName}:${args.group ?? st.groupName} ${path}   (now ${st.ownerName}:${st.groupName})`);
+    if (data.mode !== null) diff.push(`~ chmod ${octal(data.mode)} ${path}   (now ${octal(s.mode)})`);
+    return { summary: `fix ownership/mode of ${path}`, diff, data, intent: { path, ...data, from: { mode: s.mode, uid: s.uid, gid: s.gid } }, restore: st };
+  },
+
+  async apply(ctx, _args, change) {
+    const data = change.data as FileData;
+    const path = (change.restore as FileState).snapshot.path;
+    if (data.remove) {
+      if (await ctx.fs.exists(path)) await ctx.fs.unlink(path);
+      return undefined;
+    }
+    if (data.uid !== null || data.gid !== null) {
+      const st = await ctx.fs.stat(path);
+      if (!st) throw new StepFailure(`${path} disappeared`);
+      await ctx.fs.chown(path, data.uid ?? st.uid, data.gid ?? st.gid);
+    }
+    if (data.mode !== null) await ctx.fs.chmod(path, data.mode);
+    return undefined;
+  },
+
+  async verify(ctx, args, change): Promise<Outcome> {
+    const data = change.data as FileData;
+    const path = String(args.path);
+    const st = await ctx.fs.stat(path);
+    if (data.remove) return { ok: st === null, evidence: [st === null ? `${path}: absent` : `${path}: still present`] };
+    if (!st) return { ok: false, evidence: [`${path}: missing`] };
+    const ok = (data.mode === null || st.mode === data.mode) && (data.uid === null || st.uid === data.uid) && (data.gid === null || st.gid === data.gid);
+    return { ok, evidence: [`${path}: ${octal(st.mode)} ${await nameOfUid(ctx.fs, st.uid)}:${await nameOfGid(ctx.fs, st.gid)}`] };
+  },
+
+  async undo(ctx, record: UndoRecord): Promise<Outcome> {
+    const before = (record.change.restore as FileState).snapshot;
+    const data = record.change.data as FileData;
+    if (data.remove) {
+      if (!(await ctx.fs.exists(before.path))) await restoreSnapshot(ctx.fs, before);
+    } else {
+      if (before.uid !== null && before.gid !== null) await ctx.fs.chown(before.path, before.uid, before.gid);
+      if (before.mode !== null) await ctx.fs.chmod(before.path, before.mode);
+    }
+    const now = await snapshotFile(ctx.fs, before.path);
+    const same = now.exists === before.exists && now.mode === before.mode && now.uid === before.uid && now.gid === before.gid && (!data.remove || now.sha256 === before.sha256);
+    const evidence = [`${before.path}: ${now.exists ? `${octal(now.mode)} uid ${now.uid} gid ${now.gid}` : 'absent'}`];
+    if (!same) throw new StepFailure(`${before.path} could not be restored exactly`, evidence);
+    return { ok: true, evidence: [`restored ${before.path}`, ...evidence] };
+  },
+};

@@ -1,0 +1,22 @@
+// Every module postfix-fix knows. A new module (or firewall backend) is one file plus a line here.
+
+import { fileModule } from './file/module.js';
+import { postconfModule } from './postconf/module.js';
+import type { ModuleRegistry } from './registry-types.js';
+import { serviceModule } from './service/module.js';
+import { smtpCheck } from './smtp/module.js';
+import type { ActionModule, CheckModule } from './types.js';
+
+const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule];
+const CHECKS: readonly CheckModule[] = [smtpCheck];
+
+export function createModuleRegistry(actions: readonly ActionModule[] = ACTIONS, checks: readonly CheckModule[] = CHECKS): ModuleRegistry {
+  const a = new Map(actions.map((m) => [m.name, m]));
+  const c = new Map(checks.map((m) => [m.name, m]));
+  return {
+    action: (n) => a.get(n),
+    check: (n) => c.get(n),
+    actionNames: () => [...a.keys()].sort(),
+    checkNames: () => [...c.keys()].sort(),
+  };
+}

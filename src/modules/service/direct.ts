@@ -1,0 +1,22 @@
+import { controlPostfix, postfixRunning } from '../postfix-control.js';
+import type { ModuleContext } from '../types.js';
+import type { ServiceBackend } from './types.js';
+
+// No service manager runs here (a container whose PID 1 is not an init): Postfix is managed with
+// its own `postfix start|stop|status`, and nothing can make it start at boot — that is the job of
+// whatever starts the container, so `enabled` is reported as unknown, never faked.
+export function directBackend(ctx: ModuleContext): ServiceBackend {
+  return {
+    manager: 'direct',
+    supportsMask: false,
+    async read(units) {
+      const running = await postfixRunning(ctx);
+      return units.map((unit) => ({ unit, exists: true, active: running, enabled: null, masked: false, toggleable: false, detail: running ? 'master running (postfix status)' : 'not running (postfix status)' }));
+    },
+    describe: (a) => `postfix ${a.verb}`,
+    async run(a) {
+      if (a.verb !== 'start' && a.verb !== 'stop') throw new Error(`cannot ${a.verb} without a service manager`);
+      await controlPostfix(ctx, a.verb);
+    },
+  };
+}

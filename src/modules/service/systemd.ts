@@ -1,0 +1,49 @@
+import type { Executor } from '../../exec/types.js';
+import { mustRun, waitFor } from '../command.js';
+import type { ServiceAction, ServiceBackend, UnitState } from './types.js';
+
+const ENABLED = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'alias', 'indirect', 'generated', 'static', 'transient']);
+
+/** Parse `systemctl show -p Id,LoadState,ActiveState,UnitFileState U1 U2 …` (blank-line separated blocks). */
+export function parseSystemctlShow(out: string, units: string[]): UnitState[] {
+  const blocks = out.split(/\n\s*\n/).filter((b) => b.trim() !== '');
+  return units.map((unit, i) => {
+    const kv = new Map<string, string>();
+    for (const line of (blocks[i] ?? '').split('\n')) {
+      const eq = line.indexOf('=');
+      if (eq > 0) kv.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+    const load = kv.get('LoadState') ?? 'not-found';
+    const active = kv.get('ActiveState') ?? 'inactive';
+    const file = kv.get('UnitFileState') ?? '';
+    return {
+      unit,
+      exists: load === 'loaded' || load === 'masked',
+      active: active === 'active' || active === 'activating' || active === 'reloading',
+      enabled: file === '' ? null : ENABLED.has(file),
+      masked: load === 'masked' || file.startsWith('masked'),
+      toggleable: file === 'enabled' || file === 'disabled',
+      detail: `${active}, ${file || 'no unit file state'}`,
+    };
+  });
+}
+
+export function systemdBackend(exec: Executor): ServiceBackend {
+  const read = async (units: string[]): Promise<UnitState[]> => {
+    const r = await exec.run(['systemctl', 'show', '--property=Id,LoadState,ActiveState,UnitFileState', '--', ...units], { timeoutMs: 15_000 });
+    return parseSystemctlShow(r.stdout, units);
+  };
+  return {
+    manager: 'systemd',
+    supportsMask: true,
+    read,
+    describe: (a) => `systemctl ${a.verb} ${a.unit}`,
+    async run(a: ServiceAction) {
+      await mustRun(exec, ['systemctl', a.verb, '--', a.unit], `systemctl ${a.verb} ${a.unit}`, { timeoutMs: 90_000 });
+      if (a.verb === 'stop') {
+        // `systemctl stop` can return while the unit is still deactivating.
+        await waitFor(async () => !((await read([a.unit]))[0]?.active ?? false), 30_000, 200);
+      }
+    },
+  };
+}

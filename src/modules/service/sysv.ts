@@ -1,0 +1,33 @@
+import type { Executor } from '../../exec/types.js';
+import { mustRun } from '../command.js';
+import type { ServiceBackend, UnitState } from './types.js';
+
+// SysV init: run state through `service`; boot state through update-rc.d (Debian) or chkconfig
+// (RHEL 6), whichever exists — and "unknown" when neither does, rather than a guess.
+export function sysvBackend(exec: Executor): ServiceBackend {
+  const enableTool = exec.has('update-rc.d') ? 'update-rc.d' : exec.has('chkconfig') ? 'chkconfig' : null;
+  return {
+    manager: 'sysv',
+    supportsMask: false,
+    async read(units) {
+      return Promise.all(
+        units.map(async (unit): Promise<UnitState> => {
+          const st = await exec.run(['service', unit, 'status'], { timeoutMs: 10_000 });
+          const missing = st.exitCode === 4 || /unrecognized service|not found/i.test(st.stderr);
+          let enabled: boolean | null = null;
+          if (enableTool === 'chkconfig') enabled = /\b3:on\b/.test((await exec.run(['chkconfig', '--list', unit], { timeoutMs: 10_000 })).stdout);
+          return { unit, exists: !missing, active: st.exitCode === 0, enabled, masked: false, toggleable: enableTool !== null && !missing, detail: st.exitCode === 0 ? 'running' : 'stopped' };
+        }),
+      );
+    },
+    describe: (a) => (a.verb === 'enable' || a.verb === 'disable' ? (enableTool === 'chkconfig' ? `chkconfig ${a.unit} ${a.verb === 'enable' ? 'on' : 'off'}` : `update-rc.d ${a.unit} ${a.verb}`) : `service ${a.unit} ${a.verb}`),
+    async run(a) {
+      let argv: string[];
+      if (a.verb === 'enable' || a.verb === 'disable') {
+        if (!enableTool) throw new Error('neither update-rc.d nor chkconfig is installed');
+        argv = enableTool === 'chkconfig' ? ['chkconfig', a.unit, a.verb === 'enable' ? 'on' : 'off'] : ['update-rc.d', a.unit, a.verb];
+      } else argv = ['service', a.unit, a.verb];
+      await mustRun(exec, argv, argv.join(' '), { timeoutMs: 90_000 });
+    },
+  };
+}

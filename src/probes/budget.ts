@@ -1,0 +1,36 @@
+// Budgets inside a probe: every command and socket gets a timeout that ends before the probe's
+// own deadline, so the runner never has to abandon a probe that is still waiting on something.
+
+import { budgetMs } from '../engine/deadline.js';
+import { dialSmtp } from './net/dial.js';
+import { DEFAULT_PROBE_SETTINGS } from './types.js';
+import type { CommandResult } from '../exec/types.js';
+import type { DialOptions, DialResult } from './net/dial.js';
+import type { ProbeContext, ProbeSettings } from './types.js';
+
+/** Time kept back from a probe's deadline for turning results into findings. */
+const MARGIN_MS = 30;
+
+export function probeBudget(ctx: ProbeContext, wantedMs: number): number {
+  return budgetMs(ctx.deadline, wantedMs, { marginMs: MARGIN_MS, floorMs: 20 });
+}
+
+export function runProbeCommand(ctx: ProbeContext, argv: readonly string[], wantedMs: number, input?: string): Promise<CommandResult> {
+  return ctx.exec.run(argv, { timeoutMs: probeBudget(ctx, wantedMs), ...(input !== undefined ? { input } : {}) });
+}
+
+/** Dial within the probe's budget: connect and greeting share what is left. */
+export function dial(ctx: ProbeContext, host: string, port: number, wanted: { connectMs: number; bannerMs: number; ehlo?: boolean }): Promise<DialResult> {
+  const connectMs = probeBudget(ctx, wanted.connectMs);
+  const options: DialOptions = {
+    connectTimeoutMs: connectMs,
+    bannerTimeoutMs: probeBudget(ctx, wanted.bannerMs),
+    ehlo: wanted.ehlo ?? false,
+    deadline: ctx.deadline - MARGIN_MS,
+  };
+  return (ctx.dialer ?? dialSmtp)(host, port, options);
+}
+
+export function settingsOf(ctx: ProbeContext): ProbeSettings {
+  return ctx.settings ?? DEFAULT_PROBE_SETTINGS;
+}

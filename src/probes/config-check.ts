@@ -1,0 +1,55 @@
+// `postfix check`. Off a terminal it prints nothing at all — warnings go only to the log, and
+// even a fatal config error just exits 1 (seen for real) — so it runs under `script`, which gives
+// it a pty, when `script` is there. The command string is a constant: nothing from the host or
+// the user ever goes into it.
+
+import { factFailed } from '../facts/gather.js';
+import { runProbeCommand } from './budget.js';
+import { ok, problem, unknown } from './finding.js';
+import type { Executor } from '../exec/types.js';
+import type { Finding, Probe, WarmupCommand } from './types.js';
+
+/** Under a pty when possible (see above); stdin is an empty pipe so `script` never touches a terminal. */
+function checkCommand(exec: Executor): WarmupCommand & { input: string } {
+  return { argv: exec.has('script') ? ['script', '-qec', 'postfix check', '/dev/null'] : ['postfix', 'check'], input: '' };
+}
+
+const PERMISSION_WARNING = /group or other writable|not owned by|owner|permission/i;
+
+export const configCheckProbe: Probe = {
+  name: 'postfix_check',
+  description: '`postfix check` (configuration and file permissions)',
+  timeoutMs: 4_000,
+  causes: ['postfix-config-invalid', 'main-cf-permissions'],
+  warmup: ({ exec, isRoot }) => (isRoot && exec.has('postfix') ? [checkCommand(exec)] : []),
+  async run(ctx) {
+    const { facts } = ctx;
+    if (!facts.postfix.installed) return [];
+    const postconfError = factFailed(facts, 'postfix.params');
+    if (!ctx.isRoot) {
+      return postconfError ? [problem('fail', 'postfix_check', 'postfix-config-invalid', [postconfError])] : [unknown('postfix_check', '`postfix check` not run (needs root)')];
+    }
+    const viaPty = ctx.exec.has('script');
+    const { argv, input } = checkCommand(ctx.exec);
+    const r = await runProbeCommand(ctx, argv, 3_500, input);
+    if (r.timedOut) return [unknown('postfix_check', '`postfix check` did not finish in time', [`killed after ${r.durationMs} ms`])];
+    const lines = (r.stdout + '\n' + r.stderr)
+      .replace(/\r/g, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !/^Script (started|done)/.test(l));
+    if (postconfError && !lines.some((l) => l.includes(postconfError))) lines.push(postconfError);
+    if (r.exitCode !== 0) {
+      const why = lines.length > 0 ? lines : [`\`postfix check\` exited ${r.exitCode ?? r.signal} without a message${viaPty ? '' : ' (it only prints on a terminal; install util-linux `script` or read the mail log)'}`];
+      return [problem('fail', 'postfix_check', 'postfix-config-invalid', why, { title: '`postfix check` fails' })];
+    }
+    const warnings = lines.filter((l) => /warning:/i.test(l));
+    const out: Finding[] = [];
+    const perms = warnings.filter((l) => PERMISSION_WARNING.test(l));
+    const other = warnings.filter((l) => !PERMISSION_WARNING.test(l));
+    if (perms.length > 0) out.push(problem('warn', 'postfix_check', 'main-cf-permissions', perms, { title: '`postfix check` warns about ownership or permissions' }));
+    if (other.length > 0) out.push(problem('warn', 'postfix_check', 'postfix-config-invalid', other, { title: '`postfix check` warns about the configuration' }));
+    if (out.length === 0) out.push(ok('postfix_check', '`postfix check` passes', lines));
+    return out;
+  },
+};

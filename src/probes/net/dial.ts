@@ -1,0 +1,146 @@
+// A TCP connect to an SMTP port, in-process with node:net (no command to spawn, and every outcome
+// distinguishable): the way a connection fails *is* the diagnosis.
+//   banner          connected and got a greeting (220, or a 4xx/5xx refusal)
+//   refused         RST: nothing listens, or a REJECT --reject-with tcp-reset
+//   unreachable     ICMP unreachable/admin-prohibited: nft/firewalld reject, no route
+//   timeout         no answer to the SYN: a DROP rule (or a black hole upstream)
+//   banner-timeout  connected, but no greeting in time (a proxy, a stuck smtpd, slow DNS)
+// Optionally EHLO afterwards, to see whether STARTTLS is offered; then QUIT.
+
+import { Socket } from 'node:net';
+
+export type DialOutcome = 'banner' | 'refused' | 'unreachable' | 'timeout' | 'banner-timeout' | 'error';
+
+export interface DialResult {
+  outcome: DialOutcome;
+  host: string;
+  port: number;
+  /** The greeting's first line (`220 mx.example.com ESMTP Postfix`). */
+  banner?: string;
+  /** The greeting's reply code. */
+  code?: number;
+  /** EHLO keywords (`STARTTLS`, `SIZE 10240000`, …) when EHLO was asked for and answered. */
+  ehlo?: string[];
+  /** errno code or what went wrong. */
+  detail?: string;
+  ms: number;
+}
+
+export interface DialOptions {
+  connectTimeoutMs: number;
+  bannerTimeoutMs: number;
+  /** Send EHLO after a 220 greeting and report the keywords. */
+  ehlo?: boolean;
+  /** Name to EHLO with. */
+  heloName?: string;
+  /** Absolute time (Date.now()) no phase may run past, whatever its own timeout says. */
+  deadline?: number;
+}
+
+/** The lab swaps in a dialer that runs inside a namespace host; production uses dialSmtp. */
+export type Dialer = (host: string, port: number, options: DialOptions) => Promise<DialResult>;
+
+const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+
+export const dialSmtp: Dialer = (host, port, options) =>
+  new Promise<DialResult>((resolve) => {
+    const started = Date.now();
+    const socket = new Socket();
+    let settled = false;
+    let phase: 'connect' | 'banner' | 'ehlo' = 'connect';
+    let buffer = '';
+    let greeting: { banner: string; code: number } | null = null;
+    let timer: NodeJS.Timeout | null = null;
+
+    const finish = (r: Omit<DialResult, 'host' | 'port' | 'ms'>): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (greeting && !socket.destroyed) {
+        // Say goodbye properly: a client that just hangs up is logged as "lost connection after
+        // CONNECT", and diagnose must not create the very pattern it looks for. The close
+        // finishes in the background; a server that never answers QUIT is cut off shortly.
+        socket.end('QUIT\r\n');
+        setTimeout(() => socket.destroy(), 1_000).unref();
+      } else socket.destroy();
+      resolve({ host, port, ms: Date.now() - started, ...r });
+    };
+    const arm = (ms: number, onExpire: () => void): void => {
+      if (timer) clearTimeout(timer);
+      const capped = options.deadline === undefined ? ms : Math.min(ms, options.deadline - Date.now());
+      timer = setTimeout(onExpire, Math.max(1, capped));
+    };
+
+    socket.setNoDelay(true);
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      const code = e.code ?? e.message;
+      if (phase === 'connect') {
+        if (code === 'ECONNREFUSED') return finish({ outcome: 'refused', detail: code });
+        if (UNREACHABLE.has(code)) return finish({ outcome: 'unreachable', detail: code });
+        if (code === 'ETIMEDOUT') return finish({ outcome: 'timeout', detail: code });
+        return finish({ outcome: 'error', detail: code });
+      }
+      if (greeting) return finish({ outcome: 'banner', ...greeting, detail: `${code} after the greeting` });
+      finish({ outcome: 'error', detail: `${code} before any greeting` });
+    });
+    socket.on('close', () => {
+      if (greeting) finish({ outcome: 'banner', ...greeting });
+      else finish({ outcome: 'error', detail: phase === 'connect' ? 'closed' : 'closed by the server before any greeting' });
+    });
+    socket.on('connect', () => {
+      phase = 'banner';
+      arm(options.bannerTimeoutMs, () => finish({ outcome: 'banner-timeout', detail: `no greeting within ${options.bannerTimeoutMs} ms` }));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      const reply = completeReply(buffer);
+      if (!reply) {
+        if (buffer.length > 64 * 1024) finish({ outcome: 'error', detail: 'reply too long' });
+        return;
+      }
+      buffer = '';
+      if (phase === 'banner') {
+        greeting = { banner: reply.lines[0] ?? '', code: reply.code };
+        if (!options.ehlo || reply.code !== 220) return finish({ outcome: 'banner', ...greeting });
+        phase = 'ehlo';
+        socket.write(`EHLO ${options.heloName ?? 'postfix-fix.invalid'}\r\n`);
+        arm(options.bannerTimeoutMs, () => finish({ outcome: 'banner', ...(greeting as { banner: string; code: number }), detail: 'no answer to EHLO' }));
+        return;
+      }
+      const ehlo = reply.code === 250 ? reply.lines.slice(1).map((l) => l.slice(4).trim()) : [];
+      finish({ outcome: 'banner', ...(greeting as { banner: string; code: number }), ehlo });
+    });
+
+    arm(options.connectTimeoutMs, () => finish({ outcome: 'timeout', detail: `no answer to the connection attempt within ${options.connectTimeoutMs} ms` }));
+    socket.connect({ host, port });
+  });
+
+/** A complete SMTP reply: lines `250-…` continue, `250 …` ends. null while incomplete. */
+export function completeReply(text: string): { code: number; lines: string[] } | null {
+  const all = text.split(/\r?\n/);
+  all.pop(); // whatever follows the last newline is still arriving
+  for (let i = 0; i < all.length; i++) {
+    const m = /^(\d{3})([ -]?)(.*)$/.exec(all[i] as string);
+    if (!m) return { code: 0, lines: all.slice(0, i + 1) };
+    if (m[2] !== '-') return { code: Number(m[1]), lines: all.slice(0, i + 1) };
+  }
+  return null;
+}
+
+export function describeDial(r: DialResult): string {
+  const where = r.host.includes(':') ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`;
+  switch (r.outcome) {
+    case 'banner':
+      return `${where} → banner "${r.banner ?? ''}" (${r.ms} ms)`;
+    case 'refused':
+      return `${where} → refused (TCP reset, ${r.ms} ms)`;
+    case 'unreachable':
+      return `${where} → unreachable (ICMP ${r.detail ?? ''}, ${r.ms} ms)`;
+    case 'timeout':
+      return `${where} → timeout (no answer to SYN in ${r.ms} ms: packets dropped)`;
+    case 'banner-timeout':
+      return `${where} → connected but no banner (${r.detail ?? ''})`;
+    default:
+      return `${where} → error: ${r.detail ?? 'unknown'} (${r.ms} ms)`;
+  }
+}

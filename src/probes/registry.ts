@@ -1,0 +1,43 @@
+// Every diagnose check, in the order their findings read best when ranks tie.
+
+import { configCheckProbe } from './config-check.js';
+import { configPermsProbe } from './config-perms.js';
+import { contentFilterProbe } from './content-filter.js';
+import { dnsProbe } from './dns.js';
+import { firewallProbe } from './firewall.js';
+import { inetConfigProbe } from './inet-config.js';
+import { listenersProbe } from './listeners.js';
+import { logsProbe } from './logs.js';
+import { macProbe } from './mac.js';
+import { masterPidProbe } from './master-pid.js';
+import { outboundProbe } from './outbound.js';
+import { queueProbe } from './queue.js';
+import { reachabilityProbe } from './reachability.js';
+import { relayProbe } from './relay.js';
+import { serviceProbe } from './service.js';
+import { smtpLocalProbe } from './smtp-local.js';
+import type { Probe } from './types.js';
+
+export const PROBES: readonly Probe[] = [
+  serviceProbe,
+  listenersProbe,
+  masterPidProbe,
+  inetConfigProbe,
+  configCheckProbe,
+  configPermsProbe,
+  smtpLocalProbe,
+  reachabilityProbe,
+  firewallProbe,
+  macProbe,
+  logsProbe,
+  relayProbe,
+  queueProbe,
+  contentFilterProbe,
+  dnsProbe,
+  outboundProbe,
+];
+
+/** The probes that can report `cause` (for a runbook's `gone` check). */
+export function probesFor(cause: string, probes: readonly Probe[] = PROBES): Probe[] {
+  return probes.filter((p) => p.causes?.includes(cause));
+}

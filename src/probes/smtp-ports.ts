@@ -1,0 +1,30 @@
+// Who holds the SMTP ports, shared by the listener, banner, reachability and firewall probes.
+
+import { isLoopbackAddress } from '../facts/ss.js';
+import type { Facts, Listener } from '../facts/types.js';
+
+export const SUBMISSION_PORTS = [587, 465] as const;
+
+export function listenersOn(facts: Facts, port: number): Listener[] {
+  return facts.listeners.filter((l) => l.port === port);
+}
+
+/** A Postfix listener: the master behind master.pid, or any process called `master`. */
+export function isPostfixListener(facts: Facts, l: Listener): boolean {
+  return (facts.postfix.masterPid !== null && l.pid === facts.postfix.masterPid) || l.process === 'master';
+}
+
+export function allLoopback(ls: readonly Listener[]): boolean {
+  return ls.length > 0 && ls.every((l) => isLoopbackAddress(l.address));
+}
+
+/** The SMTP ports worth judging: 25 always, submission ports when something serves them. */
+export function servedPorts(facts: Facts): number[] {
+  return [25, ...SUBMISSION_PORTS.filter((p) => listenersOn(facts, p).length > 0)];
+}
+
+export function formatListener(l: Listener): string {
+  const addr = l.family === 6 && l.address !== '*' ? `[${l.address}]` : l.address;
+  const who = l.pid !== null ? `${l.process ?? '?'} (pid ${l.pid})` : 'a process we cannot see';
+  return `${addr}:${l.port} held by ${who}`;
+}

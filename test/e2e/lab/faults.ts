@@ -1,0 +1,34 @@
+// Fault injectors: each leaves a host broken the way production servers break, using the real
+// tools inside the host, and returns what a test needs to check the damage (and the repair).
+export { injectDeadContentFilter } from './faults/content-filter.js';
+export type { DeadFilterFault } from './faults/content-filter.js';
+export {
+  NFT_TABLE,
+  UNRELATED_RULE_LINES,
+  injectFirewalldPublic,
+  injectIptablesBlock25,
+  injectMixedIptablesBackends,
+  injectNftablesBlock25,
+  injectUfwDenyIncoming,
+} from './faults/firewall.js';
+export type {
+  FirewalldFault,
+  IptablesBackend,
+  IptablesFault,
+  IptablesOptions,
+  MixedBackendsFault,
+  NftablesFault,
+  UfwFault,
+} from './faults/firewall.js';
+export { injectLoopbackOnly } from './faults/interfaces.js';
+export type { LoopbackOnlyFault, LoopbackOnlyOptions, UnsafeRelay } from './faults/interfaces.js';
+export { injectIpv6Less } from './faults/ipv6.js';
+export type { Ipv6LessFault, Ipv6LessOptions } from './faults/ipv6.js';
+export { injectMainCfPermissions } from './faults/main-cf-perms.js';
+export type { MainCfPermsFault, MainCfPermsVariant } from './faults/main-cf-perms.js';
+export { MASTER_PID_FILE, injectForeignMasterLock, injectStaleMasterPid } from './faults/master-pid.js';
+export type { ForeignLockFault, StalePidFault } from './faults/master-pid.js';
+export { injectEximHolds25, injectListenerHolds25 } from './faults/port25.js';
+export type { ListenerOptions, PortHeldFault } from './faults/port25.js';
+export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js';
+export type { DisabledFault, StoppedFault } from './faults/service.js';

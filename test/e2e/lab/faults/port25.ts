@@ -1,0 +1,99 @@
+import { copyTreeIn } from '../copy-in.js';
+import { startDaemon } from '../daemon.js';
+import { ensureEximCache } from '../exim.js';
+import type { ExecResult, Host } from '../host-types.js';
+import { listeners } from '../listeners.js';
+import { postfixStart, postfixStop } from '../postfix-control.js';
+import { pollUntil } from '../wait.js';
+
+export interface PortHeldFault {
+  kind: 'port25-held';
+  holder: 'exim4' | 'listener';
+  // The holder's pid as the host sees it.
+  pid: number;
+  // What the attempt to start Postfix afterwards said (it fails: address already in use).
+  postfixStart: ExecResult;
+}
+
+const EXIM_PID_FILE = '/run/exim4/exim.pid';
+
+// A small exim4 configuration: listen on 25, refuse every recipient. Enough to be the MTA that
+// owns the port, without the Debian split-config machinery.
+function eximConfig(primaryHostname: string): string {
+  return [
+    `primary_hostname = ${primaryHostname}`,
+    'daemon_smtp_ports = 25',
+    'spool_directory = /var/spool/exim4',
+    'log_file_path = /var/log/exim4/%slog',
+    `pid_file_path = ${EXIM_PID_FILE}`,
+    'acl_smtp_rcpt = acl_check_rcpt',
+    'begin acl',
+    'acl_check_rcpt:',
+    '  deny',
+    '',
+  ].join('\n');
+}
+
+// Fixed script: creates the exim system user the way Debian's package does, if missing.
+const ADD_EXIM_USER = [
+  'getent group Debian-exim >/dev/null || groupadd --system Debian-exim',
+  'getent passwd Debian-exim >/dev/null || useradd --system -g Debian-exim -d /var/spool/exim4 -s /usr/sbin/nologin Debian-exim',
+  'install -d -o Debian-exim -g Debian-exim -m 0750 /var/spool/exim4 /var/log/exim4 /run/exim4',
+].join(' && ');
+
+// A real exim4 (Debian's binaries, unpacked onto the host) listening on :25, started as a
+// plain daemon; then Postfix is started and fails with "bind 0.0.0.0 port 25: Address already
+// in use", as on a server where both MTAs ended up running.
+export async function injectEximHolds25(host: Host): Promise<PortHeldFault> {
+  const tree = await ensureEximCache();
+  await postfixStop(host);
+  await copyTreeIn(host, tree, '/');
+  await host.execOk(['sh', '-c', ADD_EXIM_USER]);
+  const hostname = (await host.execOk(['hostname'])).stdout.trim();
+  await host.writeFile('/etc/exim4/exim4.conf', eximConfig(`${hostname}.exim.test`), 0o644);
+  await startDaemon(host, ['/usr/sbin/exim4', '-bd', '-q30m'], '/var/log/exim4/daemon.out');
+  const pid = await pollUntil(
+    async () => {
+      const held = (await listeners(host, 25)).flatMap((l) => l.processes).find((p) => p.name === 'exim4');
+      return held?.pid;
+    },
+    { timeoutMs: 10_000, what: `${host.name}: exim4 listening on :25` },
+  );
+  const postfix = await postfixStart(host);
+  return { kind: 'port25-held', holder: 'exim4', pid, postfixStart: postfix };
+}
+
+// Constant program; the port and optional greeting arrive as argv. Accepts and keeps every
+// connection, greeting it only if asked to: a stand-in for any non-Postfix service on :25.
+const LISTENER_PY = `
+import socket, sys
+port = int(sys.argv[1]); greeting = sys.argv[2].encode() if len(sys.argv) > 2 else b""
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port)); s.listen(64)
+held = []
+while True:
+    c, _ = s.accept()
+    if greeting:
+        try: c.sendall(greeting)
+        except OSError: pass
+    held.append(c)
+`;
+
+export interface ListenerOptions {
+  // Sent on each accepted connection (default: nothing, so clients see a banner timeout).
+  greeting?: string;
+}
+
+export async function injectListenerHolds25(host: Host, opts: ListenerOptions = {}): Promise<PortHeldFault> {
+  await postfixStop(host);
+  const argv = ['/usr/bin/python3', '-c', LISTENER_PY, '25'];
+  if (opts.greeting !== undefined) argv.push(opts.greeting);
+  const pid = await startDaemon(host, argv);
+  await pollUntil(async () => ((await listeners(host, 25)).length > 0 ? true : undefined), {
+    timeoutMs: 10_000,
+    what: `${host.name}: listener on :25`,
+  });
+  const postfix = await postfixStart(host);
+  return { kind: 'port25-held', holder: 'listener', pid, postfixStart: postfix };
+}

@@ -1,0 +1,34 @@
+// The e2e lab's public surface: import from here in e2e tests.
+export { DEFAULT_CLI_BUNDLE, cliBundlePath, runCli } from './cli.js';
+export type { CliOptions, CliResult } from './cli.js';
+export { startDaemon, processAlive } from './daemon.js';
+export * from './faults.js';
+export { LabHost } from './host.js';
+export type { LabHostOptions } from './host.js';
+export type { ExecOptions, ExecResult, Host, HostKind } from './host-types.js';
+export { findLeftovers, isClean } from './leftovers.js';
+export type { Leftovers } from './leftovers.js';
+export { listeners } from './listeners.js';
+export type { Listener } from './listeners.js';
+export { CONTAINER_NODE_BIN, NspawnHost } from './nspawn.js';
+export type { NspawnHostOptions } from './nspawn.js';
+export { link } from './peer.js';
+export type { LinkInfo } from './peer.js';
+export {
+  backdateConfig,
+  postconfGet,
+  postconfRemove,
+  postconfSet,
+  postfixIsRunning,
+  postfixRestart,
+  postfixStart,
+  postfixStop,
+} from './postfix-control.js';
+export { destroyAllHosts, liveHosts } from './registry.js';
+export { ensureRootfs, rootfsPath } from './rootfs.js';
+export { snapshot } from './snapshot.js';
+export type { HostSnapshot } from './snapshot.js';
+export { relayAttempt, sendMail, smtpProbe } from './smtp.js';
+export type { ProbeKind, ProbeResult, RelayOptions, RelayResult } from './smtp.js';
+export { sweepStaleLabs } from './sweep.js';
+export { pollUntil } from './wait.js';

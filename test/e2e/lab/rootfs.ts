@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withFileLock } from './flock.js';
+import { debianMirror } from './mirror.js';
+import { LAB_CACHE_ROOT } from './paths.js';
+import { runOk } from './run.js';
+
+// Everything that shapes the rootfs. Its hash names the cache directory, so changing the
+// recipe builds a new rootfs instead of silently reusing an old one.
+export const ROOTFS_RECIPE = {
+  revision: 2,
+  suite: 'bookworm',
+  variant: 'minbase',
+  // libpam-systemd: firewalld -> polkitd needs a logind, and debootstrap does not resolve it.
+  // libstdc++6: the machine's node binary, bound into containers by cli.ts, links against it.
+  include: [
+    'systemd', 'systemd-sysv', 'libpam-systemd', 'dbus', 'iproute2', 'procps', 'python3', 'postfix', 'ufw',
+    'firewalld', 'iptables', 'nftables', 'netcat-openbsd', 'libstdc++6',
+  ],
+  hostname: 'lab-nspawn',
+  mailname: 'lab-nspawn.lab.test',
+} as const;
+
+const COMPLETE_MARKER = '.postfix-fix-lab-rootfs';
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+const STEP_TIMEOUT_MS = 15 * 60_000;
+
+export function rootfsRecipeId(): string {
+  return createHash('sha256').update(JSON.stringify(ROOTFS_RECIPE)).digest('hex').slice(0, 10);
+}
+
+export function rootfsPath(): string {
+  return join(LAB_CACHE_ROOT, `rootfs-${ROOTFS_RECIPE.suite}-${rootfsRecipeId()}`);
+}
+
+export function rootfsReady(): boolean {
+  return existsSync(join(rootfsPath(), COMPLETE_MARKER));
+}
+
+// Returns the path of a bookworm rootfs with systemd and Postfix, building it (~2 min) the
+// first time. Built into a temp dir and renamed when complete, under a lock, so neither an
+// interrupted build nor two test processes racing can leave a half-built tree in use.
+export async function ensureRootfs(log: (line: string) => void = () => undefined): Promise<string> {
+  const final = rootfsPath();
+  if (rootfsReady()) return final;
+  return withFileLock(join(LAB_CACHE_ROOT, 'rootfs.lock'), BUILD_TIMEOUT_MS, async () => {
+    if (rootfsReady()) return final;
+    removeStaleBuilds(final);
+    const tmp = `${final}.tmp-${process.pid}`;
+    mkdirSync(tmp, { recursive: true, mode: 0o755 });
+    try {
+      await buildRootfs(tmp, log);
+      writeFileSync(join(tmp, COMPLETE_MARKER), `${JSON.stringify({ recipe: ROOTFS_RECIPE, builtAt: new Date().toISOString() })}\n`);
+      rmSync(final, { recursive: true, force: true });
+      renameSync(tmp, final);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return final;
+  });
+}
+
+// Removes rootfs trees built from older recipes (prebuild calls this; ~320 MB each).
+export async function pruneOldRootfs(): Promise<string[]> {
+  const current = rootfsPath().split('/').pop() ?? '';
+  const prefix = `rootfs-${ROOTFS_RECIPE.suite}-`;
+  return withFileLock(join(LAB_CACHE_ROOT, 'rootfs.lock'), BUILD_TIMEOUT_MS, async () => {
+    const removed: string[] = [];
+    for (const entry of readdirSync(LAB_CACHE_ROOT)) {
+      if (entry.startsWith(prefix) && entry !== current && !entry.includes('.tmp-')) {
+        rmSync(join(LAB_CACHE_ROOT, entry), { recursive: true, force: true });
+        removed.push(entry);
+      }
+    }
+    return removed;
+  });
+}
+
+function removeStaleBuilds(final: string): void {
+  const prefix = `${final.split('/').pop() ?? ''}.tmp-`;
+  for (const entry of readdirSync(LAB_CACHE_ROOT)) {
+    if (entry.startsWith(prefix)) rmSync(join(LAB_CACHE_ROOT, entry), { recursive: true, force: true });
+  }
+}
+
+// setpriv ties each step to this process; a private pid namespace takes debootstrap's
+// helpers down with it, and a private mount namespace keeps its /proc mounts off the machine.
+const TIED = ['setpriv', '--pdeathsig', 'KILL'] as const;
+const PRIVATE_MOUNTS_PIDS = ['unshare', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc'] as const;
+// Package scripts run with no network at all: nothing they start can bind the machine's ports.
+const ISOLATED = ['unshare', '--mount', '--net', '--pid', '--uts', '--ipc', '--fork', '--kill-child', '--mount-proc'] as const;
+// Constant script; the rootfs path and command arrive as positional parameters.
+const IN_CHROOT = 'hostname "$1" && ip link set lo up && root=$2 && shift 2 && exec chroot "$root" "$@"';
+
+async function inIsolatedChroot(root: string, argv: readonly string[], timeoutMs = STEP_TIMEOUT_MS): Promise<void> {
+  await runOk([...TIED, ...ISOLATED, 'sh', '-c', IN_CHROOT, 'sh', ROOTFS_RECIPE.hostname, root, ...argv], {
+    timeoutMs,
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+async function buildRootfs(root: string, log: (line: string) => void): Promise<void> {
+  const mirror = debianMirror();
+  log(`debootstrap stage 1 (download) from ${mirror} into ${root}`);
+  // --foreign: download and unpack only, so that stage 2 (package scripts) can run offline.
+  await runOk(
+    [
+      ...TIED, ...PRIVATE_MOUNTS_PIDS, 'debootstrap', '--foreign', `--variant=${ROOTFS_RECIPE.variant}`,
+      `--include=${ROOTFS_RECIPE.include.join(',')}`, ROOTFS_RECIPE.suite, root, mirror,
+    ],
+    { timeoutMs: STEP_TIMEOUT_MS, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' } },
+  );
+
+  preseedPostfix(root);
+  // Belt and braces: invoke-rc.d must not start anything during stage 2.
+  writeFileSync(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  writeFileSync(join(root, 'etc/hostname'), `${ROOTFS_RECIPE.hostname}\n`);
+  writeFileSync(
+    join(root, 'etc/hosts'),
+    `127.0.0.1\tlocalhost\n127.0.1.1\t${ROOTFS_RECIPE.mailname} ${ROOTFS_RECIPE.hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+  );
+
+  log('debootstrap stage 2 (configure, offline)');
+  await inIsolatedChroot(root, ['/debootstrap/debootstrap', '--second-stage']);
+
+  log('post-install');
+  // Debian's firewalld enables itself on install; lab hosts must boot "open".
+  await inIsolatedChroot(root, ['systemctl', 'disable', 'firewalld.service'], 60_000);
+  // postinst derives mydestination from name lookups that see a half-built system (it wrote
+  // "..., localhost.lab.test, , localhost"); give it the shape a fresh install has.
+  const { hostname, mailname } = ROOTFS_RECIPE;
+  await inIsolatedChroot(
+    root,
+    ['postconf', '-e', `mydestination=$myhostname, ${mailname}, ${hostname}, localhost.localdomain, localhost`],
+    60_000,
+  );
+  // Postfix pauses 2-3 s at start when main.cf changed within the last ~2 s.
+  await inIsolatedChroot(root, ['touch', '-d', '-1 min', '/etc/postfix/main.cf'], 60_000);
+  rmSync(join(root, 'usr/sbin/policy-rc.d'), { force: true });
+  for (const deb of readdirSync(join(root, 'var/cache/apt/archives'))) {
+    if (deb.endsWith('.deb')) rmSync(join(root, 'var/cache/apt/archives', deb));
+  }
+  await verifyRootfs(root);
+}
+
+// debconf's file database, written before stage 2 configures postfix: the same effect as
+// debconf-set-selections, which cannot run before debconf itself is configured.
+function preseedPostfix(root: string): void {
+  const entries = [
+    ['postfix/main_mailer_type', 'Internet Site'],
+    ['postfix/mailname', ROOTFS_RECIPE.mailname],
+  ];
+  const text = entries
+    .map(([name, value]) => `Name: ${name}\nTemplate: ${name}\nValue: ${value}\nOwners: postfix\nFlags: seen\n`)
+    .join('\n');
+  mkdirSync(join(root, 'var/cache/debconf'), { recursive: true });
+  writeFileSync(join(root, 'var/cache/debconf/config.dat'), `${text}\n`);
+}
+
+async function verifyRootfs(root: string): Promise<void> {
+  for (const path of ['usr/sbin/postfix', 'usr/bin/python3', 'lib/systemd/systemd', 'usr/sbin/ufw', 'usr/sbin/firewalld']) {
+    if (!existsSync(join(root, path))) throw new Error(`rootfs is missing /${path}`);
+  }
+  if (existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/firewalld.service'))) {
+    throw new Error('firewalld is still enabled in the rootfs');
+  }
+  await runOk(['postconf', '-c', join(root, 'etc/postfix'), '-h', 'myhostname'], { timeoutMs: 10_000 });
+}

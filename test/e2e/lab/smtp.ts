@@ -1,0 +1,96 @@
+import type { Host } from './host-types.js';
+import { HOST_ENV, PROBE_SCRIPT, PYTHON } from './paths.js';
+import { run } from './run.js';
+
+export type ProbeKind = 'banner' | 'refused' | 'unreachable' | 'timeout' | 'banner-timeout' | 'error';
+
+export interface ProbeResult {
+  // banner: got an SMTP greeting; refused: RST (ECONNREFUSED); unreachable: ICMP
+  // EHOSTUNREACH/ENETUNREACH; timeout: SYN unanswered (DROP); banner-timeout: connected but
+  // silent; error: anything else (detail says what).
+  kind: ProbeKind;
+  banner?: string;
+  detail?: string;
+  ms: number;
+}
+
+export type RelayStage = 'banner' | 'ehlo' | 'mail' | 'rcpt' | 'data';
+
+export interface RelayResult {
+  // True when RCPT TO was answered 250/251: the server agreed to relay.
+  accepted: boolean;
+  // SMTP code of the last reply read (at `stage`); 0 when the connection failed.
+  code: number;
+  reply: string;
+  stage: RelayStage;
+  detail?: string;
+  ms: number;
+}
+
+export interface RelayOptions {
+  from: string;
+  to: string;
+  helo?: string;
+  timeoutMs?: number;
+}
+
+// The probe joins only the network namespace of fromHost: its traffic leaves from the host's
+// interfaces, while the script and interpreter are read from the machine's filesystem.
+async function runProbe(fromHost: Host, args: readonly string[], timeoutMs: number): Promise<Record<string, unknown>> {
+  // connect and the first read each get timeoutMs; leave room for interpreter startup.
+  const result = await run(['nsenter', '-t', String(fromHost.pid), '-n', '--', PYTHON, PROBE_SCRIPT, ...args], {
+    timeoutMs: 2 * timeoutMs + 5_000,
+    env: HOST_ENV,
+  });
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new Error(`probe from ${fromHost.name} failed (exit ${result.code}): ${result.stderr || result.stdout}`);
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+export async function smtpProbe(fromHost: Host, addr: string, port = 25, timeoutMs = 3_000): Promise<ProbeResult> {
+  const raw = await runProbe(fromHost, ['banner', addr, String(port), seconds(timeoutMs)], timeoutMs);
+  const result: ProbeResult = { kind: raw['kind'] as ProbeKind, ms: Number(raw['ms']) };
+  if (typeof raw['banner'] === 'string') result.banner = raw['banner'];
+  if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
+  return result;
+}
+
+// Speaks SMTP up to RCPT TO (never DATA): enough to tell whether the server would relay.
+export function relayAttempt(fromHost: Host, addr: string, port: number, opts: RelayOptions): Promise<RelayResult> {
+  return smtpDialogue('relay', fromHost, addr, port, opts);
+}
+
+// A whole submission, through DATA; accepted means the server queued the message.
+export function sendMail(fromHost: Host, addr: string, port: number, opts: RelayOptions): Promise<RelayResult> {
+  return smtpDialogue('send', fromHost, addr, port, opts);
+}
+
+async function smtpDialogue(
+  mode: 'relay' | 'send',
+  fromHost: Host,
+  addr: string,
+  port: number,
+  opts: RelayOptions,
+): Promise<RelayResult> {
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const helo = opts.helo ?? `${fromHost.name}.peer.test`;
+  const raw = await runProbe(fromHost, [mode, addr, String(port), seconds(timeoutMs), helo, opts.from, opts.to], timeoutMs);
+  const result: RelayResult = {
+    accepted: raw['accepted'] === true,
+    code: Number(raw['code']),
+    reply: String(raw['reply'] ?? ''),
+    stage: raw['stage'] as RelayStage,
+    ms: Number(raw['ms']),
+  };
+  if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
+  return result;
+}

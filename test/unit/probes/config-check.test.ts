@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { configCheckProbe } from '../../../src/probes/config-check.js';
+import { fakeExec } from './helpers/fake-exec.js';
+import { factsWith, healthyFacts } from './helpers/facts.js';
+import { probeCtx } from './helpers/probe-ctx.js';
+
+const out = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const SCRIPT = ['script', '-qec', 'postfix check', '/dev/null'];
+
+// Captured under `script` (a pty): without one, `postfix check` prints nothing at all.
+describe('probes/config-check', () => {
+  it('runs under a pty when `script` exists; clean: ok', async () => {
+    const exec = fakeExec([{ argv: SCRIPT, result: { exitCode: 0 } }], ['postfix']);
+    const [f] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec }));
+    assert.equal(f?.status, 'ok');
+    assert.deepEqual(exec.calls[0]?.argv, SCRIPT);
+    assert.equal(exec.calls[0]?.options.input, '', 'stdin is an empty pipe, never the terminal');
+  });
+
+  it('a permission warning: warn main-cf-permissions', async () => {
+    const exec = fakeExec([{ argv: SCRIPT, result: { exitCode: 0, stdout: out('postfix-check-warn.txt') } }]);
+    const [f] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec }));
+    assert.deepEqual([f?.status, f?.cause], ['warn', 'main-cf-permissions']);
+    assert.deepEqual(f?.evidence, ['postfix/postfix-script: warning: group or other writable: /etc/postfix/./main.cf']);
+  });
+
+  it('a fatal error: fail postfix-config-invalid with the file:line', async () => {
+    const exec = fakeExec([{ argv: SCRIPT, result: { exitCode: 1, stdout: out('postfix-check-fatal.txt') } }]);
+    const [f] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec }));
+    assert.deepEqual([f?.status, f?.cause], ['fail', 'postfix-config-invalid']);
+    assert.match(f?.evidence[0] ?? '', /main\.cf, line 39: missing '='/);
+  });
+
+  it('without `script`, a silent exit 1 is explained', async () => {
+    const exec = fakeExec([{ argv: ['postfix', 'check'], result: { exitCode: 1 } }]);
+    const [f] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec }));
+    assert.equal(f?.cause, 'postfix-config-invalid');
+    assert.match(f?.evidence[0] ?? '', /without a message .*only prints on a terminal/);
+  });
+
+  it('offers `postfix check` as a warm-up only to root on a host with Postfix', () => {
+    assert.deepEqual(configCheckProbe.warmup?.({ exec: fakeExec([], ['postfix', 'script']), isRoot: true }), [{ argv: SCRIPT, input: '' }]);
+    assert.deepEqual(configCheckProbe.warmup?.({ exec: fakeExec([], ['postfix']), isRoot: false }), []);
+  });
+
+  it('not root: unknown; postconf already failed: that error is the finding', async () => {
+    assert.equal((await configCheckProbe.run(probeCtx(healthyFacts(), { isRoot: false })))[0]?.status, 'unknown');
+    const broken = factsWith((f) => f.errors.push({ fact: 'postfix.params', message: 'postconf: fatal: /etc/postfix/main.cf, line 39: missing \'=\'' }));
+    const [f] = await configCheckProbe.run(probeCtx(broken, { isRoot: false }));
+    assert.equal(f?.cause, 'postfix-config-invalid');
+  });
+});

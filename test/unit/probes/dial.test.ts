@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { completeReply, describeDial, dialSmtp } from '../../../src/probes/net/dial.js';
+import type { AddressInfo, Server, Socket } from 'node:net';
+
+// Real sockets on 127.0.0.1 with tiny SMTP-ish servers: the greeting, EHLO, QUIT, silence.
+// (DROP and ICMP rejects need a firewall: see netns-classify.test.ts.)
+describe('probes/net/dial: in-process SMTP dial on loopback', function () {
+  const servers: Server[] = [];
+  const serve = async (onConn: (s: Socket) => void): Promise<number> => {
+    const srv = createServer(onConn);
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return (srv.address() as AddressInfo).port;
+  };
+  after(() => servers.forEach((s) => s.close()));
+  const opts = { connectTimeoutMs: 1_000, bannerTimeoutMs: 400 };
+
+  it('banner, EHLO keywords, and a proper QUIT (no "lost connection after CONNECT")', async () => {
+    let sawQuit: () => void = () => undefined;
+    const quit = new Promise<void>((r) => (sawQuit = r));
+    const port = await serve((s) => {
+      s.write('220-mx.test ESMTP\r\n220 ready\r\n');
+      s.on('data', (d) => {
+        const t = d.toString();
+        if (t.startsWith('EHLO')) s.write('250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 STARTTLS\r\n');
+        if (t.includes('QUIT')) {
+          sawQuit();
+          s.end('221 bye\r\n');
+        }
+      });
+    });
+    const r = await dialSmtp('127.0.0.1', port, { ...opts, ehlo: true });
+    assert.equal(r.outcome, 'banner');
+    assert.equal(r.code, 220);
+    assert.equal(r.banner, '220-mx.test ESMTP');
+    assert.deepEqual(r.ehlo, ['PIPELINING', 'SIZE 1000', 'STARTTLS']);
+    await quit;
+    assert.match(describeDial(r), /^127\.0\.0\.1:\d+ → banner/);
+  });
+
+  it('a refusal greeting is still a banner, with its code', async () => {
+    const port = await serve((s) => s.end('554 5.7.1 go away\r\n'));
+    const r = await dialSmtp('127.0.0.1', port, opts);
+    assert.deepEqual([r.outcome, r.code], ['banner', 554]);
+  });
+
+  it('connected but silent: banner-timeout', async () => {
+    const port = await serve(() => undefined);
+    const started = Date.now();
+    const r = await dialSmtp('127.0.0.1', port, opts);
+    assert.equal(r.outcome, 'banner-timeout');
+    assert.ok(Date.now() - started < 1_000);
+  });
+
+  it('nothing listening: refused; closed without a word: error', async () => {
+    const port = await serve((s) => s.destroy());
+    const closed = await dialSmtp('127.0.0.1', port, opts);
+    assert.equal(closed.outcome, 'error');
+    const srv = servers.pop() as Server;
+    await new Promise((r) => srv.close(r));
+    assert.equal((await dialSmtp('127.0.0.1', port, opts)).outcome, 'refused');
+  });
+
+  it('never runs past its deadline', async () => {
+    const port = await serve(() => undefined);
+    const started = Date.now();
+    const r = await dialSmtp('127.0.0.1', port, { connectTimeoutMs: 5_000, bannerTimeoutMs: 5_000, deadline: started + 150 });
+    assert.equal(r.outcome, 'banner-timeout');
+    assert.ok(Date.now() - started < 600);
+  });
+
+  it('completeReply waits for the last line of a multi-line reply', () => {
+    assert.equal(completeReply('250-a\r\n250-b\r\n'), null);
+    assert.deepEqual(completeReply('250-a\r\n250 b\r\n'), { code: 250, lines: ['250-a', '250 b'] });
+    assert.deepEqual(completeReply('220 bare lf\n'), { code: 220, lines: ['220 bare lf'] });
+    assert.equal(completeReply('220 partial'), null);
+  });
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { logsProbe } from '../../../src/probes/logs.js';
+import { parseLogTime } from '../../../src/probes/logs/log-time.js';
+import { scanLogLines } from '../../../src/probes/logs/patterns.js';
+import { fakeExec } from './helpers/fake-exec.js';
+import { factsWith, stoppedFacts } from './helpers/facts.js';
+import { probeCtx } from './helpers/probe-ctx.js';
+import { createHostFs } from '../../../src/exec/host-fs.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// postfix.log: a real maillog_file from a namespace host that went through a stale pid, a
+// foreign lock, a python3 holding :25 (bind conflict), restarts, a content filter that was down
+// and an `nc -z`-style connect-and-hang-up.
+const LOG = readFileSync(new URL('./fixtures/postfix.log', import.meta.url), 'utf8');
+const NOW = Date.parse('2026-11-27T22:00:00');
+
+/** The probe judges recency against the real clock: move syslog dates to today. */
+function restamp(text: string): string {
+  const d = new Date();
+  const today = `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')}`;
+  return text.replace(/^[A-Z][a-z]{2} +\d{1,2} \d{2}:/gm, `${today} 00:`);
+}
+
+function hostWithLog(): ReturnType<typeof createHostFs> {
+  const root = mkdtempSync(join(tmpdir(), 'pf-logs-'));
+  mkdirSync(join(root, 'var/log'), { recursive: true });
+  writeFileSync(join(root, 'var/log/postfix.log'), LOG);
+  return createHostFs(root);
+}
+
+describe('probes/logs', () => {
+  it('reads syslog and ISO timestamps', () => {
+    assert.equal(new Date(parseLogTime('Nov 27 21:17:15 vm postfix/master[185]: x', NOW) ?? 0).getMinutes(), 17);
+    assert.equal(parseLogTime('2026-11-27T21:17:15+0000 vm postfix/master[1]: x', NOW), Date.parse('2026-11-27T21:17:15Z'));
+    assert.equal(new Date(parseLogTime('Dec 31 23:00:00 vm x', Date.parse('2027-01-01T10:00:00')) ?? 0).getFullYear(), 2026);
+    assert.equal(parseLogTime('no time here', NOW), null);
+  });
+
+  it('finds start failures only after the last start attempt', () => {
+    const events = scanLogLines(LOG.split('\n'), NOW);
+    // the bind conflict was followed by successful starts: not reported
+    assert.ok(!events.some((e) => e.id === 'bind-conflict'));
+    const upToConflict = LOG.split('\n').filter((l) => l <= 'Nov 27 21:17:17');
+    assert.deepEqual(scanLogLines(upToConflict, NOW).filter((e) => e.id === 'bind-conflict').map((e) => e.detail), [{ address: '0.0.0.0', port: '25' }]);
+    assert.ok(events.some((e) => e.id === 'connect-failed' && e.detail.port === '10024'));
+  });
+
+  it('forgets what is older than a day', () => {
+    assert.equal(scanLogLines(LOG.split('\n'), NOW + 3 * 24 * 3600_000).filter((e) => e.id === 'connect-failed').length, 0);
+  });
+
+  it('turns them into findings: content filter down, bind conflict while stopped', async () => {
+    const facts = factsWith((f) => {
+      Object.assign(f, stoppedFacts());
+      f.postfix.params.content_filter = 'smtp:[127.0.0.1]:10024';
+    });
+    const upToConflict = LOG.split('\n').filter((l) => l <= 'Nov 27 21:17:17' || l.includes('10024')).join('\n');
+    const exec = fakeExec([{ argv: ['tail', '-n', '500', '--', '/var/log/postfix.log'], result: { stdout: restamp(upToConflict) } }]);
+    const fs = await logsProbe.run(probeCtx(facts, { exec, fs: hostWithLog() }));
+    assert.deepEqual(fs.map((f) => f.cause).sort(), ['content-filter-down', 'port-held-by-unknown']);
+  });
+
+  it('no log anywhere: unknown, and why', async () => {
+    const [f] = await logsProbe.run(probeCtx(stoppedFacts()));
+    assert.equal(f?.status, 'unknown');
+    assert.ok(f?.evidence.some((e) => /maillog_file/.test(e)));
+  });
+
+  it('hang-ups from this host itself are not clients disconnecting', async () => {
+    const line = (ip: string, i: number) => `Nov 27 21:${10 + i}:00 vm postfix/smtpd[9]: lost connection after CONNECT from unknown[${ip}]`;
+    const own = [0, 1, 2, 3].map((i) => line('10.0.0.5', i)).join('\n');
+    const remote = [0, 1, 2, 3].map((i) => line('198.51.100.7', i)).join('\n');
+    const run = async (text: string) => logsProbe.run(probeCtx(factsWith(() => undefined), { exec: fakeExec([{ argv: ['tail'], result: { stdout: restamp(text) } }]), fs: hostWithLog() }));
+    assert.equal((await run(own))[0]?.status, 'ok');
+    const [f] = await run(remote);
+    assert.deepEqual([f?.status, f?.cause], ['warn', 'clients-disconnect-early']);
+  });
+});
