@@ -34,6 +34,10 @@ export interface BenchComparison {
   timeoutMs: number;
   /** What diagnose said (top cause and exit code of the last run), to show it judged right. */
   diagnoseSaid: { exitCode: number; topCause: string | null; status: string };
+  /** Median time diagnose spent loading the catalog (runbooks + profiles, validated): not probing. */
+  catalogMedianMs: number;
+  /** Median of runDiagnose's own durationMs (facts + probes), as it reports it. */
+  diagnoseInternalMedianMs: number;
 }
 
 export interface BenchOptions {
@@ -67,6 +71,7 @@ export function formatDiagnoseBench(results: readonly BenchComparison[]): string
     lines.push(
       `  ${r.scenario.padEnd(10)}  diagnose ${s(r.diagnose.medianMs).padStart(7)}  script ${s(r.script.medianMs).padStart(7)}  ratio ${r.ratio.toFixed(2)}  ${verdict}`,
       `              diagnose said: ${r.diagnoseSaid.status}, exit ${r.diagnoseSaid.exitCode}, top cause ${r.diagnoseSaid.topCause ?? 'none'}; runs ${r.diagnose.runs.map(s).join(' ')} | script ${r.script.runs.map(s).join(' ')}`,
+      `              of diagnose's wall time: catalog load ${s(r.catalogMedianMs)}, runDiagnose itself ${s(r.diagnoseInternalMedianMs)} (the rest: node start-up, module load)`,
     );
   }
   return lines.join('\n') + '\n';
@@ -96,15 +101,23 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
     await mx.exec(scriptArgv, { timeoutMs: limit });
     const d: number[] = [];
     const sc: number[] = [];
+    const catalogMs: number[] = [];
+    const internalMs: number[] = [];
     let last: ExecResult | null = null;
+    const diagnoseOnce = async (): Promise<void> => {
+      last = await timed(mx, diagnoseArgv, d, limit);
+      catalogMs.push(Number(/catalog-ms (\d+)/.exec(last.stderr)?.[1] ?? NaN));
+      internalMs.push((JSON.parse(last.stdout) as { durationMs: number }).durationMs);
+    };
     for (let i = 0; i < runs; i++) {
       // Alternate, so neither side always runs on a cache the other just warmed.
       const first = i % 2 === 0;
-      if (first) last = await timed(mx, diagnoseArgv, d, limit);
+      if (first) await diagnoseOnce();
       await timed(mx, scriptArgv, sc, limit);
-      if (!first) last = await timed(mx, diagnoseArgv, d, limit);
+      if (!first) await diagnoseOnce();
     }
-    const report = JSON.parse(last?.stdout ?? '{}') as { exitCode?: number; status?: string; topCause?: { cause: string } | null };
+    const lastRun = last as ExecResult | null;
+    const report = JSON.parse(lastRun?.stdout ?? '{}') as { exitCode?: number; status?: string; topCause?: { cause: string } | null };
     const diagnose = timing(d);
     const script = timing(sc);
     return {
@@ -113,7 +126,9 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
       script,
       ratio: diagnose.medianMs / script.medianMs,
       timeoutMs,
-      diagnoseSaid: { exitCode: last?.code ?? -1, topCause: report.topCause?.cause ?? null, status: report.status ?? 'no report' },
+      diagnoseSaid: { exitCode: lastRun?.code ?? -1, topCause: report.topCause?.cause ?? null, status: report.status ?? 'no report' },
+      catalogMedianMs: timing(catalogMs).medianMs,
+      diagnoseInternalMedianMs: timing(internalMs).medianMs,
     };
   } finally {
     await Promise.all([mx.destroy(), dns.destroy()]);

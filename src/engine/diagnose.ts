@@ -27,8 +27,14 @@ export interface DiagnoseOptions {
   /** Facts already gathered (the CLI gathers them to pick the profile); gathered here if absent. */
   facts?: Facts;
   runbooks: ReadonlyMap<string, Runbook>;
-  /** The overall deadline for the whole diagnose, facts included when gathered here. */
+  /** The overall budget for the whole diagnose, facts included when gathered here. */
   timeoutMs: number;
+  /**
+   * Absolute end (Date.now() time) when the budget started earlier than this call — a CLI
+   * passes process start + --timeout so start-up and catalog loading count too. Default: now +
+   * timeoutMs.
+   */
+  deadline?: number;
   /** No traffic beyond this host: DNS and outbound checks are skipped. */
   offline: boolean;
   /** Domain whose MX the outbound port 25 check dials (default gmail.com). */
@@ -39,6 +45,11 @@ export interface DiagnoseOptions {
   probes?: readonly Probe[];
   /** Default: whether this process runs as root. */
   isRoot?: boolean;
+  /**
+   * Slow commands already started by startDiagnoseWarmup() (the CLI calls it first thing, before
+   * loading the catalog); started here otherwise.
+   */
+  warm?: WarmExecutor;
 }
 
 export interface DiagnoseResult {
@@ -50,10 +61,10 @@ export interface DiagnoseResult {
 export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseResult> {
   const startedAt = new Date();
   const started = startedAt.getTime();
-  const deadline = started + options.timeoutMs;
+  const deadline = options.deadline ?? started + options.timeoutMs;
   const probes = options.probes ?? PROBES;
-  const warm = startWarmups(options, probes, deadline);
-  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, deadline: started + gatherShare(options.timeoutMs) }));
+  const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, isRoot: options.isRoot, timeoutMs: options.timeoutMs, probes });
+  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)) }));
   const gatherMs = options.facts ? 0 : Date.now() - started;
   const { findings, timings } = await runProbes(probes, { ...probeBase(options, facts), exec: warm.exec }, deadline);
   const report = buildReport({
@@ -101,12 +112,16 @@ function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: 
   };
 }
 
-/** Start the probes' fact-independent slow commands now, so they overlap fact gathering. */
-function startWarmups(options: DiagnoseOptions, probes: readonly Probe[], deadline: number): WarmExecutor {
+/**
+ * Start the probes' slow, fact-independent commands (`postfix check` ≈ 0.4 s) now, so they run
+ * while the catalog loads and facts are gathered. Pass the result to runDiagnose as `warm`; it
+ * needs only the executor, so a CLI can call it before anything else.
+ */
+export function startDiagnoseWarmup(options: { exec: Executor; isRoot?: boolean; timeoutMs: number; probes?: readonly Probe[] }): WarmExecutor {
   const warm = createWarmExecutor(options.exec);
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  for (const probe of probes) {
-    for (const cmd of probe.warmup?.({ exec: options.exec, isRoot }) ?? []) warm.start(cmd, Math.max(1, Math.min(probe.timeoutMs, deadline - Date.now() - 50)));
+  for (const probe of options.probes ?? PROBES) {
+    for (const cmd of probe.warmup?.({ exec: options.exec, isRoot }) ?? []) warm.start(cmd, Math.max(1, Math.min(probe.timeoutMs, options.timeoutMs - 50)));
   }
   return warm;
 }

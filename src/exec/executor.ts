@@ -54,6 +54,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       timeout: timeoutMs,
       timeoutSignal: 'SIGKILL',
       env: opts.env ? { ...baseEnv, ...opts.env } : baseEnv,
+      ...(opts.detached ? { stdio: ['ignore', 'ignore', 'ignore'] as const } : {}),
       ...(opts.input !== undefined ? { input: opts.input } : {}),
     });
     // `exec` makes the program replace the shell, so the timeout kill reaches it directly.

@@ -5,6 +5,11 @@ export interface RunOptions {
   input?: string;
   /** Extra environment; merged over the executor's base environment. */
   env?: Record<string, string>;
+  /**
+   * Start a daemon: no output is captured (a daemon would hold our pipes open and the call would
+   * only end at its timeout); the result is the launcher's exit status.
+   */
+  detached?: boolean;
 }
 
 export interface CommandResult {

@@ -23,7 +23,24 @@ const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {
   'other_mtas.names': (f) => [...new Set(f.otherMtas.map((m) => m.name))],
   'other_mtas.units': (f) => [...new Set(f.otherMtas.map((m) => m.unit).filter((u): u is string => u !== null))],
   'other_mtas.pids': (f) => [...new Set(f.otherMtas.map((m) => m.pid))],
+  'other_mtas.present': (f) => f.otherMtas.length > 0,
+  // "managed": a service manager can stop it (a unit we know); otherwise only its pid can.
+  'other_mtas.managed': (f) => f.otherMtas.length > 0 && f.otherMtas.every((m) => m.unit !== null),
+  'master_pid.foreign_lock': (f) => f.masterPid.lockHolder !== null && f.masterPid.lockHolder.process !== 'master',
+  'smtp_port.holder': (f) => smtpPortHolder(f).holder,
+  'smtp_port.holder_pid': (f) => smtpPortHolder(f).pid,
 };
+
+/** Who listens on port 25: postfix (its master), none, mta (a known conflicting MTA), unknown. */
+export function smtpPortHolder(f: Facts): { holder: 'postfix' | 'none' | 'mta' | 'unknown'; pid: number | null } {
+  const on25 = f.listeners.filter((l) => l.port === 25);
+  if (on25.length === 0) return { holder: 'none', pid: null };
+  const foreign = on25.find((l) => l.process !== 'master' && !f.otherMtas.some((m) => m.pid === l.pid));
+  if (foreign) return { holder: 'unknown', pid: foreign.pid };
+  const mta = on25.find((l) => f.otherMtas.some((m) => m.pid === l.pid));
+  if (mta) return { holder: 'mta', pid: mta.pid };
+  return { holder: 'postfix', pid: on25[0]?.pid ?? null };
+}
 
 /** The value at `path`, or null when the fact is unknown on this host (never a made-up default). */
 export function readFact(facts: Facts, path: string): FactValue {

@@ -10,7 +10,9 @@ export interface LogTail {
   lines: string[];
 }
 
-const TAIL_LINES = '500';
+const TAIL_COUNT = 500;
+const TAIL_LINES = String(TAIL_COUNT);
+const SMALL_LOG_BYTES = 256 * 1024;
 
 export async function readLogTails(ctx: ProbeContext, extraFiles: readonly string[] = []): Promise<{ tails: LogTail[]; problems: string[] }> {
   const { facts, profile } = ctx;
@@ -20,6 +22,11 @@ export async function readLogTails(ctx: ProbeContext, extraFiles: readonly strin
   const reads = files.map(async (path): Promise<LogTail | null> => {
     const st = await ctx.fs.stat(path).catch(() => null);
     if (!st || !st.isFile) return null;
+    // A small log is cheaper to read than to spawn tail for; a big one is only ever tailed.
+    if (st.size <= SMALL_LOG_BYTES) {
+      const text = await ctx.fs.tryReadText(path).catch(() => null);
+      if (text !== null) return { source: path, lines: text.split('\n').filter((l) => l !== '').slice(-TAIL_COUNT) };
+    }
     const r = await runProbeCommand(ctx, ['tail', '-n', TAIL_LINES, '--', path], 1_500);
     if (r.exitCode !== 0) {
       problems.push(`${path}: ${r.timedOut ? 'timed out' : r.stderr.trim() || `tail exited ${r.exitCode}`}`);

@@ -61,6 +61,8 @@ describe('lab: namespace host', function () {
     await host.writeFile('/var/lib/postfix-fix/state.json', '{}\n');
     assert.equal(existsSync('/etc/postfix/lab-marker'), false);
     assert.equal(existsSync('/var/lib/postfix-fix/state.json'), false);
+    await host.writeFile('/dev/shm/lab-marker', 'x\n');
+    assert.equal(existsSync('/dev/shm/lab-marker'), false, '/dev/shm is the host\'s own');
     assert.equal((await host.execOk(['stat', '-c', '%a', '/etc/postfix/lab-marker'])).stdout.trim(), '600');
     // The machine-side view through /proc/PID/root sees the same files.
     assert.equal(readFileSync(`${host.root}/etc/postfix/lab-marker`, 'utf8'), 'x\n');

@@ -24,10 +24,10 @@ function restamp(text: string): string {
   return text.replace(/^[A-Z][a-z]{2} +\d{1,2} \d{2}:/gm, `${today} 00:`);
 }
 
-function hostWithLog(): ReturnType<typeof createHostFs> {
+function hostWithLog(text = LOG): ReturnType<typeof createHostFs> {
   const root = mkdtempSync(join(tmpdir(), 'pf-logs-'));
   mkdirSync(join(root, 'var/log'), { recursive: true });
-  writeFileSync(join(root, 'var/log/postfix.log'), LOG);
+  writeFileSync(join(root, 'var/log/postfix.log'), text);
   return createHostFs(root);
 }
 
@@ -58,9 +58,16 @@ describe('probes/logs', () => {
       f.postfix.params.content_filter = 'smtp:[127.0.0.1]:10024';
     });
     const upToConflict = LOG.split('\n').filter((l) => l <= 'Nov 27 21:17:17' || l.includes('10024')).join('\n');
-    const exec = fakeExec([{ argv: ['tail', '-n', '500', '--', '/var/log/postfix.log'], result: { stdout: restamp(upToConflict) } }]);
-    const fs = await logsProbe.run(probeCtx(facts, { exec, fs: hostWithLog() }));
+    const fs = await logsProbe.run(probeCtx(facts, { fs: hostWithLog(restamp(upToConflict)) }));
     assert.deepEqual(fs.map((f) => f.cause).sort(), ['content-filter-down', 'port-held-by-unknown']);
+  });
+
+  it('a big log is only tailed (500 lines), never read whole', async () => {
+    const filler = 'Nov 27 00:00:00 vm postfix/qmgr[1]: 4B1: removed\n'.repeat(8_000);
+    const exec = fakeExec([{ argv: ['tail', '-n', '500', '--', '/var/log/postfix.log'], result: { stdout: 'Nov 27 00:00:00 vm x: fine\n' } }]);
+    const [f] = await logsProbe.run(probeCtx(stoppedFacts(), { exec, fs: hostWithLog(filler) }));
+    assert.equal(exec.calls.length, 1);
+    assert.deepEqual(f?.evidence, ['/var/log/postfix.log: last 1 lines read']);
   });
 
   it('no log anywhere: unknown, and why', async () => {
@@ -73,7 +80,7 @@ describe('probes/logs', () => {
     const line = (ip: string, i: number) => `Nov 27 21:${10 + i}:00 vm postfix/smtpd[9]: lost connection after CONNECT from unknown[${ip}]`;
     const own = [0, 1, 2, 3].map((i) => line('10.0.0.5', i)).join('\n');
     const remote = [0, 1, 2, 3].map((i) => line('198.51.100.7', i)).join('\n');
-    const run = async (text: string) => logsProbe.run(probeCtx(factsWith(() => undefined), { exec: fakeExec([{ argv: ['tail'], result: { stdout: restamp(text) } }]), fs: hostWithLog() }));
+    const run = async (text: string) => logsProbe.run(probeCtx(factsWith(() => undefined), { fs: hostWithLog(restamp(text)) }));
     assert.equal((await run(own))[0]?.status, 'ok');
     const [f] = await run(remote);
     assert.deepEqual([f?.status, f?.cause], ['warn', 'clients-disconnect-early']);

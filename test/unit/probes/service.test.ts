@@ -41,9 +41,12 @@ describe('probes/service', () => {
     assert.ok(fs[0]?.evidence.includes('systemd: postfix.service is active'));
   });
 
-  it('without root it does not run `postfix status` and says so', async () => {
+  it('asks `postfix status` only when the process table says not running (and only as root)', async () => {
+    const running = status(0);
+    await serviceProbe.run(probeCtx(healthyFacts(), { exec: running }));
+    assert.equal(running.calls.length, 0);
     const exec = status(0);
-    const [f] = await serviceProbe.run(probeCtx(healthyFacts(), { exec, isRoot: false }));
+    const [f] = await serviceProbe.run(probeCtx(stoppedFacts(), { exec, isRoot: false }));
     assert.equal(exec.calls.length, 0);
     assert.ok(f?.evidence.some((e) => /needs root/.test(e)));
   });
