@@ -1,7 +1,7 @@
 // What the bench runs inside a namespace host: the same steps as `postfix-fix diagnose --json`
 // (load profiles and runbooks, match the profile, gather facts, probe, render), bundled like the
 // CLI so the timing includes Node's start-up and module loading. Prints the JSON report.
-// Usage: node diagnose-entry.mjs DATA_DIR TIMEOUT_MS OUTBOUND_DOMAIN
+// Usage: node diagnose-entry.mjs DATA_DIR TIMEOUT_MS OUTBOUND_DOMAIN [offline]
 
 import { AuditLog } from '../src/exec/audit.js';
 import { createExecutor } from '../src/exec/executor.js';
@@ -16,7 +16,7 @@ import type { Catalog } from '../src/engine/catalog/types.js';
 import type { UserError } from '../src/engine/errors.js';
 
 async function main(): Promise<void> {
-  const [dataDir = '.', timeout = '5000', outboundDomain = 'lab.test'] = process.argv.slice(2);
+  const [dataDir = '.', timeout = '5000', outboundDomain = 'lab.test', mode = 'online'] = process.argv.slice(2);
   const fs = createHostFs('/');
   const exec = createExecutor({ audit: new AuditLog() });
   // First thing, as the CLI should: `postfix check` runs while the catalog loads.
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   process.stderr.write(`catalog-ms ${Math.round(performance.now() - catalogStarted)}\n`);
   const os = (await readOsRelease(fs)).facts;
   const { profile } = matchProfile(catalog.profiles, os);
-  const { report, exitCode } = await runDiagnose({ exec, fs, profile, runbooks: catalog.runbooks, timeoutMs: Number(timeout), deadline: Math.round(performance.timeOrigin) + Number(timeout), offline: false, outboundDomain, warm });
+  const { report, exitCode } = await runDiagnose({ exec, fs, profile, runbooks: catalog.runbooks, timeoutMs: Number(timeout), deadline: Math.round(performance.timeOrigin) + Number(timeout), offline: mode === 'offline', outboundDomain, warm });
   process.stdout.write(renderDiagnoseJson(report));
   process.exitCode = exitCode;
 }

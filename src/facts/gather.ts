@@ -4,6 +4,7 @@
 // against `errors` before drawing conclusions — never a made-up observation.
 
 import { budgetMs, withTimeout } from '../engine/deadline.js';
+import { accessTablesIn, readAccessTables } from './access-tables.js';
 import { readAccounts } from './accounts.js';
 import { FactUnavailable } from './context.js';
 import { gatherFirewall } from './firewall/gather.js';
@@ -43,6 +44,7 @@ const BUDGET_MS = {
   firewall: 4_000,
   mac: 1_500,
   otherMtas: 1_500,
+  accessTables: 1_000,
 } as const;
 
 export async function gatherFacts(ctx: FactContext): Promise<Facts> {
@@ -97,10 +99,12 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
     guard('other_mtas', BUDGET_MS.otherMtas, () => gatherOtherMtas(ctx, procs, ls, i.manager, m.pidIsMaster ? m.pid : null), []),
   );
 
-  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params]);
+  const accessTables = params.then((p) => guard('relay.access_tables', BUDGET_MS.accessTables, () => readAccessTables(ctx.fs, accessTablesIn(p.params)), new Map<string, string>()));
+
+  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables]);
   const relay = errors.some((e) => e.fact === 'postfix.params')
     ? { mynetworksTooWide: false, restrictionsSafe: false, safe: false, reasons: ['Postfix parameters could not be read'] }
-    : deriveRelay(pp.params, net);
+    : deriveRelay(pp.params, net, tables);
   return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, errors };
 }
 

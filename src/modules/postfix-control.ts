@@ -3,6 +3,7 @@
 // Why restart and not reload for some parameters: Postfix ignores inet_interfaces and
 // inet_protocols changes on reload ("warning: service smtp: ignoring inet_interfaces change").
 
+import { join } from 'node:path';
 import type { ModuleContext } from './types.js';
 import { StepFailure, describeResult, mustRun, waitFor } from './command.js';
 
@@ -10,10 +11,19 @@ export const RESTART_PARAMS = new Set(['inet_interfaces', 'inet_protocols', 'que
 
 export type PostfixAction = 'start' | 'stop' | 'restart' | 'reload';
 
+/**
+ * Is the Postfix master really running? `postfix status` alone is not enough: it only tests the
+ * lock on master.pid, so any process holding that lock makes it say "running" while nothing
+ * listens. Running = status says so AND the pid in master.pid is a live process named `master`.
+ */
 export async function postfixRunning(ctx: ModuleContext): Promise<boolean> {
-  // `postfix status` sets the exit code reliably (it prints only on a tty).
   const r = await ctx.exec.run(['postfix', '-c', ctx.facts.postfix.configDir, 'status'], { timeoutMs: 10_000 });
-  return r.exitCode === 0;
+  if (r.exitCode !== 0) return false;
+  const pidText = await ctx.fs.tryReadText(join(ctx.facts.postfix.queueDir, 'pid', 'master.pid')).catch(() => null);
+  const pid = Number(pidText?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const comm = await ctx.fs.tryReadText(`/proc/${pid}/comm`).catch(() => null);
+  return comm?.trim() === 'master';
 }
 
 /** `postfix check` must pass before Postfix is (re)started or reloaded with a changed config. */

@@ -14,6 +14,15 @@ function checkCommand(exec: Executor): WarmupCommand & { input: string } {
   return { argv: exec.has('script') ? ['script', '-qec', 'postfix check', '/dev/null'] : ['postfix', 'check'], input: '' };
 }
 
+/** Fatal messages with a more precise cause than "the configuration is invalid". */
+function causeOfFatal(lines: readonly string[]): string {
+  const text = lines.join('\n');
+  if (/no local interface found for ::1|IPv6 support is disabled/.test(text)) return 'inet-protocols-ipv6-missing';
+  if (/no local interface found for/.test(text)) return 'inet-interfaces-unknown-address';
+  if (/open \S*main\.cf: Permission denied/.test(text)) return 'main-cf-permissions';
+  return 'postfix-config-invalid';
+}
+
 const PERMISSION_WARNING = /group or other writable|not owned by|owner|permission/i;
 
 export const configCheckProbe: Probe = {
@@ -41,7 +50,7 @@ export const configCheckProbe: Probe = {
     if (postconfError && !lines.some((l) => l.includes(postconfError))) lines.push(postconfError);
     if (r.exitCode !== 0) {
       const why = lines.length > 0 ? lines : [`\`postfix check\` exited ${r.exitCode ?? r.signal} without a message${viaPty ? '' : ' (it only prints on a terminal; install util-linux `script` or read the mail log)'}`];
-      return [problem('fail', 'postfix_check', 'postfix-config-invalid', why, { title: '`postfix check` fails' })];
+      return [problem('fail', 'postfix_check', causeOfFatal(lines), why, { title: '`postfix check` fails' })];
     }
     const warnings = lines.filter((l) => /warning:/i.test(l));
     const out: Finding[] = [];

@@ -54,6 +54,18 @@ export function judgeProtocols(facts: Facts): Finding[] {
   const value = (facts.postfix.params.inet_protocols ?? 'all').trim();
   const wantsV6 = /\b(all|ipv6)\b/.test(value);
   if (wantsV6 && !facts.network.ipv6Available && !factFailed(facts, 'network')) {
+    // `localhost` is ::1 too (/etc/hosts), and an IPv6 literal is one: with IPv6 off Postfix
+    // cannot bind them and refuses to start. With `all` or `loopback-only` it carries on in IPv4.
+    const ii = (facts.postfix.params.inet_interfaces ?? '').split(/[\s,]+/);
+    const namesV6 = ii.filter((t) => t === 'localhost' || t.includes(':'));
+    if (namesV6.length > 0) {
+      return [
+        problem('fail', 'inet_interfaces', 'inet-protocols-ipv6-missing', [
+          `inet_protocols = ${value} and inet_interfaces = ${facts.postfix.params.inet_interfaces}, but this host has no IPv6 (disabled or absent)`,
+          `${namesV6.join(', ')} ${namesV6.length === 1 && namesV6[0] === 'localhost' ? 'includes ::1' : 'is IPv6'}: Postfix refuses to start ("fatal: parameter inet_interfaces: no local interface found for ::1")`,
+        ], { title: 'inet_protocols includes IPv6 on a host without IPv6: Postfix cannot start' }),
+      ];
+    }
     return [
       problem('warn', 'inet_interfaces', 'inet-protocols-ipv6-missing', [
         `inet_protocols = ${value}, but no interface has an IPv6 address (IPv6 disabled or absent)`,

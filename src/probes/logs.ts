@@ -18,7 +18,7 @@ export const logsProbe: Probe = {
   name: 'logs',
   description: 'known failure patterns in the mail log',
   timeoutMs: 2_500,
-  causes: ['port-held-by-mta', 'port-held-by-unknown', 'inet-protocols-ipv6-missing', 'inet-interfaces-unknown-address', 'master-pid-locked', 'clients-disconnect-early', 'content-filter-down', 'outbound-smtp-blocked', 'main-cf-permissions'],
+  causes: ['port-held-by-mta', 'port-held-by-unknown', 'inet-protocols-ipv6-missing', 'inet-interfaces-unknown-address', 'master-pid-locked', 'clients-disconnect-early', 'content-filter-down', 'outbound-smtp-blocked', 'main-cf-permissions', 'postfix-config-invalid'],
   async run(ctx) {
     if (!ctx.facts.postfix.installed) return [];
     const { tails, problems } = await readLogTails(ctx);
@@ -82,6 +82,14 @@ function judge(ctx: ProbeContext, source: string, events: LogEvent[]): Finding[]
   const remoteHosts = new Set(port25.map((e) => e.detail.address));
   if (remoteHosts.size >= OUTBOUND_TIMEOUT_HOSTS_MIN) {
     out.push(problem('warn', 'logs', 'outbound-smtp-blocked', [`outgoing connections to port 25 of ${remoteHosts.size} different servers time out`, ...quote(port25, 2)], { title: 'outgoing mail times out on port 25 (see the outbound check)' }));
+  }
+  const relayFatal = of('relay-restrictions-fatal');
+  if (relayFatal.length > 0) {
+    out.push(
+      problem('fail', 'logs', 'postfix-config-invalid', [...quote(relayFatal, 1), 'smtpd exits on every connection, so clients get no banner: add reject_unauth_destination (or defer_unauth_destination) to smtpd_relay_restrictions'], {
+        title: 'smtpd refuses to run: no relay restriction rejects unauthorised destinations',
+      }),
+    );
   }
   const denied = of('main-cf-denied');
   if (denied.length > 0) out.push(problem('fail', 'logs', 'main-cf-permissions', quote(denied), { title: 'a Postfix program could not read main.cf (Permission denied)' }));

@@ -43,5 +43,7 @@ function judgePort(facts: Parameters<typeof meaningOf>[0], port: number, results
     return problem(worst.status as 'warn' | 'fail', 'reachability', worst.cause, evidence, { title: `port ${port} on ${where.join(', ')} ${worst.short}` });
   }
   if (meanings.some((m) => m.status === 'unknown')) return unknown('reachability', `could not judge port ${port} on every address`, evidence);
-  return ok('reachability', `port ${port} answers on ${results.map((r) => r.host).join(', ')}`, [...evidence, 'from the host itself: what outside peers see also depends on the firewall (see the firewall check)']);
+  const answering = results.filter((r) => r.outcome === 'banner' || (port === 465 && r.outcome === 'banner-timeout')).map((r) => r.host);
+  const title = answering.length > 0 ? `port ${port} answers on ${answering.join(', ')} (from this host)` : `port ${port} is not served on ${results.map((r) => r.host).join(', ')}`;
+  return ok('reachability', title, [...evidence, 'dialled from the host itself: what outside peers see also depends on the firewall (see the firewall check)']);
 }

@@ -21,10 +21,13 @@ export const PROFILE_PATHS: Readonly<Record<string, 'string' | 'string[]' | 'obj
   'firewall.iptables_persistence': 'string',
   'packages.manager': 'string',
   conflicting_mtas: 'object[]',
+  /** Derived: every process name of every conflicting MTA (for the process module's allow list). */
+  conflicting_mta_processes: 'string[]',
   relay_restrictions: 'string',
 };
 
 export function readProfile(profile: Profile, path: string): unknown {
+  if (path === 'conflicting_mta_processes') return [...new Set(profile.conflictingMtas.flatMap((m) => m.processes))];
   let cur: unknown = profile;
   for (const part of path.split('.')) {
     if (cur === null || typeof cur !== 'object') return undefined;

@@ -123,7 +123,7 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
 
 function checkModuleArgs(src: YamlSource, schema: Record<string, unknown>, args: JsonObject, path: string, variables: Record<string, VariableSpec>, errors: UserError[]): void {
   const templated = checkTemplates(args, path, src, variables, errors);
-  // A whole-value template's type is only known at plan time; it is checked again then.
+  // A templated value is only known at plan time; it is checked again then, fully.
   const underTemplate = (p: string): boolean => [...templated].some((t) => p === t || p.startsWith(t + '.') || p.startsWith(t + '['));
   const found = schemaErrorsToUserErrors(src, validateWith(schema, args), path).filter((e) => !underTemplate(e.details.field ?? ''));
   errors.push(...found);

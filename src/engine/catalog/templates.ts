@@ -34,7 +34,7 @@ export function findTemplateRefs(value: JsonValue, path: string): TemplateRef[] 
   return [];
 }
 
-/** Check every reference in `value`; returns the field paths that hold a whole-value template. */
+/** Check every reference in `value`; returns the field paths whose value depends on a template. */
 export function checkTemplates(value: JsonValue, path: string, src: YamlSource, variables: Record<string, VariableSpec>, errors: UserError[]): Set<string> {
   const templated = new Set<string>();
   const visit = (v: JsonValue, p: string): void => {
@@ -51,7 +51,8 @@ export function checkTemplates(value: JsonValue, path: string, src: YamlSource, 
       const expected = ref.kind === 'var' ? (Object.keys(variables).length ? `one of: ${Object.keys(variables).join(', ')}` : 'a variable declared under `variables:`') : ref.kind === 'fact' ? 'a known fact path' : `one of: ${Object.keys(PROFILE_PATHS).join(', ')}`;
       errors.push(new UserError(`unknown ${ref.kind === 'var' ? 'variable' : ref.kind} "${ref.name}" in template`, { location: src.locate(ref.path, 'value'), field: ref.path, expected }));
     }
-    if (ref.whole) templated.add(ref.path);
+    // Interpolated strings too: their final text (a path, say) is only known at plan time.
+    templated.add(ref.path);
   }
   return templated;
 }

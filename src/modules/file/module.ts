@@ -123,7 +123,10 @@ export const fileModule: ActionModule = {
     const before = (record.change.restore as FileState).snapshot;
     const data = record.change.data as FileData;
     if (data.remove) {
-      if (!(await ctx.fs.exists(before.path))) await restoreSnapshot(ctx.fs, before);
+      // Put back exactly what was there, even if something has since created a file at that path
+      // (Postfix writes its own master.pid; rollback stops Postfix before it gets here).
+      const now = await snapshotFile(ctx.fs, before.path);
+      if (now.sha256 !== before.sha256 || now.mode !== before.mode || now.uid !== before.uid || now.gid !== before.gid) await restoreSnapshot(ctx.fs, before);
     } else {
       if (before.uid !== null && before.gid !== null) await ctx.fs.chown(before.path, before.uid, before.gid);
       if (before.mode !== null) await ctx.fs.chmod(before.path, before.mode);

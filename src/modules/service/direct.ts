@@ -11,7 +11,9 @@ export function directBackend(ctx: ModuleContext): ServiceBackend {
     supportsMask: false,
     async read(units) {
       const running = await postfixRunning(ctx);
-      return units.map((unit) => ({ unit, exists: true, active: running, enabled: null, masked: false, toggleable: false, detail: running ? 'master running (postfix status)' : 'not running (postfix status)' }));
+      // The candidates are unit names of *one* Postfix (postfix.service, postfix@-.service):
+      // without a manager there is only `postfix start|stop`, so only the first one "exists".
+      return units.map((unit, i) => ({ unit, exists: i === 0, active: running, enabled: null, masked: false, toggleable: false, maskable: false, detail: running ? 'master running (postfix status)' : 'not running (postfix status)' }));
     },
     describe: (a) => `postfix ${a.verb}`,
     async run(a) {

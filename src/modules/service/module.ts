@@ -83,7 +83,7 @@ function plan(args: ServiceArgs, st: ServiceState, supportsMask: boolean): Servi
     } else for (const u of notActive) actions.push({ verb: 'start', unit: u.unit });
   }
   if (args.state === 'stopped') for (const u of existing) if (u.active) actions.push({ verb: 'stop', unit: u.unit });
-  if (args.masked === true && supportsMask) for (const u of existing) if (!u.masked) actions.push({ verb: 'mask', unit: u.unit });
+  if (args.masked === true && supportsMask) for (const u of existing) if (!u.masked && u.maskable) actions.push({ verb: 'mask', unit: u.unit });
   return actions.sort((a, b) => ORDER[a.verb] - ORDER[b.verb]);
 }
 
@@ -118,6 +118,7 @@ export const serviceModule: ActionModule = {
       diff: [
         ...(checkFirst ? ['~ postfix check   (must pass before Postfix is started)'] : []),
         ...actions.map((a) => `~ ${backend.describe(a)}   (now: ${byUnit.get(a.unit)?.detail ?? 'unknown'})`),
+        ...(args.masked === true ? st.units.filter((u) => u.exists && !u.masked && !u.maskable).map((u) => `  not masked: ${u.unit}'s unit file is in /etc/systemd/system (systemd cannot mask it); it is disabled instead`) : []),
       ],
       data: actions as unknown as JsonValue,
       intent: actions as unknown as JsonValue,
@@ -152,7 +153,7 @@ export const serviceModule: ActionModule = {
     }
     if (args.state === 'stopped') ok &&= units.every((u) => !u.active);
     if (args.enabled !== undefined) ok &&= units.slice(0, 1).every((u) => u.enabled === null || u.enabled === args.enabled || (args.enabled === false && u.masked));
-    if (args.masked !== undefined && backend.supportsMask) ok &&= units.every((u) => u.masked === args.masked);
+    if (args.masked !== undefined && backend.supportsMask) ok &&= units.every((u) => u.masked === args.masked || (args.masked && !u.maskable));
     return { ok, evidence };
   },
 
@@ -166,7 +167,8 @@ export const serviceModule: ActionModule = {
       const cur = now.find((u) => u.unit === was.unit);
       if (!cur) continue;
       if (cur.masked && !was.masked) actions.push({ verb: 'unmask', unit: was.unit });
-      if (was.toggleable && cur.toggleable && cur.enabled !== was.enabled && !was.masked) actions.push({ verb: was.enabled ? 'enable' : 'disable', unit: was.unit });
+      // A unit we masked reads as not toggleable until it is unmasked (first in ORDER).
+      if (was.toggleable && (cur.toggleable || cur.masked) && cur.enabled !== was.enabled && !was.masked) actions.push({ verb: was.enabled ? 'enable' : 'disable', unit: was.unit });
       if (cur.active && !was.active) actions.push({ verb: 'stop', unit: was.unit });
       if (!cur.active && was.active) actions.push({ verb: 'start', unit: was.unit });
       if (!cur.masked && was.masked && backend.supportsMask) actions.push({ verb: 'mask', unit: was.unit });

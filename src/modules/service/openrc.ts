@@ -22,7 +22,7 @@ export function openrcBackend(exec: Executor): ServiceBackend {
         units.map(async (unit): Promise<UnitState> => {
           const st = await exec.run(['rc-service', unit, 'status'], { timeoutMs: 10_000 });
           const missing = /does not exist/i.test(st.stderr + st.stdout);
-          return { unit, exists: !missing, active: st.exitCode === 0, enabled: enabled.has(unit), masked: false, toggleable: !missing, detail: `${st.exitCode === 0 ? 'started' : 'stopped'}, ${enabled.has(unit) ? 'in runlevel default' : 'not in runlevel default'}` };
+          return { unit, exists: !missing, active: st.exitCode === 0, enabled: enabled.has(unit), masked: false, toggleable: !missing, maskable: false, detail: `${st.exitCode === 0 ? 'started' : 'stopped'}, ${enabled.has(unit) ? 'in runlevel default' : 'not in runlevel default'}` };
         }),
       );
     },

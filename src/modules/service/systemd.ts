@@ -16,6 +16,7 @@ export function parseSystemctlShow(out: string, units: string[]): UnitState[] {
     const load = kv.get('LoadState') ?? 'not-found';
     const active = kv.get('ActiveState') ?? 'inactive';
     const file = kv.get('UnitFileState') ?? '';
+    const fragment = kv.get('FragmentPath') ?? '';
     return {
       unit,
       exists: load === 'loaded' || load === 'masked',
@@ -23,6 +24,7 @@ export function parseSystemctlShow(out: string, units: string[]): UnitState[] {
       enabled: file === '' ? null : ENABLED.has(file),
       masked: load === 'masked' || file.startsWith('masked'),
       toggleable: file === 'enabled' || file === 'disabled',
+      maskable: !fragment.startsWith('/etc/systemd/system/'),
       detail: `${active}, ${file || 'no unit file state'}`,
     };
   });
@@ -30,7 +32,7 @@ export function parseSystemctlShow(out: string, units: string[]): UnitState[] {
 
 export function systemdBackend(exec: Executor): ServiceBackend {
   const read = async (units: string[]): Promise<UnitState[]> => {
-    const r = await exec.run(['systemctl', 'show', '--property=Id,LoadState,ActiveState,UnitFileState', '--', ...units], { timeoutMs: 15_000 });
+    const r = await exec.run(['systemctl', 'show', '--property=Id,LoadState,ActiveState,UnitFileState,FragmentPath', '--', ...units], { timeoutMs: 15_000 });
     return parseSystemctlShow(r.stdout, units);
   };
   return {

@@ -16,7 +16,7 @@ export function sysvBackend(exec: Executor): ServiceBackend {
           const missing = st.exitCode === 4 || /unrecognized service|not found/i.test(st.stderr);
           let enabled: boolean | null = null;
           if (enableTool === 'chkconfig') enabled = /\b3:on\b/.test((await exec.run(['chkconfig', '--list', unit], { timeoutMs: 10_000 })).stdout);
-          return { unit, exists: !missing, active: st.exitCode === 0, enabled, masked: false, toggleable: enableTool !== null && !missing, detail: st.exitCode === 0 ? 'running' : 'stopped' };
+          return { unit, exists: !missing, active: st.exitCode === 0, enabled, masked: false, toggleable: enableTool !== null && !missing, maskable: false, detail: st.exitCode === 0 ? 'running' : 'stopped' };
         }),
       );
     },

@@ -16,6 +16,8 @@ export interface UnitState extends JsonObject {
   masked: boolean;
   /** enable/disable applies (systemd: a unit file that is plainly enabled or disabled, not static/generated). */
   toggleable: boolean;
+  /** Masking is possible (systemd refuses when the unit file itself is in /etc/systemd/system). */
+  maskable: boolean;
   /** The manager's own word for it (UnitFileState, rc-update runlevel…), for the diff. */
   detail: string;
 }

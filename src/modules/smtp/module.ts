@@ -15,6 +15,7 @@ const argsSchema = {
     port: { oneOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1, maximum: 65535 } }] },
     expect: { enum: ['banner', 'refused', 'no-banner'], description: 'banner (default): a 220 greeting; refused: nothing listens; no-banner: anything but a greeting.' },
     timeout_ms: { type: 'integer', minimum: 100, maximum: 30000 },
+    banner_matches: { type: 'string', minLength: 1, description: 'A regular expression the 220 greeting must match (e.g. "Postfix", so another MTA does not pass).' },
   },
 };
 
@@ -31,7 +32,7 @@ export const smtpCheck: CheckModule = {
   argsSchema,
   describe(args: JsonObject) {
     const ports = Array.isArray(args.port) ? args.port.join(',') : String(args.port);
-    return `${String(args.expect ?? 'banner')} on ${String(args.host ?? '127.0.0.1')}:${ports}`;
+    return `${String(args.expect ?? 'banner')}${args.banner_matches ? ` matching /${String(args.banner_matches)}/` : ''} on ${String(args.host ?? '127.0.0.1')}:${ports}`;
   },
   async check(ctx, args): Promise<Outcome> {
     const ports = (Array.isArray(args.port) ? args.port : [args.port]).map(Number);
@@ -39,9 +40,11 @@ export const smtpCheck: CheckModule = {
     const hosts = targets(ctx, String(args.host ?? '127.0.0.1'));
     if (hosts.length === 0) return { ok: false, evidence: ['this host has no non-loopback address to test'] };
     const results = await Promise.all(hosts.flatMap((h) => ports.map((p) => probeSmtp(h, p, { timeoutMs: Number(args.timeout_ms ?? 3000) }))));
-    const good = (k: string): boolean => (expect === 'banner' ? k === 'banner' : expect === 'refused' ? k === 'refused' : k !== 'banner');
+    const pattern = args.banner_matches ? new RegExp(String(args.banner_matches)) : null;
+    const good = (k: string, banner?: string): boolean =>
+      expect === 'banner' ? k === 'banner' && (pattern === null || pattern.test(banner ?? '')) : expect === 'refused' ? k === 'refused' : k !== 'banner';
     return {
-      ok: results.every((r) => good(r.kind)),
+      ok: results.every((r) => good(r.kind, r.banner)),
       evidence: results.map((r) => `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port} → ${r.kind}${r.banner ? ` "${r.banner.split('\n')[0]}"` : ''}${r.detail ? ` (${r.detail})` : ''} in ${r.ms} ms`),
     };
   },

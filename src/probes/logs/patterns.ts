@@ -4,7 +4,15 @@
 
 import { parseLogTime } from './log-time.js';
 
-export type LogPatternId = 'bind-conflict' | 'ipv6-disabled' | 'no-local-interface' | 'already-running' | 'lost-after-connect' | 'connect-failed' | 'main-cf-denied';
+export type LogPatternId =
+  | 'bind-conflict'
+  | 'ipv6-disabled'
+  | 'no-local-interface'
+  | 'already-running'
+  | 'lost-after-connect'
+  | 'connect-failed'
+  | 'main-cf-denied'
+  | 'relay-restrictions-fatal';
 
 export interface LogEvent {
   id: LogPatternId;
@@ -30,6 +38,8 @@ const PATTERNS: Pattern[] = [
   { id: 'lost-after-connect', re: /lost connection after CONNECT from (\S+)/, scope: 'recent', fields: ['client'] },
   { id: 'connect-failed', re: /connect to (\S*?)\[([^\]]+)\]:(\d+): (Connection refused|Connection timed out|No route to host|Network is unreachable)/, scope: 'recent', fields: ['name', 'address', 'port', 'error'] },
   { id: 'main-cf-denied', re: /fatal: open (\S*main\.cf): Permission denied/, scope: 'recent', fields: ['path'] },
+  // Postfix's own open-relay safety net: smtpd exits on every connection, clients get no banner.
+  { id: 'relay-restrictions-fatal', re: /smtpd\[\d+\]: fatal: in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one working instance of/, scope: 'recent', fields: [] },
 ];
 
 const START_MARKER = /starting the Postfix mail system/;

@@ -28,7 +28,7 @@ export { injectMainCfPermissions } from './faults/main-cf-perms.js';
 export type { MainCfPermsFault, MainCfPermsVariant } from './faults/main-cf-perms.js';
 export { MASTER_PID_FILE, injectForeignMasterLock, injectStaleMasterPid } from './faults/master-pid.js';
 export type { ForeignLockFault, StalePidFault } from './faults/master-pid.js';
-export { injectEximHolds25, injectListenerHolds25 } from './faults/port25.js';
+export { injectEximHolds25, injectEximService, injectListenerHolds25 } from './faults/port25.js';
 export type { ListenerOptions, PortHeldFault } from './faults/port25.js';
 export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js';
 export type { DisabledFault, StoppedFault } from './faults/service.js';

@@ -37,3 +37,25 @@ describe('facts/relay: would inet_interfaces = all make an open relay?', () => {
     assert.match(neither.reasons[0] ?? '', /neither/);
   });
 });
+
+describe('facts/relay: access tables that let strangers through', () => {
+  const withMap = (restrictions: string, table: string, text: string) =>
+    deriveRelay({ ...DEBIAN, smtpd_relay_restrictions: restrictions }, network, new Map([[table, text]]));
+
+  it('a cidr client map with 0.0.0.0/0 OK before defer_unauth_destination is an open relay (the lab\'s "trusted offices" fault)', () => {
+    const r = withMap('permit_mynetworks check_client_access cidr:/etc/postfix/client_access.cidr defer_unauth_destination', 'cidr:/etc/postfix/client_access.cidr', '# let trusted offices relay\n0.0.0.0/0 OK\n::/0 OK\n');
+    assert.equal(r.restrictionsSafe, false);
+    assert.match(r.reasons[0] ?? '', /says OK to 0\.0\.0\.0\/0, which is everyone/);
+  });
+
+  it('a client map naming real offices is fine; a sender map saying OK to anything is not', () => {
+    assert.equal(withMap('check_client_access cidr:/t defer_unauth_destination', 'cidr:/t', '192.0.2.0/24 OK\n0.0.0.0/0 REJECT\n').restrictionsSafe, true);
+    assert.equal(withMap('check_sender_access hash:/etc/postfix/senders defer_unauth_destination', 'hash:/etc/postfix/senders', 'boss@example.com OK\n').restrictionsSafe, false);
+    assert.equal(withMap('check_client_access regexp:/r defer_unauth_destination', 'regexp:/r', '/./ OK\n').restrictionsSafe, false);
+  });
+
+  it('finds the tables named in the restrictions', async () => {
+    const { accessTablesIn } = await import('../../../src/facts/access-tables.js');
+    assert.deepEqual(accessTablesIn({ smtpd_relay_restrictions: 'permit_mynetworks, check_client_access cidr:/a, defer_unauth_destination', smtpd_recipient_restrictions: 'check_sender_access hash:/b' }), ['cidr:/a', 'hash:/b']);
+  });
+});

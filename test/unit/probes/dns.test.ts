@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { dnsProbe, isPublicName } from '../../../src/probes/dns.js';
 import { parseDig, parseResolvConf, sortMx } from '../../../src/probes/dns/dig.js';
+import { resolveInProcess } from '../../../src/probes/dns/query.js';
 import { outboundProbe } from '../../../src/probes/outbound.js';
+import { serveTinyDns } from './helpers/tiny-dns.js';
+import type { Socket } from 'node:dgram';
 import { fakeExec } from './helpers/fake-exec.js';
 import { factsWith, healthyFacts } from './helpers/facts.js';
 import { fakeDialer, probeCtx } from './helpers/probe-ctx.js';
@@ -90,5 +94,35 @@ describe('probes/outbound: port 25 out', () => {
     assert.equal((await outboundProbe.run(probeCtx(healthyFacts())))[0]?.status, 'unknown');
     const exec = fakeExec([{ argv: ['dig'], result: { exitCode: 9, stdout: dig('dig-mx-timeout.txt') } }]);
     assert.match((await outboundProbe.run(probeCtx(healthyFacts(), { exec, settings: online })))[0]?.title ?? '', /no MX/);
+  });
+});
+
+describe('probes/dns: in-process resolver (on the host itself)', () => {
+  // A tiny DNS on an ephemeral loopback port, and a socket that swallows every question.
+  let dns: Socket;
+  let silent: Socket;
+  const at = (s: Socket) => `127.0.0.1:${s.address().port}`;
+  before(async () => {
+    dns = await serveTinyDns('127.0.0.1', 0, '192.0.2.25');
+    silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+  });
+  after(() => {
+    dns.close();
+    silent.close();
+  });
+
+  it('answers MX and A, NXDOMAIN and NODATA', async () => {
+    assert.deepEqual(await resolveInProcess([at(dns)], 'example.test', 'MX', 1_000), { status: 'ok', records: ['10 mx.example.test.'], detail: '1 MX record(s)' });
+    assert.deepEqual((await resolveInProcess([at(dns)], 'mx.example.test', 'A', 1_000)).records, ['192.0.2.25']);
+    assert.equal((await resolveInProcess([at(dns)], 'nx.example.test', 'MX', 1_000)).status, 'nxdomain');
+    assert.equal((await resolveInProcess([at(dns)], 'example.test', 'A', 1_000)).status, 'nodata');
+  });
+
+  it('a resolver that never answers: timeout, within the budget, one try', async () => {
+    const started = Date.now();
+    const r = await resolveInProcess([at(silent)], 'example.test', 'MX', 400);
+    assert.equal(r.status, 'timeout');
+    assert.ok(Date.now() - started < 700, `${Date.now() - started} ms`);
   });
 });

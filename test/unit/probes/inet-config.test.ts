@@ -41,3 +41,15 @@ describe('probes/inet-config', () => {
     assert.deepEqual(fs.map((f) => f.status), ['unknown']);
   });
 });
+
+describe('probes/inet-config: IPv6 off while Postfix is told to use it', () => {
+  it('inet_interfaces = localhost (::1 too) with inet_protocols = all and no IPv6: fail, Postfix cannot start', async () => {
+    const fs = await run((f) => {
+      f.network.ipv6Available = false;
+      f.postfix.params.inet_interfaces = 'localhost';
+    });
+    const v6 = fs.find((f) => f.cause === 'inet-protocols-ipv6-missing');
+    assert.equal(v6?.status, 'fail');
+    assert.ok(v6?.evidence.some((e) => e.includes('no local interface found for ::1')));
+  });
+});

@@ -86,3 +86,11 @@ describe('probes/logs', () => {
     assert.deepEqual([f?.status, f?.cause], ['warn', 'clients-disconnect-early']);
   });
 });
+
+describe('probes/logs: Postfix\'s relay safety net', () => {
+  it('smtpd exiting on a relay-restriction fatal is a configuration failure (clients see no banner)', async () => {
+    const line = 'Nov 27 21:40:01 mx postfix/smtpd[812]: fatal: in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer, defer_if_permit or check_relay_domains';
+    const [f] = await logsProbe.run(probeCtx(factsWith(() => undefined), { fs: hostWithLog(restamp(line)) }));
+    assert.deepEqual([f?.status, f?.cause], ['fail', 'postfix-config-invalid']);
+  });
+});

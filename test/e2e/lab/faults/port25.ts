@@ -63,6 +63,43 @@ export async function injectEximHolds25(host: Host): Promise<PortHeldFault> {
   return { kind: 'port25-held', holder: 'exim4', pid, postfixStart: postfix };
 }
 
+// systemd hosts: exim4 installed as a service the way `apt install exim4` leaves it — enabled
+// and started, which (Debian's postfix.service has Conflicts=exim4.service) stops Postfix.
+// The unit runs Debian's real exim4 binaries in the foreground (-bdf).
+const EXIM_UNIT = `[Unit]
+Description=exim Mail Transport Agent (lab: Debian's binaries)
+Conflicts=postfix.service
+After=network.target
+
+[Service]
+ExecStart=/usr/sbin/exim4 -bdf -q30m
+Restart=no
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+export async function injectEximService(host: Host): Promise<PortHeldFault> {
+  if (host.kind !== 'nspawn') throw new Error(`${host.name}: exim4.service needs a systemd host`);
+  const tree = await ensureEximCache();
+  await copyTreeIn(host, tree, '/');
+  await host.execOk(['sh', '-c', ADD_EXIM_USER]);
+  const hostname = (await host.execOk(['hostname'])).stdout.trim();
+  await host.writeFile('/etc/exim4/exim4.conf', eximConfig(`${hostname}.exim.test`), 0o644);
+  // Where the Debian package puts it (an admin's own unit in /etc/systemd/system cannot be masked).
+  await host.writeFile('/lib/systemd/system/exim4.service', EXIM_UNIT, 0o644);
+  await host.execOk(['systemctl', 'daemon-reload'], { timeoutMs: 30_000 });
+  // Conflicts= stops Postfix, but exim would race a still-exiting master for :25 and then wait
+  // 30 s before retrying the bind: let Postfix finish stopping first.
+  await postfixStop(host);
+  await host.execOk(['systemctl', 'enable', '--now', 'exim4.service'], { timeoutMs: 60_000 });
+  const pid = await pollUntil(
+    async () => (await listeners(host, 25)).flatMap((l) => l.processes).find((p) => p.name === 'exim4')?.pid,
+    { timeoutMs: 15_000, what: `${host.name}: exim4.service listening on :25` },
+  );
+  return { kind: 'port25-held', holder: 'exim4', pid, postfixStart: await host.exec(['systemctl', 'is-active', 'postfix@-.service']) };
+}
+
 // Constant program; the port and optional greeting arrive as argv. Accepts and keeps every
 // connection, greeting it only if asked to: a stand-in for any non-Postfix service on :25.
 const LISTENER_PY = `

@@ -4,6 +4,7 @@
 // Run: node --import tsx tiny-dns.ts LISTEN_ADDR A_ADDR   (inside a namespace; never on the machine)
 
 import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 
 const TYPE_A = 1;
 const TYPE_MX = 15;
@@ -58,12 +59,17 @@ export function answer(msg: Buffer, aAddr: string): Buffer | null {
   return Buffer.concat([header, question, rr, rdata]);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
-  const [listen = '127.0.0.1', aAddr = '127.0.0.1'] = process.argv.slice(2);
+/** Serve on `listen:port` until the socket is closed (port 0: any free port; see address()). */
+export function serveTinyDns(listen: string, port: number, aAddr: string): Promise<Socket> {
   const sock = createSocket(listen.includes(':') ? 'udp6' : 'udp4');
   sock.on('message', (msg, rinfo) => {
     const out = answer(msg, aAddr);
     if (out) sock.send(out, rinfo.port, rinfo.address);
   });
-  sock.bind(53, listen, () => process.stdout.write('ready\n'));
+  return new Promise((resolve) => sock.bind(port, listen, () => resolve(sock)));
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
+  const [listen = '127.0.0.1', aAddr = '127.0.0.1'] = process.argv.slice(2);
+  void serveTinyDns(listen, 53, aAddr).then(() => process.stdout.write('ready\n'));
 }

@@ -1,0 +1,181 @@
+// The standard end-to-end proof of one fault, against the real CLI inside a lab host, judged by
+// what a peer host sees:
+//   broken → diagnose names the cause → plan changes nothing → the peer is refused
+//   → run --yes fixes it → the peer gets the Postfix banner (and relaying is refused)
+//   → a second run changes nothing → rollback --last restores the broken state byte for byte.
+
+import assert from 'node:assert/strict';
+import { LabHost, NspawnHost, link, relayAttempt, runCli, smtpProbe, snapshot } from './lab/index.js';
+import type { Host, HostSnapshot, LinkInfo } from './lab/index.js';
+
+export interface Scenario {
+  /** Shown in the test names. */
+  title: string;
+  /** A namespace host by default; `nspawn` boots real systemd. */
+  kind?: 'namespace' | 'nspawn';
+  osRelease?: string;
+  /** Break the host the way production breaks. */
+  inject(host: Host): Promise<unknown>;
+  /** The cause diagnose must name first. */
+  cause: string;
+  /** Runbooks the plan must contain with changes. */
+  runbooks: string[];
+  /** What the peer sees while broken (default: anything but a Postfix banner). */
+  brokenPeer?: Array<'refused' | 'unreachable' | 'timeout' | 'banner-timeout' | 'banner' | 'error'>;
+  /** Extra `run` arguments (default: --yes --max-risk high). */
+  runArgs?: string[];
+  /** --var flags for both plan and run. */
+  vars?: string[];
+  /** The relay test: after the fix, a stranger must not be able to relay. */
+  relayRefused?: boolean;
+  /** More checks after the fix, from the peer. */
+  afterFix?(ctx: ScenarioContext): Promise<void>;
+  /** Files other than main.cf/master.cf/firewall dumps the rollback must restore. */
+  extraState?(host: Host): Promise<string>;
+}
+
+export interface ScenarioContext {
+  host: Host;
+  peer: Host;
+  net: LinkInfo;
+}
+
+/** What rollback must restore byte for byte; listeners by address, port and program (pids change on restart). */
+export async function restorableState(host: Host, extra?: (h: Host) => Promise<string>): Promise<Omit<HostSnapshot, 'listeners'> & { listeners: string; extra: string }> {
+  const s = await snapshot(host);
+  const listeners = s.listeners
+    .split('\n')
+    // Postfix's smtpd children inherit the listening socket while they serve a connection (the
+    // probes' own, say); the binding daemon is what matters.
+    .map((l) => l.replace(/,pid=\d+,fd=\d+/g, '').replace(/\("smtpd"\),?/g, '').replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .sort()
+    .join('\n');
+  return { ...s, listeners, extra: extra ? await extra(host) : '' };
+}
+
+export function describeScenario(s: Scenario): void {
+  describe(`e2e: ${s.title}`, function () {
+    this.timeout(180_000);
+    let ctx: ScenarioContext;
+    let broken: Awaited<ReturnType<typeof restorableState>>;
+
+    before(async function () {
+      if (s.kind === 'nspawn') this.timeout(300_000);
+      const name = s.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 20).toLowerCase().replace(/^-+|-+$/g, '');
+      const host = s.kind === 'nspawn' ? await NspawnHost.create({ name }) : await LabHost.create({ name, ...(s.osRelease ? { osRelease: s.osRelease } : {}) });
+      const peer = await LabHost.create({ name: `${name}-peer`, postfix: false });
+      const net = await link(host, peer);
+      ctx = { host, peer, net };
+      await s.inject(host);
+      broken = await restorableState(host, s.extraState);
+    });
+
+    after(async () => {
+      await ctx?.peer.destroy();
+      await ctx?.host.destroy();
+    });
+
+    const peerSeesBroken = async (): Promise<void> => {
+      const seen = await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 2500);
+      if (s.brokenPeer) assert.ok(s.brokenPeer.includes(seen.kind), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
+      else assert.ok(!(seen.kind === 'banner' && /Postfix/.test(seen.banner ?? '')), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
+    };
+
+    it(`the peer sees the fault: ${(s.brokenPeer ?? ['no Postfix banner']).join(' or ')}`, peerSeesBroken);
+
+    it(`diagnose names the cause: ${s.cause}`, async () => {
+      const r = await runCli(ctx.host, ['diagnose', '--json', '--offline']);
+      const report = r.json as { topCause: { cause: string } | null; findings: Array<{ cause?: string; status: string }> };
+      assert.ok(report, r.stderr);
+      assert.equal(report.topCause?.cause, s.cause, JSON.stringify(report.findings.filter((f) => f.status !== 'ok'), null, 1));
+      assert.ok([4, 7].includes(r.code), `exit ${r.code}`);
+    });
+
+    it('plan shows the fix and changes nothing on the host', async () => {
+      const r = await runCli(ctx.host, ['plan', '--json', '--offline', ...(s.vars ?? []).flatMap((v) => ['--var', v])]);
+      assert.equal(r.code, 0, r.stderr);
+      const plan = r.json as { runbooks: Array<{ id: string; status: string }>; summary: { changes: number } };
+      for (const id of s.runbooks) assert.ok(plan.runbooks.some((rb) => rb.id === id && rb.status === 'ready'), `${id} planned: ${JSON.stringify(plan.runbooks.map((x) => [x.id, x.status]))}`);
+      assert.ok(plan.summary.changes > 0);
+      const after = await restorableState(ctx.host, s.extraState);
+      for (const k of Object.keys(broken) as Array<keyof typeof broken>) assert.equal(after[k], broken[k], `plan changed ${k}`);
+    });
+
+    it('run --yes fixes it: the peer now gets the Postfix banner', async () => {
+      const r = await runCli(ctx.host, ['run', ...(s.runArgs ?? ['--yes', '--max-risk', 'high']), ...(s.vars ?? []).flatMap((v) => ['--var', v]), '--json', '--offline'], { timeoutMs: 150_000 });
+      const report = r.json as { status: string; steps: Array<{ status: string; name: string }> } | undefined;
+      assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      assert.equal(report?.status, 'changed');
+      const seen = await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 3000);
+      assert.equal(seen.kind, 'banner', JSON.stringify(seen));
+      assert.match(seen.banner ?? '', /^220 .*Postfix/);
+      if (s.relayRefused) {
+        const relay = await relayAttempt(ctx.peer, ctx.net.aAddr, 25, { from: 'spammer@example.org', to: 'victim@example.net' });
+        assert.equal(relay.accepted, false, `relay was accepted: ${relay.reply}`);
+      }
+      await s.afterFix?.(ctx);
+    });
+
+    it('a second run changes nothing and says so', async () => {
+      const before = await restorableState(ctx.host, s.extraState);
+      const r = await runCli(ctx.host, ['run', '--yes', '--max-risk', 'high', '--json', '--offline', '--detailed-exitcodes']);
+      const report = r.json as { status: string } | undefined;
+      assert.equal(report?.status, 'nothing-to-do', r.stdout);
+      assert.equal(r.code, 0);
+      assert.deepEqual(await restorableState(ctx.host, s.extraState), before);
+    });
+
+    it('rollback --last restores the broken state byte for byte', async () => {
+      const r = await runCli(ctx.host, ['rollback', '--last'], { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      const restored = await restorableState(ctx.host, s.extraState);
+      for (const k of Object.keys(broken) as Array<keyof typeof broken>) assert.equal(restored[k], broken[k], `rollback did not restore ${k}`);
+      await peerSeesBroken();
+    });
+  });
+}
+
+export interface HumanScenario {
+  title: string;
+  kind?: 'namespace' | 'nspawn';
+  inject(host: Host): Promise<unknown>;
+  /** The cause diagnose must name first. */
+  cause: string;
+  /** Text the run report's needsHuman must contain. */
+  reason: RegExp;
+  vars?: string[];
+}
+
+/** A fault the tool must not fix on its own: it says why, exits 4, and changes nothing. */
+export function describeNeedsHuman(s: HumanScenario): void {
+  describe(`e2e (needs a human): ${s.title}`, function () {
+    this.timeout(180_000);
+    let host: Host;
+    before(async function () {
+      if (s.kind === 'nspawn') this.timeout(300_000);
+      const name = s.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 20).toLowerCase().replace(/^-+|-+$/g, '');
+      host = s.kind === 'nspawn' ? await NspawnHost.create({ name }) : await LabHost.create({ name });
+      await s.inject(host);
+    });
+    after(async () => host?.destroy());
+
+    it(`diagnose names ${s.cause} and exits 4 or 7`, async () => {
+      const r = await runCli(host, ['diagnose', '--json', '--offline']);
+      const report = r.json as { topCause: { cause: string } | null };
+      assert.equal(report?.topCause?.cause, s.cause, r.stdout);
+      assert.ok([4, 7].includes(r.code), `exit ${r.code}`);
+    });
+
+    it('run --yes changes nothing, exits 4 and says why', async () => {
+      const before = await restorableState(host);
+      const r = await runCli(host, ['run', '--yes', '--max-risk', 'high', '--json', '--offline', ...(s.vars ?? []).flatMap((v) => ['--var', v])]);
+      const report = r.json as { status: string; needsHuman: string[]; steps: Array<{ status: string }> } | undefined;
+      assert.equal(r.code, 4, `${r.stderr}\n${r.stdout}`);
+      assert.equal(report?.status, 'needs-human');
+      assert.ok(report?.needsHuman.some((n) => s.reason.test(n)), JSON.stringify(report?.needsHuman));
+      assert.ok(!report?.steps.some((x) => x.status === 'changed'));
+      assert.deepEqual(await restorableState(host), before);
+    });
+  });
+}
