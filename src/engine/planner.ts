@@ -139,6 +139,9 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       }
     }
 
+    // `after` is a dependency, not only an order: without the runbook it names, this one would fail.
+    const blockedDep = rb.after.find((d) => planned.some((p) => p.id === d && p.status === 'blocked'));
+    if (blockedDep && !blockedReason) blockedReason = `needs ${blockedDep} first, which is blocked`;
     const verify = rb.verify.map((c) => describeCheck(c, env));
     const anyChange = steps.some((s) => s.status === 'change');
     planned.push({

@@ -102,6 +102,8 @@ export class Transaction {
   /** Apply one planned step (or explain why not). Throws StepError on failure, AbortRequested on abort. */
   async runStep(step: PlannedStep, decide: () => Promise<Decision>): Promise<StepResult> {
     const started = Date.now();
+    const dependency = this.opts.runbooks.get(step.runbook)?.after.find((d) => this.declined.has(d));
+    if (dependency && !this.declined.has(step.runbook)) this.declined.set(step.runbook, `skipped because ${dependency}, which must succeed first, was not applied`);
     const declined = this.declined.get(step.runbook);
     if (declined) return this.result(step, 'skipped', started, { reason: declined });
     if (step.status !== 'change' || !step.change) return this.result(step, step.status === 'ok' ? 'ok' : 'skipped', started, { ...(step.reason ? { reason: step.reason } : {}) });

@@ -8,6 +8,12 @@ import type { CommandResult } from '../exec/types.js';
 import type { DialOptions, DialResult } from './net/dial.js';
 import type { ProbeContext, ProbeSettings } from './types.js';
 
+/**
+ * Connect timeout for this host's own addresses: the SYN never leaves the machine, so an answer
+ * comes in microseconds or not at all (a DROP). Remote targets get longer.
+ */
+export const LOCAL_CONNECT_MS = 1_500;
+
 /** Time kept back from a probe's deadline for turning results into findings. */
 const MARGIN_MS = 30;
 

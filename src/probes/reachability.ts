@@ -4,7 +4,7 @@
 // does — lets these through even when strangers are blocked: the firewall probe judges that.
 
 import { isLinkLocal } from '../facts/cidr.js';
-import { dial } from './budget.js';
+import { LOCAL_CONNECT_MS, dial } from './budget.js';
 import { meaningOf } from './classify.js';
 import { causeRank, ok, problem, unknown } from './finding.js';
 import { describeDial } from './net/dial.js';
@@ -27,7 +27,7 @@ export const reachabilityProbe: Probe = {
       .slice(0, MAX_ADDRESSES);
     if (addresses.length === 0) return [unknown('reachability', 'this host has no address besides loopback to connect to')];
     const ports = servedPorts(ctx.facts);
-    const results = await Promise.all(addresses.flatMap((addr) => ports.map((port) => dial(ctx, addr, port, { connectMs: 2_500, bannerMs: 2_500 }))));
+    const results = await Promise.all(addresses.flatMap((addr) => ports.map((port) => dial(ctx, addr, port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500 }))));
     return ports.map((port) => judgePort(ctx.facts, port, results.filter((r) => r.port === port)));
   },
 };

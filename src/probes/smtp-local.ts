@@ -2,7 +2,7 @@
 // them), then EHLO to see whether STARTTLS is offered. 465 speaks TLS from the first byte, so
 // there a silent connection is expected and only the connect is judged.
 
-import { dial } from './budget.js';
+import { LOCAL_CONNECT_MS, dial } from './budget.js';
 import { meaningOf } from './classify.js';
 import { ok, problem, unknown } from './finding.js';
 import { describeDial } from './net/dial.js';
@@ -16,7 +16,7 @@ export const smtpLocalProbe: Probe = {
   causes: ['smtp-no-banner', 'smtp-banner-rejects', 'starttls-missing', 'firewall-blocks-smtp', 'postfix-stopped', 'smtp-service-disabled', 'loopback-only'],
   async run(ctx) {
     const ports = servedPorts(ctx.facts);
-    const results = await Promise.all(ports.map((port) => dial(ctx, '127.0.0.1', port, { connectMs: 2_500, bannerMs: 2_500, ehlo: port !== 465 })));
+    const results = await Promise.all(ports.map((port) => dial(ctx, '127.0.0.1', port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500, ehlo: port !== 465 })));
     const out: Finding[] = [];
     for (const r of results) {
       const evidence = [describeDial(r)];

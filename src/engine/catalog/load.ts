@@ -7,6 +7,7 @@ import { UserError, UserErrors } from '../errors.js';
 import type { ModuleRegistry } from '../../modules/registry-types.js';
 import { parseProfileDoc, resolveProfiles } from './profile.js';
 import type { RawProfile } from './profile.js';
+import { embeddedYamlFiles } from './embedded.js';
 import { parseRunbook } from './runbook.js';
 import { readYamlFile } from './yaml-source.js';
 import type { Catalog, Profile, Runbook } from './types.js';
@@ -17,6 +18,8 @@ export interface CatalogSources {
 }
 
 export function listYamlFiles(dirOrFile: string): string[] {
+  const builtIn = embeddedYamlFiles(dirOrFile);
+  if (builtIn) return builtIn;
   let st;
   try {
     st = statSync(dirOrFile);

@@ -63,7 +63,7 @@ export interface Runbook {
   description: string;
   /** Cause ids (from diagnose) this runbook fixes. */
   symptoms: string[];
-  /** Runbooks that must run before this one when both are planned. */
+  /** Runbooks that must run before this one, and succeed, when both are planned. */
   after: string[];
   variables: Record<string, VariableSpec>;
   preconditions: Check[];

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, EVENT_ID, constructFromEvents, getScalarValue, parseEvents } from 'js-yaml';
 import type { Event } from 'js-yaml';
 import { UserError } from '../errors.js';
+import { embeddedText } from './embedded.js';
 import type { SourceLocation } from '../errors.js';
 
 export interface Position {
@@ -38,6 +39,8 @@ export function parentPath(path: string): string | null {
 }
 
 export function readYamlFile(file: string): YamlSource {
+  const builtIn = embeddedText(file);
+  if (builtIn !== undefined) return parseYaml(file, Buffer.from(builtIn, 'utf8'));
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

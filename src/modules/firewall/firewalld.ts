@@ -1,5 +1,5 @@
-// firewalld: the port's standard service (smtp, smtp-submission, smtps — checked with
-// --info-service to carry exactly that port) or `--add-port=N/tcp`, in the zone each outside
+// firewalld: the port's standard service (smtp, smtp-submission, smtps — checked in its
+// definition to carry exactly that port) or `--add-port=N/tcp`, in the zone each outside
 // interface is in (its bound zone, else the default zone), twice: runtime, so the port opens now,
 // and --permanent, so it survives a reload or reboot.
 //
@@ -17,7 +17,7 @@ import type { JsonObject } from '../../engine/catalog/types.js';
 import { parseNftJson } from '../../facts/firewall/nft-json.js';
 import { evaluateNftInput } from '../../facts/firewall/nft-eval.js';
 import type { FirewallBackend } from '../../facts/types.js';
-import { NotApplicable, StepFailure, describeResult, mustRun } from '../command.js';
+import { NotApplicable, StepFailure, describeResult } from '../command.js';
 import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
@@ -98,29 +98,67 @@ const flag = (item: string): string => {
   return kind === 'service' ? `service=${value}` : `port=${value}`;
 };
 
-const cmd = (a: { zone: string; item: string }, verb: 'add' | 'remove' | 'query', permanent: boolean): string[] => ['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${a.zone}`, `--${verb}-${flag(a.item)}`];
+/**
+ * The firewall-cmd calls for a set of items in one zone: one per kind (firewall-cmd takes several
+ * --add-service in one call, but not --add-service with --add-port). Each call costs a Python start
+ * (~0.3 s measured), so items are never queried or changed one by one.
+ */
+export function zoneCommands(zone: string, items: string[], verb: 'add' | 'remove', permanent: boolean): string[][] {
+  const out: string[][] = [];
+  for (const kind of ['service', 'port']) {
+    const mine = items.filter((i) => i.startsWith(`${kind}:`));
+    if (mine.length) out.push(['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${zone}`, ...mine.map((i) => `--${verb}-${flag(i)}`)]);
+  }
+  return out;
+}
 
-async function fc(ctx: ModuleContext, argv: string[], what: string): Promise<string> {
+// ALREADY_ENABLED / NOT_ENABLED: exit 0 with a warning since firewalld 0.9, 11 / 12 before.
+const HARMLESS = new Set([0, 11, 12]);
+
+async function fc(ctx: ModuleContext, argv: string[], what = argv.join(' ')): Promise<string> {
   const r = await ctx.exec.run(argv, { timeoutMs: TIMEOUT_MS });
-  if (r.exitCode !== 0) throw new StepFailure(`${what} failed`, describeResult(r));
+  if (r.exitCode === null || !HARMLESS.has(r.exitCode)) throw new StepFailure(`${what} failed`, describeResult(r));
   return r.stdout;
 }
 
-async function query(ctx: ModuleContext, a: { zone: string; item: string }, permanent: boolean): Promise<boolean> {
-  const r = await ctx.exec.run(cmd(a, 'query', permanent), { timeoutMs: TIMEOUT_MS });
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new StepFailure('firewall-cmd query failed', describeResult(r));
-  return r.stdout.trim() === 'yes';
+const listAll = (zone: string, permanent: boolean): string[] => ['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${zone}`, '--list-all'];
+
+async function zoneSettings(ctx: ModuleContext, zone: string, permanent: boolean): Promise<ZoneSettings> {
+  const text = await fc(ctx, listAll(zone, permanent));
+  return { ...parseListAll(text), text };
 }
 
-async function readZone(ctx: ModuleContext, zone: string, ifaces: string[]): Promise<ZoneState> {
+/** `--get-active-zones`: zone names, each followed by `  interfaces: eth0 eth1`. */
+export function parseActiveZones(text: string): Map<string, string> {
+  const byIface = new Map<string, string>();
+  let zone: string | null = null;
+  for (const line of text.split('\n')) {
+    if (/^\S/.test(line)) zone = line.trim().split(/\s+/)[0] ?? null;
+    const m = /^\s+interfaces:\s*(.*)$/.exec(line);
+    if (m && zone) for (const i of (m[1] as string).split(/\s+/).filter(Boolean)) byIface.set(i, zone);
+  }
+  return byIface;
+}
+
+/** A service's ports from its definition (/etc overrides /usr/lib); null when it includes others. */
+async function servicePorts(ctx: ModuleContext, name: string): Promise<string[] | null> {
+  const xml = (await ctx.fs.tryReadText(`/etc/firewalld/services/${name}.xml`)) ?? (await ctx.fs.tryReadText(`/usr/lib/firewalld/services/${name}.xml`));
+  if (xml === null || /<include\b/.test(xml)) return null;
+  return [...xml.matchAll(/<port\b([^>]*)>/g)].map((m) => {
+    const attr = (a: string): string => new RegExp(`${a}="([^"]*)"`).exec(m[1] as string)?.[1] ?? '';
+    return `${attr('port')}/${attr('protocol')}`;
+  });
+}
+
+async function readZone(ctx: ModuleContext, zone: string, ifaces: string[], runtime: ZoneSettings | null): Promise<ZoneState> {
   const [rt, pm, file, old, vendor] = await Promise.all([
-    fc(ctx, ['firewall-cmd', `--zone=${zone}`, '--list-all'], `firewall-cmd --zone=${zone} --list-all`),
-    fc(ctx, ['firewall-cmd', '--permanent', `--zone=${zone}`, '--list-all'], `firewall-cmd --permanent --zone=${zone} --list-all`),
+    runtime ?? zoneSettings(ctx, zone, false),
+    zoneSettings(ctx, zone, true),
     snapshotFile(ctx.fs, `/etc/firewalld/zones/${zone}.xml`),
     snapshotFile(ctx.fs, `/etc/firewalld/zones/${zone}.xml.old`),
     ctx.fs.exists(`/usr/lib/firewalld/zones/${zone}.xml`),
   ]);
-  return { zone, ifaces, runtime: { ...parseListAll(rt), text: rt }, permanent: { ...parseListAll(pm), text: pm }, file, old, vendor };
+  return { zone, ifaces, runtime: rt, permanent: pm, file, old, vendor };
 }
 
 /** Pure: per zone and port, what to add at runtime and permanently. */
@@ -156,28 +194,27 @@ export function firewalldBackend(): FirewallBackendOps {
     frontend: true,
 
     async inspect(ctx, env: InspectEnv) {
-      const defaultZone = (await fc(ctx, ['firewall-cmd', '--get-default-zone'], 'firewall-cmd --get-default-zone')).trim();
+      const [defaultText, active, nftR, ...servicePortLists] = await Promise.all([
+        // Without --zone, --list-all shows the default zone, named on its first line.
+        fc(ctx, ['firewall-cmd', '--list-all']),
+        fc(ctx, ['firewall-cmd', '--get-active-zones']),
+        ctx.exec.has('nft') ? ctx.exec.run(['nft', '-j', 'list', 'ruleset'], { timeoutMs: TIMEOUT_MS }) : Promise.resolve(null),
+        ...env.ports.map((port) => (STANDARD_SERVICES[port] ? servicePorts(ctx, STANDARD_SERVICES[port] as string) : Promise.resolve(null))),
+      ]);
+      const defaultZone = defaultText.split('\n')[0]?.trim().split(/\s+/)[0] ?? 'public';
+      const bound = parseActiveZones(active);
       const byZone = new Map<string, string[]>();
-      const zoneOf = await Promise.all(
-        env.outside.map(async (o) => {
-          const r = await ctx.exec.run(['firewall-cmd', `--get-zone-of-interface=${o.name}`], { timeoutMs: TIMEOUT_MS });
-          return { iface: o.name, zone: r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : defaultZone };
-        }),
-      );
-      if (zoneOf.length === 0) byZone.set(defaultZone, []);
-      for (const z of zoneOf) byZone.set(z.zone, [...(byZone.get(z.zone) ?? []), z.iface]);
-      const zones = await Promise.all([...byZone].map(([zone, ifaces]) => readZone(ctx, zone, ifaces)));
+      for (const o of env.outside) {
+        const zone = bound.get(o.name) ?? defaultZone;
+        byZone.set(zone, [...(byZone.get(zone) ?? []), o.name]);
+      }
+      if (byZone.size === 0) byZone.set(defaultZone, []);
+      const zones = await Promise.all([...byZone].map(([zone, ifaces]) => readZone(ctx, zone, ifaces, zone === defaultZone ? { ...parseListAll(defaultText), text: defaultText } : null)));
       const services: FirewalldState['services'] = {};
-      await Promise.all(
-        env.ports.map(async (port) => {
-          const s = STANDARD_SERVICES[port];
-          if (!s) return;
-          const r = await ctx.exec.run(['firewall-cmd', `--info-service=${s}`], { timeoutMs: TIMEOUT_MS });
-          const ports = /^\s*ports:[ \t]*(.*)$/m.exec(r.stdout)?.[1]?.trim().split(/\s+/) ?? [];
-          if (r.exitCode === 0 && ports.length === 1 && ports[0] === `${port}/tcp`) services[String(port)] = s;
-        }),
-      );
-      const nftR = ctx.exec.has('nft') ? await ctx.exec.run(['nft', '-j', 'list', 'ruleset'], { timeoutMs: TIMEOUT_MS }) : null;
+      env.ports.forEach((port, i) => {
+        const ports = servicePortLists[i];
+        if (ports && ports.length === 1 && ports[0] === `${port}/tcp`) services[String(port)] = STANDARD_SERVICES[port] as string;
+      });
       const nft = nftR && nftR.exitCode === 0 ? normaliseRuleset(nftR.stdout) : null;
       const hasTable = nft !== null && parseNftJson(nft).tables.some((t) => t.owner === 'firewalld');
       const state: FirewalldState = { defaultZone, zones, services, nft: hasTable ? nft : null };
@@ -210,10 +247,13 @@ export function firewalldBackend(): FirewallBackendOps {
       const additions = planFirewalld(st, pc.ports, env.outside);
       if (additions.length === 0) return null;
       const diff: string[] = [];
-      for (const a of additions) {
-        if (a.runtime) diff.push(`+ ${cmd(a, 'add', false).join(' ')}   (runtime: ${a.port}/tcp opens now)`);
-        if (a.permanent) diff.push(`~ ${cmd(a, 'add', true).join(' ')}   (permanent: kept across reload and reboot; no --reload, which would drop runtime-only rules)`);
-        if (a.runtime && !a.permanent) diff.push(`# note: zone ${a.zone} already has ${a.item.replace(':', ' ')} permanently, but not at runtime (a --permanent change never reloaded)`);
+      for (const zone of [...new Set(additions.map((a) => a.zone))]) {
+        const mine = additions.filter((a) => a.zone === zone);
+        const rt = mine.filter((a) => a.runtime);
+        const pm = mine.filter((a) => a.permanent);
+        for (const c of zoneCommands(zone, rt.map((a) => a.item), 'add', false)) diff.push(`+ ${c.join(' ')}   (runtime: opens ${rt.map((a) => `${a.port}/tcp`).join(', ')} now)`);
+        for (const c of zoneCommands(zone, pm.map((a) => a.item), 'add', true)) diff.push(`~ ${c.join(' ')}   (permanent: kept across reload and reboot; no --reload, which would drop runtime-only rules)`);
+        for (const a of mine.filter((x) => x.runtime && !x.permanent)) diff.push(`# note: zone ${zone} already has ${a.item.replace(':', ' ')} permanently, but not at runtime (a --permanent change never reloaded)`);
       }
       const touched = [...new Set(additions.filter((a) => a.permanent).map((a) => a.zone))];
       const data: FirewalldData = {
@@ -233,9 +273,12 @@ export function firewalldBackend(): FirewallBackendOps {
 
     async apply(ctx, plan) {
       const d = plan.data as FirewalldData;
-      for (const a of d.additions) {
-        if (a.runtime && !(await query(ctx, a, false))) await mustRun(ctx.exec, cmd(a, 'add', false), cmd(a, 'add', false).join(' '), { timeoutMs: TIMEOUT_MS });
-        if (a.permanent && !(await query(ctx, a, true))) await mustRun(ctx.exec, cmd(a, 'add', true), cmd(a, 'add', true).join(' '), { timeoutMs: TIMEOUT_MS });
+      // Adding what is already there is harmless (ALREADY_ENABLED), so a re-run needs no queries.
+      for (const permanent of [false, true]) {
+        for (const zone of [...new Set(d.additions.map((a) => a.zone))]) {
+          const items = d.additions.filter((a) => a.zone === zone && (permanent ? a.permanent : a.runtime)).map((a) => a.item);
+          for (const c of zoneCommands(zone, items, 'add', permanent)) await fc(ctx, c);
+        }
       }
       return null;
     },
@@ -243,16 +286,18 @@ export function firewalldBackend(): FirewallBackendOps {
     async undo(ctx, plan) {
       const d = plan.data as FirewalldData;
       const evidence: string[] = [];
-      for (const a of [...d.additions].reverse()) {
+      for (const zone of [...new Set(d.additions.map((a) => a.zone))]) {
         for (const permanent of [false, true]) {
-          if (!(permanent ? a.permanent : a.runtime)) continue;
-          const argv = cmd(a, 'remove', permanent);
-          if (!(await query(ctx, a, permanent))) {
-            evidence.push(`${argv.join(' ')}: not there (nothing to remove)`);
-            continue;
+          const ours = d.additions.filter((a) => a.zone === zone && (permanent ? a.permanent : a.runtime)).map((a) => a.item);
+          if (ours.length === 0) continue;
+          const now = await zoneSettings(ctx, zone, permanent);
+          const present = ours.filter((i) => has(now, i));
+          const side = permanent ? 'permanent' : 'runtime';
+          for (const i of ours.filter((x) => !present.includes(x))) evidence.push(`firewalld zone ${zone} (${side}): ${i.replace(':', ' ')} is not there (nothing to remove)`);
+          for (const c of zoneCommands(zone, present, 'remove', permanent)) {
+            await fc(ctx, c);
+            evidence.push(`${c.join(' ')}: removed`);
           }
-          await mustRun(ctx.exec, argv, argv.join(' '), { timeoutMs: TIMEOUT_MS });
-          evidence.push(`${argv.join(' ')}: removed`);
         }
       }
       for (const z of d.zones) evidence.push(...(await restoreZoneFiles(ctx, z)));
@@ -264,13 +309,15 @@ export function firewalldBackend(): FirewallBackendOps {
       const evidence: string[] = [];
       let present = 0;
       let total = 0;
+      const keys = [...new Set(d.additions.flatMap((a) => [...(a.runtime ? [`${a.zone}\0rt`] : []), ...(a.permanent ? [`${a.zone}\0pm`] : [])]))];
+      const settings = new Map(await Promise.all(keys.map(async (k) => [k, await zoneSettings(ctx, k.split('\0')[0] as string, k.endsWith('pm'))] as const)));
       for (const a of d.additions) {
         for (const permanent of [false, true]) {
           if (!(permanent ? a.permanent : a.runtime)) continue;
-          const here = await query(ctx, a, permanent);
+          const here = has(settings.get(`${a.zone}\0${permanent ? 'pm' : 'rt'}`) as ZoneSettings, a.item);
           total++;
           if (here) present++;
-          evidence.push(`firewalld zone ${a.zone}${permanent ? ' (permanent)' : ' (runtime)'}: ${a.item.replace(':', ' ')} ${here ? 'present' : 'MISSING'}`);
+          evidence.push(`firewalld zone ${a.zone} (${permanent ? 'permanent' : 'runtime'}): ${a.item.replace(':', ' ')} ${here ? 'present' : 'MISSING'}`);
         }
       }
       return { present, total, evidence };
@@ -280,13 +327,13 @@ export function firewalldBackend(): FirewallBackendOps {
 
 /** The zone's files as they were, once its permanent settings are as they were (else leave them). */
 async function restoreZoneFiles(ctx: ModuleContext, z: FirewalldData['zones'][number]): Promise<string[]> {
-  const now = await fc(ctx, ['firewall-cmd', '--permanent', `--zone=${z.zone}`, '--list-all'], `firewall-cmd --permanent --zone=${z.zone} --list-all`);
+  const now = await fc(ctx, listAll(z.zone, true));
   if (now !== z.permanentText) return [`zone ${z.zone}: its permanent settings changed since (not by us); left its files as firewalld wrote them`];
   const out: string[] = [];
   const file = await snapshotFile(ctx.fs, z.file.path);
   if (!z.file.exists && file.exists && z.vendor) {
     // firewalld's own way back to the vendor zone: it drops the file (keeping it as .xml.old).
-    await mustRun(ctx.exec, ['firewall-cmd', '--permanent', `--load-zone-defaults=${z.zone}`], `firewall-cmd --permanent --load-zone-defaults=${z.zone}`, { timeoutMs: TIMEOUT_MS });
+    await fc(ctx, ['firewall-cmd', '--permanent', `--load-zone-defaults=${z.zone}`]);
     out.push(`zone ${z.zone}: back to the vendor defaults (${z.file.path} removed, as before)`);
   } else if (z.file.exists && file.sha256 !== z.file.sha256) {
     await restoreSnapshot(ctx.fs, z.file);

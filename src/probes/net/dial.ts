@@ -89,7 +89,13 @@ export const dialSmtp: Dialer = (host, port, options) =>
     });
     socket.on('connect', () => {
       phase = 'banner';
-      arm(options.bannerTimeoutMs, () => finish({ outcome: 'banner-timeout', detail: `no greeting within ${options.bannerTimeoutMs} ms` }));
+      arm(options.bannerTimeoutMs, () => {
+        // postscreen sends the first line of a multi-line greeting (`220-…`) at once and the rest
+        // only after its pregreet pause (6 s by default): that is a greeting, not silence.
+        const first = /^(\d{3})-(.*)\r?\n/.exec(buffer);
+        if (first) return finish({ outcome: 'banner', code: Number(first[1]), banner: `${first[1]}-${first[2] ?? ''}`, detail: 'multi-line greeting still incomplete (postscreen pregreet pause?)' });
+        finish({ outcome: 'banner-timeout', detail: `no greeting within ${options.bannerTimeoutMs} ms` });
+      });
     });
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('latin1');

@@ -77,3 +77,19 @@ describe('probes/net/dial: in-process SMTP dial on loopback', function () {
     assert.equal(completeReply('220 partial'), null);
   });
 });
+
+describe('probes/net/dial: postscreen', function () {
+  let srv: Server;
+  after(() => srv?.close());
+  it('a multi-line greeting held back by a pregreet pause still counts as a banner (and no EHLO is sent early)', async () => {
+    let early = '';
+    srv = createServer((s) => {
+      s.write('220-mx.test ESMTP\r\n');
+      s.on('data', (d) => (early += d.toString()));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const r = await dialSmtp('127.0.0.1', (srv.address() as AddressInfo).port, { connectTimeoutMs: 1_000, bannerTimeoutMs: 300, ehlo: true });
+    assert.deepEqual([r.outcome, r.code, r.banner], ['banner', 220, '220-mx.test ESMTP']);
+    assert.ok(!early.includes('EHLO'), 'talking before the greeting ends gets a client flagged by postscreen');
+  });
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { JsonObject, JsonValue } from '../../../../src/engine/catalog/types.js';
+import type { FirewallBackend } from '../../../../src/facts/types.js';
 import { firewallModule } from '../../../../src/modules/firewall/module.js';
 import type { Change, ModuleContext } from '../../../../src/modules/types.js';
 import { UNRELATED_RULE_LINES, injectFirewalldPublic, injectIptablesBlock25, injectMixedIptablesBackends, injectNftablesBlock25, injectUfwDenyIncoming, smtpProbe } from '../../../e2e/lab/index.js';
@@ -26,51 +27,54 @@ interface Cycle {
  * (dumps byte for byte as before, the peer blocked as before) → undo again (harmless).
  * `checkApplied` sees the host between apply and undo.
  */
-async function cycle(p: Pair, blockedBefore: Record<number, ProbeKind>, expectDiff: RegExp[], checkApplied: (c: Cycle) => Promise<void> | void): Promise<Change> {
+async function cycle(p: Pair, backend: FirewallBackend, blockedBefore: Record<number, ProbeKind>, expectDiff: RegExp[], checkApplied: (c: Cycle) => Promise<void> | void): Promise<Change> {
   assert.deepEqual(await probes(p), blockedBefore, 'the fault blocks what it should');
-  const before = await dumps(p.server);
-  const ctx = await labContext(p.server);
+  const before = await dumps(p);
+  const ctx = await labContext(p.server, { realFacts: true });
+  assert.ok(ctx.facts.firewall.active.includes(backend), `facts see ${backend} active: ${ctx.facts.firewall.active.join(', ')}`);
   const change = firewallModule.diff(ctx, ARGS, await firewallModule.inspect(ctx, ARGS));
   assert.ok(change, 'something to open');
   for (const re of expectDiff) assert.ok(change.diff.some((l) => re.test(l)), `diff has ${re}:\n${change.diff.join('\n')}`);
-  assert.deepEqual(await dumps(p.server), before, 'inspect and diff change nothing');
+  assert.deepEqual(await dumps(p), before, 'inspect and diff change nothing');
 
   const applied = await firewallModule.apply(ctx, ARGS, change);
   assert.deepEqual(await probes(p), everywhere('banner'), 'the peer gets the banner on both ports');
   const outcome = await firewallModule.verify(ctx, ARGS, change);
   assert.equal(outcome.ok, true, outcome.evidence.join('\n'));
-  const after = await dumps(p.server);
+  const after = await dumps(p);
   await checkApplied({ ctx, change, applied, before, after });
   assert.equal(firewallModule.diff(ctx, ARGS, await firewallModule.inspect(ctx, ARGS)), null, 'a second run has nothing to do');
 
   const undone = await firewallModule.undo(ctx, { args: ARGS, change, ...(applied !== undefined ? { applied } : {}) });
   assert.equal(undone.ok, true, undone.evidence.join('\n'));
-  assert.deepEqual(await dumps(p.server), before, 'undo restores every dump byte for byte');
+  assert.deepEqual(await dumps(p), before, 'undo restores every dump byte for byte');
   assert.deepEqual(await probes(p), blockedBefore, 'and the peer is blocked again, the same way');
   const again = await firewallModule.undo(ctx, { args: ARGS, change });
   assert.equal(again.ok, true);
   assert.ok(again.evidence.every((e) => /nothing to remove|as before/.test(e)), again.evidence.join('\n'));
-  assert.deepEqual(await dumps(p.server), before, 'a second undo changes nothing');
+  assert.deepEqual(await dumps(p), before, 'a second undo changes nothing');
   return change;
 }
 
 /** apply dies at a command; undo from the journal alone (no `applied`) restores everything. */
 async function partial(p: Pair, when: (argv: readonly string[]) => boolean, n = 1): Promise<void> {
-  const before = await dumps(p.server);
+  const before = await dumps(p);
   const blocked = await probes(p);
-  const crashing = await labContext(p.server, crashAt(n, when));
+  const crashing = await labContext(p.server, { wrap: crashAt(n, when) });
   const change = firewallModule.diff(crashing, ARGS, await firewallModule.inspect(crashing, ARGS));
   assert.ok(change);
   await assert.rejects(firewallModule.apply(crashing, ARGS, change), /simulated crash/);
-  assert.notDeepEqual(await dumps(p.server), before, 'the crash left part of the change in place');
+  assert.notDeepEqual(await dumps(p), before, 'the crash left part of the change in place');
   const ctx = await labContext(p.server);
   const undone = await firewallModule.undo(ctx, { args: ARGS, change });
   assert.equal(undone.ok, true, undone.evidence.join('\n'));
-  assert.deepEqual(await dumps(p.server), before, 'undo after a partial apply restores every dump');
+  assert.deepEqual(await dumps(p), before, 'undo after a partial apply restores every dump');
   assert.deepEqual(await probes(p), blocked);
 }
 
-const TAGGED = (_field: string, line: string): boolean => line.includes('--comment postfix-fix') || line.includes('comment "postfix-fix"');
+// iptables-nft rules show up in `nft list ruleset` too, where nft prints the xt comment match as
+// nothing (hence the double space); the iptables-save dumps show the tag.
+const TAGGED = (field: string, line: string): boolean => line.includes('--comment postfix-fix') || line.includes('comment "postfix-fix"') || (field === 'nftRuleset' && /^\s*tcp dport (25|587) {2}counter packets 0 bytes 0 accept$/.test(line));
 
 describe('firewall module: real firewalls in lab hosts', function () {
   this.timeout(120_000);
@@ -96,7 +100,7 @@ describe('firewall module: real firewalls in lab hosts', function () {
     };
     await Promise.all(
       Object.entries(setups).map(async ([name, inject]) => {
-        const p = await makePair(`fw${name}`);
+        const p = await makePair(`fw${name}`, name === 'ufw' ? 'ufw' : name === 'fwd' ? 'firewalld' : null);
         pairs.set(name, p);
         await inject(p);
       }),
@@ -107,6 +111,7 @@ describe('firewall module: real firewalls in lab hosts', function () {
     const p = pair('ipreject');
     await cycle(
       p,
+      'iptables-nft',
       { 25: 'refused', 587: 'banner' },
       [/^\+ iptables-nft -I INPUT 3 -p tcp -m tcp --dport 25 -m comment --comment postfix-fix -j ACCEPT {3}\(before: -A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\)$/, /^# not persisted: no iptables persistence is installed — netfilter-persistent \(iptables-persistent\) is not installed \(the rule is lost at reboot\)$/],
       async ({ change, before, after }) => {
@@ -124,7 +129,7 @@ describe('firewall module: real firewalls in lab hosts', function () {
     const p = pair('ipdrop');
     const rulesV4 = async () => p.server.readFile('/etc/iptables/rules.v4');
     const original = await rulesV4();
-    await cycle(p, everywhere('timeout'), [/^\+ iptables-nft -I INPUT 3 .*--dport 25 .*\(before: -A INPUT -p tcp -m tcp --dport 25 -j DROP\)$/, /^\+ iptables-nft -I INPUT 5 .*--dport 587 .*\(before: -A INPUT -p tcp -m tcp --dport 587 -j DROP\)$/, /^~ persist in \/etc\/iptables\/rules\.v4 \(netfilter-persistent restores it at boot\): insert "-A INPUT -p tcp -m tcp --dport 25 -m comment --comment postfix-fix -j ACCEPT" before/], async ({ before, after }) => {
+    await cycle(p, 'iptables-nft', everywhere('timeout'), [/^\+ iptables-nft -I INPUT 3 .*--dport 25 .*\(before: -A INPUT -p tcp -m tcp --dport 25 -j DROP\)$/, /^\+ iptables-nft -I INPUT 5 .*--dport 587 .*\(before: -A INPUT -p tcp -m tcp --dport 587 -j DROP\)$/, /^~ persist in \/etc\/iptables\/rules\.v4 \(netfilter-persistent restores it at boot\): insert "-A INPUT -p tcp -m tcp --dport 25 -m comment --comment postfix-fix -j ACCEPT" before/], async ({ before, after }) => {
       const added = assertOnlyOurs(before, after, TAGGED, ['files']);
       assert.equal(added.iptablesSave?.length, 2);
       const d = lineDiff(original, await rulesV4());
@@ -141,7 +146,7 @@ describe('firewall module: real firewalls in lab hosts', function () {
 
   it('iptables-legacy REJECT: the rule goes into the legacy tables, nothing appears on the nft side', async () => {
     const p = pair('legacy');
-    await cycle(p, { 25: 'refused', 587: 'banner' }, [/^\+ iptables-legacy -I INPUT 3 .*--dport 25 .*-j ACCEPT {3}\(before: -A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\)$/], ({ before, after }) => {
+    await cycle(p, 'iptables-legacy', { 25: 'refused', 587: 'banner' }, [/^\+ iptables-legacy -I INPUT 3 .*--dport 25 .*-j ACCEPT {3}\(before: -A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\)$/], ({ before, after }) => {
       const added = assertOnlyOurs(before, after, TAGGED);
       assert.deepEqual(Object.keys(added), ['iptablesLegacySave']);
     });
@@ -149,7 +154,7 @@ describe('firewall module: real firewalls in lab hosts', function () {
 
   it('mixed iptables-legacy + nft: opened in the legacy tables that block, and the plan explains the mixed state', async () => {
     const p = pair('mixed');
-    const change = await cycle(p, { 25: 'timeout', 587: 'banner' }, [/^\+ iptables-legacy -I INPUT 1 .*--dport 25 .*\(before: -A INPUT -p tcp -m tcp --dport 25 -j DROP\)$/, /^# note: iptables-legacy and iptables-nft tables both hold rules \(mixed backends\).*\(iptables-legacy\)/], ({ before, after }) => {
+    const change = await cycle(p, 'iptables-legacy', { 25: 'timeout', 587: 'banner' }, [/^\+ iptables-legacy -I INPUT 1 .*--dport 25 .*\(before: -A INPUT -p tcp -m tcp --dport 25 -j DROP\)$/, /^# note: iptables-legacy and iptables-nft tables both hold rules \(mixed backends\).*\(iptables-legacy\)/], ({ before, after }) => {
       assert.deepEqual(Object.keys(assertOnlyOurs(before, after, TAGGED)), ['iptablesLegacySave']);
     });
     assert.ok(!change.diff.some((l) => l.startsWith('+ iptables-nft')), 'iptables-nft already accepts 25: nothing added there');
@@ -158,12 +163,12 @@ describe('firewall module: real firewalls in lab hosts', function () {
   it('nftables drop in its own table: accept inserted in that chain, persisted in /etc/nftables.conf', async () => {
     const p = pair('nft');
     // Why not a table of our own: an accept in another base chain does not overrule the drop.
-    await p.server.execOk(['nft', '-f', '-'], { input: 'table inet probe_own { chain input { type filter hook input priority filter - 1; policy accept; tcp dport 25 accept; } }\n' });
+    await p.server.execOk(['nft', '-f', '-'], { input: 'table inet probe_own {\n  chain input {\n    type filter hook input priority filter - 1; policy accept;\n    tcp dport 25 accept\n  }\n}\n' });
     assert.equal((await smtpProbe(p.peer, p.addr, 25, 1_000)).kind, 'timeout', 'an accept in a table of our own does not open the port');
     await p.server.execOk(['nft', 'delete', 'table', 'inet', 'probe_own']);
 
     const conf = await p.server.readFile('/etc/nftables.conf');
-    await cycle(p, { 25: 'timeout', 587: 'banner' }, [/^\+ inet local_filter input: tcp dport 25 accept comment "postfix-fix" {3}\(inserted before: tcp dport 25 drop\)$/, /^~ persist: append to \/etc\/nftables\.conf \(loaded at boot\): insert rule inet local_filter input index 0 tcp dport 25 accept comment "postfix-fix"$/], async ({ before, after }) => {
+    await cycle(p, 'nftables', { 25: 'timeout', 587: 'banner' }, [/^\+ inet local_filter input: tcp dport 25 accept comment "postfix-fix" {3}\(inserted before: tcp dport 25 drop\)$/, /^~ persist: append to \/etc\/nftables\.conf \(loaded at boot\): insert rule inet local_filter input index 0 tcp dport 25 accept comment "postfix-fix"$/], async ({ before, after }) => {
       assert.deepEqual(assertOnlyOurs(before, after, TAGGED, ['files']).nftRuleset?.map((l) => l.trim()), ['tcp dport 25 accept comment "postfix-fix"']);
       const d = lineDiff(conf, await p.server.readFile('/etc/nftables.conf'));
       assert.deepEqual(d.removed, []);
@@ -179,8 +184,8 @@ describe('firewall module: real firewalls in lab hosts', function () {
   it('ufw enabled, default deny: `ufw allow N/tcp comment postfix-fix` for both ports', async () => {
     const p = pair('ufw');
     const ufwOurs = (field: string, line: string): boolean =>
-      field === 'ufwStatus' ? line.includes('# postfix-fix') : field === 'iptablesSave' || field === 'ip6tablesSave' ? /^-A ufw6?-user-input -p tcp -m tcp --dport (25|587) -j ACCEPT$/.test(line) : field === 'nftRuleset' ? /^\s*meta l4proto tcp tcp dport (25|587) counter packets 0 bytes 0 accept$/.test(line) : false;
-    await cycle(p, everywhere('timeout'), [/^\+ ufw allow 25\/tcp comment postfix-fix$/, /^\+ ufw allow 587\/tcp comment postfix-fix$/, /^~ ufw saves it in \/etc\/ufw\/user\.rules and \/etc\/ufw\/user6\.rules/], ({ before, after }) => {
+      field === 'ufwStatus' ? line.includes('# postfix-fix') : field === 'iptablesSave' || field === 'ip6tablesSave' ? /^-A ufw6?-user-input -p tcp -m tcp --dport (25|587) -j ACCEPT$/.test(line) : field === 'nftRuleset' ? /^\s*tcp dport (25|587) counter packets 0 bytes 0 accept$/.test(line) : false;
+    await cycle(p, 'ufw', everywhere('timeout'), [/^\+ ufw allow 25\/tcp comment postfix-fix$/, /^\+ ufw allow 587\/tcp comment postfix-fix$/, /^~ ufw saves it in \/etc\/ufw\/user\.rules and \/etc\/ufw\/user6\.rules/], ({ before, after }) => {
       const added = assertOnlyOurs(before, after, ufwOurs, ['files']);
       assert.equal(added.ufwStatus?.length, 4, 'two rules, each for IPv4 and IPv6');
     });
@@ -191,7 +196,7 @@ describe('firewall module: real firewalls in lab hosts', function () {
     const p = pair('ufw');
     await p.server.execOk(['ufw', 'deny', '25']);
     await p.server.execOk(['ufw', 'deny', '587/tcp', 'comment', 'no submission here']);
-    await cycle(p, everywhere('timeout'), [/^\+ ufw insert 2 allow 25\/tcp comment postfix-fix {3}\(before ufw rule 2, "deny 25", which blocks it\)$/, /^- ufw deny 587\/tcp comment 'no submission here'/, /^\+ ufw allow 587\/tcp comment postfix-fix/], async () => {
+    await cycle(p, 'ufw', everywhere('timeout'), [/^\+ ufw insert 2 allow 25\/tcp comment postfix-fix {3}\(before ufw rule 2, "deny 25", which blocks it\)$/, /^- ufw deny 587\/tcp comment 'no submission here'/, /^\+ ufw allow 587\/tcp comment postfix-fix/], async () => {
       const status = (await p.server.execOk(['ufw', 'status'])).stdout;
       assert.match(status, /587\/tcp\s+ALLOW\s+Anywhere\s+# postfix-fix/);
       assert.doesNotMatch(status, /no submission here/);
@@ -204,9 +209,9 @@ describe('firewall module: real firewalls in lab hosts', function () {
     // A runtime-only rule of someone else's: a --reload would drop it; we never reload.
     await p.server.execOk(['firewall-cmd', '--zone=public', '--add-port=2525/tcp']);
     const fwdOurs = (field: string, line: string): boolean => (field === 'nftRuleset' ? /^\s*tcp dport (25|587) accept$/.test(line) : false);
-    await cycle(p, everywhere('unreachable'), [/^\+ firewall-cmd --zone=public --add-service=smtp {3}\(runtime/, /^~ firewall-cmd --permanent --zone=public --add-service=smtp-submission {3}\(permanent/], async ({ before, after }) => {
-      assertOnlyOurs(before, after, fwdOurs, ['files', 'firewalldRuntime']);
-      assert.equal(after.firewalldRuntime?.replace(/ smtp-submission(?=[ \n])| smtp(?=[ \n])/g, ''), before.firewalldRuntime);
+    await cycle(p, 'firewalld', everywhere('unreachable'), [/^\+ firewall-cmd --zone=public --add-service=smtp --add-service=smtp-submission {3}\(runtime: opens 25\/tcp, 587\/tcp now\)$/, /^~ firewall-cmd --permanent --zone=public --add-service=smtp --add-service=smtp-submission {3}\(permanent: kept across reload and reboot; no --reload/], async ({ before, after }) => {
+      assertOnlyOurs(before, after, fwdOurs, ['files', 'firewalldRuntime', 'firewalldPermanent']);
+      for (const side of ['firewalldRuntime', 'firewalldPermanent']) assert.equal(after[side]?.replace(/ smtp-submission(?=[ \n])| smtp(?=[ \n])/g, ''), before[side], `${side}: only our services added`);
       assert.match((await p.server.execOk(['firewall-cmd', '--permanent', '--zone=public', '--list-services'])).stdout, /smtp smtp-submission/);
       assert.match((await p.server.execOk(['firewall-cmd', '--zone=public', '--list-ports'])).stdout, /2525\/tcp/, 'the runtime-only rule is still there');
     });

@@ -12,19 +12,24 @@ import { createHostFs } from '../../../../src/exec/host-fs.js';
 import type { Executor } from '../../../../src/exec/types.js';
 import { gatherFacts } from '../../../../src/facts/gather.js';
 import type { ModuleContext } from '../../../../src/modules/types.js';
-import { LabHost, link, pollUntil, smtpProbe, snapshot } from '../../../e2e/lab/index.js';
+import { LabHost, link, pollUntil, smtpProbe } from '../../../e2e/lab/index.js';
+import { normaliseIptablesSave, normaliseNft } from '../../../e2e/lab/snapshot.js';
 import type { ProbeKind } from '../../../e2e/lab/index.js';
-import { debianProfile } from '../../helpers/context.js';
+import { baseFacts, debianProfile } from '../../helpers/context.js';
 
 export const PORTS = [25, 587] as const;
 /** Long enough to tell a DROP (no answer) from an answer (a banner takes ~10 ms here). */
 const PROBE_MS = 1_000;
+
+/** Which frontend's own view (Python tools, ~0.3 s a call) the dumps include besides the rulesets. */
+export type Frontend = 'ufw' | 'firewalld' | null;
 
 export interface Pair {
   server: LabHost;
   peer: LabHost;
   /** The server's address on the peer's link. */
   addr: string;
+  frontend: Frontend;
 }
 
 /** Postfix's submission service on 587, so both mail ports have a listener to greet the peer. */
@@ -34,20 +39,25 @@ async function enableSubmission(host: LabHost): Promise<void> {
   await pollUntil(async () => ((await smtpProbe(host, '127.0.0.1', 587, 500)).kind === 'banner' ? true : undefined), { timeoutMs: 10_000, intervalMs: 100, what: `${host.name}: banner on 587` });
 }
 
-export async function makePair(name: string): Promise<Pair> {
+export async function makePair(name: string, frontend: Frontend = null): Promise<Pair> {
   const [server, peer] = await Promise.all([LabHost.create({ name: `${name}s` }), LabHost.create({ name: `${name}p`, postfix: false })]);
   const { aAddr } = await link(server, peer);
   await enableSubmission(server);
-  return { server, peer, addr: aAddr };
+  return { server, peer, addr: aAddr, frontend };
 }
 
-/** The module's context aimed at the host: the same code as production, entered through nsenter. */
-export async function labContext(host: LabHost, wrap: (e: Executor) => Executor = (e) => e): Promise<ModuleContext> {
+/**
+ * The module's context aimed at the host: the same code as production, entered through nsenter.
+ * The module re-reads the firewall live and never trusts facts for it, so `realFacts` (the full
+ * gathering, ~1 s) is only needed where a test compares with what facts say.
+ */
+export async function labContext(host: LabHost, opts: { wrap?: (e: Executor) => Executor; realFacts?: boolean } = {}): Promise<ModuleContext> {
   const root = `/proc/${host.pid}/root`;
-  const exec = wrap(createExecutor({ audit: new AuditLog(), prefix: ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--'], root }));
+  const direct = createExecutor({ audit: new AuditLog(), prefix: ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--'], root });
+  const exec = opts.wrap ? opts.wrap(direct) : direct;
   const fs = createHostFs(root);
   const profile = debianProfile();
-  const facts = await gatherFacts({ exec, fs, profile, deadline: Date.now() + 15_000 });
+  const facts = opts.realFacts ? await gatherFacts({ exec, fs, profile, deadline: Date.now() + 15_000 }) : baseFacts();
   return { exec, fs, facts, profile, runDir: null };
 }
 
@@ -86,15 +96,35 @@ function treeHashes(root: string, dir: string): string {
 }
 
 /**
- * Everything a firewall fix could touch, as text: the lab's snapshot (iptables-nft/legacy, nft,
- * ufw status, firewalld's runtime zones, main.cf, master.cf, listeners), IPv6 iptables, and the
- * persisted configuration files (content hashes and modes).
+ * Everything a firewall fix could touch, as text: iptables (nft and legacy, IPv4 and IPv6), the nft
+ * ruleset, the frontend's own view (ufw status, firewalld's runtime and permanent zones), main.cf,
+ * master.cf, the listening sockets, and the config files (content hashes and modes). Only packet
+ * and byte counters are normalised away (and -save's timestamp comments).
  */
-export async function dumps(host: LabHost): Promise<Record<string, string>> {
-  const s = await snapshot(host);
-  const ip6 = await host.exec(['ip6tables-nft-save'], { timeoutMs: 15_000 });
-  const files = ['/etc/nftables.conf', '/etc/iptables', '/etc/ufw', '/etc/firewalld'].map((p) => treeHashes(host.root, p)).join('');
-  return { ...s, ip6tablesSave: ip6.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n'), files };
+export async function dumps(p: Pair): Promise<Record<string, string>> {
+  const host = p.server;
+  const text = async (argv: string[], normalise: (s: string) => string = (s) => s): Promise<string> => {
+    const r = await host.exec(argv, { timeoutMs: 30_000 });
+    return `${normalise(r.stdout)}${r.code === 0 ? '' : `(exit ${r.code}) ${r.stderr.trim()}`}`;
+  };
+  const commands: Record<string, Promise<string>> = {
+    iptablesSave: text(['iptables-nft-save'], normaliseIptablesSave),
+    ip6tablesSave: text(['ip6tables-nft-save'], normaliseIptablesSave),
+    iptablesLegacySave: text(['iptables-legacy-save'], normaliseIptablesSave),
+    ip6tablesLegacySave: text(['ip6tables-legacy-save'], normaliseIptablesSave),
+    nftRuleset: text(['nft', 'list', 'ruleset'], normaliseNft),
+    mainCf: host.readFile('/etc/postfix/main.cf'),
+    masterCf: host.readFile('/etc/postfix/master.cf'),
+    // Which smtpd processes share a listening socket changes with every connection (idle ones
+    // linger); the sockets themselves are what a firewall change must leave alone.
+    listeners: text(['ss', '-H', '-l', '-t', '-n'], (s) => s.split('\n').map((l) => l.split(/\s+/).slice(0, 5).join(' ')).sort().join('\n')),
+    files: Promise.resolve(['/etc/nftables.conf', '/etc/iptables', '/etc/ufw', '/etc/firewalld'].map((f) => treeHashes(host.root, f)).join('')),
+    ...(p.frontend === 'ufw' ? { ufwStatus: text(['ufw', 'status', 'verbose']) } : {}),
+    ...(p.frontend === 'firewalld' ? { firewalldRuntime: text(['firewall-cmd', '--list-all-zones']), firewalldPermanent: text(['firewall-cmd', '--permanent', '--list-all-zones']) } : {}),
+  };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(commands)) out[k] = await v;
+  return out;
 }
 
 /** Lines added and removed, as multisets (order-insensitive, duplicates counted). */
