@@ -2,10 +2,12 @@
 //   dist/postfix-fix.mjs              a small entry that answers --version/--help at once and
 //   dist/chunks/*.mjs                 loads each command's code (in these chunks) only when it runs
 //   dist/postfix-fix-standalone.mjs   the same program as one file, to copy to a server by itself
-//                                     (it pays ~60 ms to compile 1.2 MB on every start)
-// Runbooks, profiles and schemas stay beside dist/ as data (or in /usr/share/postfix-fix).
+//                                     (it pays ~60 ms to compile 1.2 MB on every start); it
+//                                     carries the runbooks and profiles too (embedded below)
+// For the entry + chunks, runbooks, profiles and schemas stay beside dist/ as data (or in
+// /usr/share/postfix-fix, from the .deb: scripts/build-deb.ts). See src/cli/data-dir.ts.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -24,4 +26,15 @@ const common = {
 
 rmSync('dist', { recursive: true, force: true });
 await build({ ...common, entryPoints: { 'postfix-fix': 'src/cli/bin.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' } });
-await build({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/postfix-fix-standalone.mjs' });
+// The standalone file is copied to servers alone: it embeds the runbooks and profiles
+// (src/engine/catalog/embedded.ts reads them; $POSTFIX_FIX_DATA_DIR still overrides).
+const embedded = {};
+for (const dir of ['runbooks', 'distro-profiles']) {
+  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) embedded[`${dir}/${f}`] = readFileSync(`${dir}/${f}`, 'utf8');
+}
+await build({
+  ...common,
+  define: { ...common.define, __POSTFIX_FIX_EMBEDDED_DATA__: JSON.stringify(embedded) },
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'dist/postfix-fix-standalone.mjs',
+});

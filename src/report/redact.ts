@@ -10,10 +10,16 @@
 // What undo needs byte for byte (the journal's `restore` snapshots, a module's `data`) is never
 // passed through here: SECURITY.md says where those real bytes live and how they are protected.
 
+import type { JournalRecord } from '../engine/journal.js';
+import type { HostFs } from '../exec/host-fs.js';
+
 export const REDACTED = '«redacted»';
 
-/** Parameters whose whole value is a secret: `*_password`, `*_passwd`, `*_secret`, `*_key`, … */
-const SECRET_PARAM = /(?:^|_)(?:password|passwd|passphrase|secret|token|key|credentials?)$/;
+/**
+ * Parameters whose whole value is a secret: `*_password`, `*_passwd`, `*_secret`, `*_key`, …
+ * (`key` and `token` only with a prefix: report fields named `key` are firewall chain names).
+ */
+const SECRET_PARAM = /(?:(?:^|_)(?:password|passwd|passphrase|secret|credentials?)|_(?:key|token))$/;
 /** Lookup tables that map to credentials: a path is fine, inline or static contents are not. */
 const CREDENTIAL_MAPS = /(?:password|passwd|secret|sasl|auth|credential)[a-z0-9_]*_maps$/;
 const PARAM_NAME = /^[a-z][a-z0-9_]*$/;
@@ -194,6 +200,8 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(o)) {
         if (k === 'contentBase64' && typeof x === 'string') out[k] = this.base64(x);
+        // A diff is read as one text: a continuation line belongs to the parameter above it.
+        else if (k === 'diff' && param === null && Array.isArray(x) && x.every((l) => typeof l === 'string')) out[k] = this.lines(x as string[]);
         else out[k] = this.value(x, isSensitiveParam(k) ? k : param);
       }
       return out;
@@ -212,6 +220,45 @@ export function redactorFor(...values: unknown[]): Redactor {
   const r = new Redactor();
   for (const v of values) r.learnFromSnapshots(v);
   return r;
+}
+
+/** A redactor that knows the secrets in the host's main.cf (if readable) and in `values`. */
+export async function redactorForHost(fs: Pick<HostFs, 'tryReadText'>, configDir: string | null | undefined, ...values: unknown[]): Promise<Redactor> {
+  const r = redactorFor(...values);
+  if (configDir) {
+    const text = await fs.tryReadText(`${configDir.replace(/\/+$/, '')}/main.cf`).catch(() => null);
+    if (text !== null) r.learnMainCf(text);
+  }
+  return r;
+}
+
+/** A command line for the log: `name=value` words of sensitive parameters, URL passwords. */
+export function redactArgv(argv: readonly string[]): string[] {
+  return argv.map((a) => {
+    const m = /^([a-z][a-z0-9_]*)=([\s\S]*)$/.exec(a);
+    if (m && isSensitiveParam(m[1] as string)) return `${m[1]}=${redactParamValue(m[1] as string, m[2] as string)}`;
+    return redactUrlCredentials(a);
+  });
+}
+
+/**
+ * The journal line as written: what a person reads (summary, diff, evidence, errors) is
+ * redacted; what undo needs (args, change.data/intent/restore, applied) keeps its real bytes.
+ */
+export function redactJournalRecord(rec: JournalRecord, r: Redactor): JournalRecord {
+  switch (rec.type) {
+    case 'step-intent':
+      r.learnFromSnapshots(rec.change.restore);
+      return { ...rec, change: { ...rec.change, summary: r.text(rec.change.summary), diff: r.lines(rec.change.diff) } };
+    case 'step-verified':
+    case 'step-undone':
+      return { ...rec, outcome: { ...rec.outcome, evidence: rec.outcome.evidence.map((e) => r.text(e)) } };
+    case 'step-failed':
+    case 'undo-failed':
+      return { ...rec, error: r.text(rec.error), evidence: rec.evidence.map((e) => r.text(e)) };
+    default:
+      return rec;
+  }
 }
 
 function walk(v: unknown, visit: (o: Record<string, unknown>) => void, depth = 0): void {
@@ -248,9 +295,10 @@ function redactLines(text: string): string {
     .join('\n');
 }
 
-/** A continued inline table: hide every value after `=`. */
+/** A line inside an inline table opened on an earlier line: hide every value after `=`. */
 function redactInlineContinuation(s: string): string {
-  return s.replace(/(\{[^{}=]*=)\s*[^{}]*?(\s*\})/g, `$1 ${REDACTED}$2`).replace(/=(?![ ]?«)([^\s,{}]+)/g, `=${REDACTED}`);
+  const { text, end } = redactInlineBody(s, 0);
+  return text + redactTableSpecs(s.slice(end));
 }
 
 function redactLine(line: string): { text: string; continues: string | null } {
