@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { LabHost, link, startDaemon } from '../test/e2e/lab/index.js';
+import { LabHost, cliBundlePath, link, startDaemon } from '../test/e2e/lab/index.js';
 import type { ExecResult } from '../test/e2e/lab/index.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +44,12 @@ export interface BenchOptions {
   /** Measured runs of each side (one unmeasured warm-up run each comes first). */
   runs?: number;
   timeoutMs?: number;
+  /**
+   * `entry` (default): bench/diagnose-entry.ts, bundled — diagnose as the CLI should drive it
+   * (warm-up first, facts gathered inside runDiagnose). `cli`: the built dist/postfix-fix.mjs
+   * (`npm run build`), `diagnose --json`, as users run it.
+   */
+  via?: 'entry' | 'cli';
 }
 
 /** Healthy host: diagnose must be ≤ 0.8× the sequential script. */
@@ -77,7 +83,7 @@ export function formatDiagnoseBench(results: readonly BenchComparison[]): string
   return lines.join('\n') + '\n';
 }
 
-async function withLab(scenario: BenchComparison['scenario'], options: BenchOptions, defaults: Required<BenchOptions>): Promise<BenchComparison> {
+async function withLab(scenario: BenchComparison['scenario'], options: BenchOptions, defaults: Required<Omit<BenchOptions, 'via'>>): Promise<BenchComparison> {
   const runs = options.runs ?? defaults.runs;
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
   const entry = await bundleEntries();
@@ -94,7 +100,12 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
     await waitForDns(mx);
     if (scenario === 'worst-case') await breakEverything(mx, dns);
 
-    const diagnoseArgv = [mx.nodeBin, entry.diagnose, REPO, String(timeoutMs), LAB_DOMAIN];
+    // Through the CLI the outbound check dials the default domain's MX: the lab resolver answers
+    // every MX with the host's own address, so that too stays inside the lab.
+    const diagnoseArgv =
+      options.via === 'cli'
+        ? [mx.nodeBin, cliBundlePath(), 'diagnose', '--json', '--timeout', String(timeoutMs / 1000)]
+        : [mx.nodeBin, entry.diagnose, REPO, String(timeoutMs), LAB_DOMAIN];
     const scriptArgv = ['bash', TRIAGE, LAB_DOMAIN];
     const limit = 120_000;
     await mx.exec(diagnoseArgv, { timeoutMs: limit }); // warm-up: page cache, first spawn of each tool
@@ -106,7 +117,7 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
     let last: ExecResult | null = null;
     const diagnoseOnce = async (): Promise<void> => {
       last = await timed(mx, diagnoseArgv, d, limit);
-      catalogMs.push(Number(/catalog-ms (\d+)/.exec(last.stderr)?.[1] ?? NaN));
+      catalogMs.push(Number(/catalog-ms (\d+)/.exec(last.stderr)?.[1] ?? 0));
       internalMs.push((JSON.parse(last.stdout) as { durationMs: number }).durationMs);
     };
     for (let i = 0; i < runs; i++) {

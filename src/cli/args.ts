@@ -46,6 +46,13 @@ const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 
 
 export const COMMANDS = Object.keys(SPECS).filter((c) => !c.startsWith('_'));
 
+/** Every flag a command accepts (for help and completion tests). Hidden flags are not listed. */
+export function commandFlags(command: string): string[] {
+  const spec = SPECS[command];
+  if (!spec) return [];
+  return [...Object.keys(COMMON), ...Object.keys(spec.options)].filter((f) => f !== 'guard');
+}
+
 export interface ParsedArgs {
   command: string;
   values: Record<string, string | boolean | string[] | undefined>;

@@ -13,6 +13,7 @@ import type { Risk } from '../engine/catalog/types.js';
 import { RISK_RANK } from '../engine/catalog/types.js';
 import type { CauseProbe } from '../engine/checks.js';
 import { ExitCode } from '../engine/exit-codes.js';
+import { createSyslogChangeLog } from '../engine/change-log.js';
 import { createGuardScheduler } from '../engine/guards.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../engine/plan-types.js';
 import { newRunId, runDirOf } from '../engine/state-dir.js';
@@ -20,6 +21,7 @@ import { AbortRequested, StepError, Transaction } from '../engine/transaction.js
 import type { Decision } from '../engine/transaction.js';
 import type { UndoResult } from '../engine/undo.js';
 import type { Finding } from '../probes/types.js';
+import { redactorForHost } from '../report/redact.js';
 import { RUN_REPORT_SCHEMA_VERSION } from '../report/run-report.js';
 import type { RunReport, RunStatus } from '../report/run-report.js';
 import { toolVersion } from '../version.js';
@@ -77,6 +79,8 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   o.rt.audit.mirrorToFile(join(runDir, 'commands.log'));
   const ctx = { exec: o.rt.exec, fs: o.rt.fs, facts: o.host.facts, profile: o.host.profile, runDir };
+  // What is shown while the run goes (diffs, prompts, evidence) keeps password-like values out.
+  const redact = await redactorForHost(o.rt.fs, o.host.facts.postfix.configDir, o.plan);
   const tx = await Transaction.begin({
     runId,
     journalPath: join(runDir, 'journal.jsonl'),
@@ -86,6 +90,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
     ctx,
     modules: o.rt.modules,
     runbooks: o.rt.catalog.runbooks,
+    changeLog: createSyslogChangeLog(o.rt.exec, runId),
     guards: createGuardScheduler({ exec: o.rt.exec, serviceManager: o.host.facts.init.manager, stateDir: o.rt.stateDir, self: o.self }),
     ...(o.causeProbe ? { causeProbe: o.causeProbe } : {}),
     refreshFacts: o.refreshFacts,
@@ -107,7 +112,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
     if (step.risk === 'low') return 'apply';
     for (;;) {
       const answer = await task.prompt(ListrInquirerPromptAdapter).run(select<string>, {
-        message: `Apply step ${step.seq} (${step.risk} risk): ${step.change?.summary ?? step.name}?`,
+        message: `Apply step ${step.seq} (${step.risk} risk): ${redact.text(step.change?.summary ?? step.name)}?`,
         choices: [
           { name: 'yes — apply it', value: 'apply' },
           { name: 'no — skip it (and the rest of this runbook)', value: 'skip' },
@@ -116,7 +121,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
         ],
       });
       if (answer !== 'details') return answer as Decision;
-      task.output = stepDetails(step);
+      task.output = stepDetails(redact.json(step));
     }
   };
 
@@ -124,7 +129,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
     title: `${step.seq}. ${step.name}`,
     task: async (_c, task) => {
       checkInterrupt();
-      if (step.change) task.output = step.change.diff.join('\n');
+      if (step.change) task.output = redact.lines(step.change.diff).join('\n');
       const r = await tx.runStep(step, decide(step, task));
       if (r.status === 'changed') task.title = `${step.seq}. ${step.name} — changed`;
       else task.skip(`${step.seq}. ${step.name} — ${r.status}${r.reason ? `: ${r.reason}` : ''}`);
@@ -146,7 +151,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
               if (tx.declined.has(rb.id) || !rb.steps.some((s) => tx.results.get(s.seq)?.status === 'changed')) return t2.skip(`verify ${rb.id}: skipped (nothing was changed by it)`);
               const checks = await tx.verifyRunbook(rb);
               verifications.push(...checks.map((c) => ({ runbook: rb.id, ...c })));
-              t2.output = checks.map((c) => `${c.ok === false ? '✗' : c.ok === null ? '?' : '✓'} ${c.name}: ${c.evidence.join('; ')}`).join('\n');
+              t2.output = redact.text(checks.map((c) => `${c.ok === false ? '✗' : c.ok === null ? '?' : '✓'} ${c.name}: ${c.evidence.join('; ')}`).join('\n'));
               if (checks.some((c) => c.ok === false)) throw new VerificationFailed(rb.id, checks);
             },
           },
@@ -180,9 +185,9 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
     if (!(e instanceof StepError || e instanceof VerificationFailed || e instanceof AbortRequested || e instanceof Interrupted)) {
       error.evidence.push(String((e as Error).stack ?? e));
     }
-    process.stderr.write(`\n${e instanceof AbortRequested ? 'Aborted' : 'Failed'}: ${(e as Error).message}\n${error.evidence.map((l) => `  ${l}`).join('\n')}\nRolling back what this run applied…\n`);
+    process.stderr.write(redact.text(`\n${e instanceof AbortRequested ? 'Aborted' : 'Failed'}: ${(e as Error).message}\n${error.evidence.map((l) => `  ${l}`).join('\n')}\nRolling back what this run applied…\n`));
     rollback = await tx.rollback(e instanceof AbortRequested ? 'operator abort' : e instanceof Interrupted ? 'signal' : 'step failure');
-    for (const r of rollback) process.stderr.write(`  ${r.ok ? 'undone' : 'NOT undone'}: step ${r.seq} ${r.name}${r.error ? ` — ${r.error}` : ''}\n`);
+    for (const r of rollback) process.stderr.write(redact.text(`  ${r.ok ? 'undone' : 'NOT undone'}: step ${r.seq} ${r.name}${r.error ? ` — ${r.error}` : ''}\n`));
     const complete = rollback.every((r) => r.ok);
     status = !complete ? 'rollback-incomplete' : e instanceof Interrupted ? 'interrupted' : e instanceof AbortRequested ? 'aborted' : 'failed-rolled-back';
   } finally {

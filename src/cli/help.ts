@@ -62,7 +62,8 @@ Options:
   --json               same as --format json (versioned schema: schemas/diagnose-report.schema.json)
 ${COMMON}
 
-Exit codes: 0 healthy · 7 problems a runbook fixes · 4 problems that need a human · 1 diagnose failed · 2 usage
+Exit codes: 0 healthy · 7 problems a runbook fixes · 4 problems that need a human
+            1 diagnose itself failed · 2 usage
 
 Example:
   postfix-fix diagnose --format markdown > ticket.md`,

@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { JsonObject, JsonValue, StepAction } from './catalog/types.js';
 import type { Change, Outcome } from '../modules/types.js';
+import { Redactor, redactJournalRecord } from '../report/redact.js';
 
 export type JournalRecord =
   | { type: 'run-start'; runId: string; at: string; command: string; version: string; host: string; planDigest: string | null }
@@ -66,6 +67,9 @@ export async function readJournal(path: string): Promise<JournalReadResult> {
 }
 
 export class Journal {
+  // Learns main.cf secrets from the snapshots it journals, to keep them out of the diff lines.
+  private readonly redactor = new Redactor();
+
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
@@ -85,7 +89,7 @@ export class Journal {
 
   /** Durable before it returns: the caller may change the host right after. */
   async append(rec: JournalRecord): Promise<void> {
-    await this.fh.write(encodeRecord(rec));
+    await this.fh.write(encodeRecord(redactJournalRecord(rec, this.redactor)));
     await this.fh.sync();
   }
 

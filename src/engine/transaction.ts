@@ -8,6 +8,7 @@ import type { ModuleContext } from '../modules/types.js';
 import type { Check, Runbook } from './catalog/types.js';
 import { runCheck } from './checks.js';
 import type { CauseProbe } from './checks.js';
+import type { ChangeLog } from './change-log.js';
 import type { GuardScheduler } from './guards.js';
 import { Journal, stepHistories } from './journal.js';
 import type { JournalRecord } from './journal.js';
@@ -61,6 +62,8 @@ export interface TransactionOptions {
   modules: ModuleRegistry;
   runbooks: Map<string, Runbook>;
   guards: GuardScheduler;
+  /** One line per change in the system log. */
+  changeLog: ChangeLog;
   causeProbe?: CauseProbe;
   /** Fresh facts after changes, for verifications that read facts. */
   refreshFacts: () => Promise<ModuleContext['facts']>;
@@ -145,6 +148,7 @@ export class Transaction {
     await this.record({ type: 'step-applied', seq, at: now(), applied: applied ?? null });
     const outcome = await mod.verify(ctx, step.args, change);
     await this.record({ type: 'step-verified', seq, at: now(), outcome });
+    await this.opts.changeLog.record(`step ${seq} [${step.runbook}] ${step.name}: ${change.summary}${outcome.ok ? '' : ' (verification FAILED)'}`);
     if (!outcome.ok) {
       this.result(step, 'failed', started, { reason: 'the change did not take effect', evidence: outcome.evidence });
       throw new StepError('verification failed: the change did not take effect', step, outcome.evidence);
@@ -172,6 +176,7 @@ export class Transaction {
   async rollback(by: string): Promise<UndoResult[]> {
     const histories = this.appliedHistories();
     const results = await undoSteps(histories, this.opts.ctx, this.opts.modules, this.journal, by);
+    for (const r of results) await this.opts.changeLog.record(`step ${r.seq} ${r.name}: ${r.ok ? 'undone' : `NOT undone (${r.error ?? 'failed'})`} (${by})`);
     for (const r of results) {
       const prev = [...this.results.values()].find((x) => x.seq === r.seq);
       if (prev && r.ok) prev.status = 'rolled-back';

@@ -1,11 +1,12 @@
 import { appendFileSync } from 'node:fs';
+import { redactArgv } from '../report/redact.js';
 import { formatArgv } from './quote.js';
 import type { AuditEntry, AuditListener } from './types.js';
 
 /** One line per command, for the audit trail: time, exit, duration, the exact argv. */
 export function formatAuditLine(e: AuditEntry): string {
   const status = e.timedOut ? 'timeout' : e.signal ? `signal=${e.signal}` : `rc=${e.exitCode}`;
-  return `${e.at} exec ${status} ${e.durationMs}ms ${formatArgv(e.argv)}`;
+  return `${e.at} exec ${status} ${e.durationMs}ms ${formatArgv(redactArgv(e.argv))}`;
 }
 
 /** Collects every command of a run; reports and journals read from it. */

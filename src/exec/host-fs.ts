@@ -88,9 +88,50 @@ export function createHostFs(root = '/'): HostFs {
   };
 }
 
+const TEMP_NAME = /^\.(.+)\.postfix-fix-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/**
+ * A writer killed (SIGKILL, power loss) between creating its temp file and renaming it leaves the
+ * temp behind; the target itself is intact. Remove such leftovers for `target` whose writer is
+ * gone, so they do not pile up beside main.cf. A temp of a live process is left alone: it may be
+ * mid-write (a recycled pid only delays the cleanup to a later write).
+ */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const dir = dirname(target);
+  const base = basename(target);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || m[1] !== base) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processExists(pid)) continue;
+    await fsp.unlink(join(dir, name)).then(
+      () => removed.push(name),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Atomic replace of a real path (also used for our own state files: journal index, plans, locks). */
 export async function writeFileAtomic(target: string, content: string | Buffer, options: WriteOptions = {}): Promise<void> {
   const dir = dirname(target);
+  await removeStaleTemps(target);
   const tmp = join(dir, `.${basename(target)}.postfix-fix-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let existing: { mode: number; uid: number; gid: number } | null = null;
   try {

@@ -7,6 +7,7 @@ import { toolVersion } from '../../version.js';
 import { flag, parseCommandArgs } from '../args.js';
 import { diagnoseHost } from '../diagnosis.js';
 import { executePlan } from '../execute.js';
+import { redactorForHost } from '../../report/redact.js';
 import { finishRun } from '../run-output.js';
 import { createRuntime, viewHost } from '../runtime.js';
 import { selfArgv } from '../self.js';
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       timing: { diagnoseMs: Date.now() - started, planMs: 0 },
       self: selfArgv(),
     });
-    return await finishRun(report, rt.stateDir, flag(a, 'json'), flag(a, 'detailed-exitcodes'));
+    return await finishRun(report, rt.stateDir, flag(a, 'json'), flag(a, 'detailed-exitcodes'), await redactorForHost(rt.fs, host.facts.postfix.configDir, plan));
   } finally {
     await lock.release();
   }

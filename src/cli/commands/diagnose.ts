@@ -2,6 +2,7 @@ import { createColours, wantColour } from '../../report/colour.js';
 import { renderDiagnoseJson } from '../../report/diagnose-json.js';
 import { renderDiagnoseMarkdown } from '../../report/diagnose-markdown.js';
 import { renderDiagnoseText } from '../../report/diagnose-text.js';
+import { redactorForHost } from '../../report/redact.js';
 import { choiceOpt, flag, parseCommandArgs, secondsOpt } from '../args.js';
 import { diagnoseHost } from '../diagnosis.js';
 import { createRuntime, viewHost } from '../runtime.js';
@@ -16,6 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const host = await viewHost(rt, Math.min(2000, timeoutMs * 0.4));
   const d = await diagnoseHost(rt, host, { timeoutMs: Math.max(500, timeoutMs - (Date.now() - started)), offline: flag(a, 'offline') });
   const colours = createColours(wantColour({ stream: process.stdout, env: process.env, noColor: flag(a, 'no-color') }));
-  process.stdout.write(format === 'json' ? renderDiagnoseJson(d.report) : format === 'markdown' ? renderDiagnoseMarkdown(d.report) : renderDiagnoseText(d.report, colours));
+  const report = (await redactorForHost(rt.fs, host.facts.postfix.configDir)).json(d.report);
+  process.stdout.write(format === 'json' ? renderDiagnoseJson(report) : format === 'markdown' ? renderDiagnoseMarkdown(report) : renderDiagnoseText(report, colours));
   return d.exitCode;
 }

@@ -4,6 +4,7 @@ import { makePlan } from '../../engine/planner.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { renderPlanText } from '../../report/plan-text.js';
+import { redactorForHost } from '../../report/redact.js';
 import { toolVersion } from '../../version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
 import { diagnoseHost } from '../diagnosis.js';
@@ -27,8 +28,11 @@ export async function run(argv: string[]): Promise<number> {
     version: toolVersion(),
   });
   const out = stringOpt(a, 'out');
+  // The saved plan keeps real values (apply checks them; it is written 0600); what is printed is a
+  // report, and password-like values in it are redacted.
   if (out) await writeFileAtomic(out, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
-  process.stdout.write(format === 'json' ? JSON.stringify(plan, null, 2) + '\n' : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
+  const shown = (await redactorForHost(rt.fs, host.facts.postfix.configDir, plan)).json(plan);
+  process.stdout.write(format === 'json' ? JSON.stringify(shown, null, 2) + '\n' : format === 'markdown' ? renderPlanMarkdown(shown) : renderPlanText(shown));
   if (out) process.stderr.write(`Plan saved to ${out}. Review it, then: postfix-fix apply ${out}\n`);
   if (!flag(a, 'detailed-exitcodes')) return ExitCode.Ok;
   if (plan.summary.changes > 0) return ExitCode.ChangesNeeded;

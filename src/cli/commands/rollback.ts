@@ -3,9 +3,11 @@ import { UserError } from '../../engine/errors.js';
 import { ExitCode } from '../../engine/exit-codes.js';
 import { Journal, readJournal, stepHistories } from '../../engine/journal.js';
 import type { JournalRecord } from '../../engine/journal.js';
+import { createSyslogChangeLog } from '../../engine/change-log.js';
 import { acquireLock } from '../../engine/lock.js';
 import { ensureStateDir, isValidRunId, listRunIds, runDirOf } from '../../engine/state-dir.js';
 import { undoSteps } from '../../engine/undo.js';
+import { redactorForHost } from '../../report/redact.js';
 import { flag, parseCommandArgs, stringOpt } from '../args.js';
 import { createRuntime, viewHost } from '../runtime.js';
 
@@ -75,6 +77,14 @@ export async function run(argv: string[]): Promise<number> {
     });
     const histories = stepHistories(records).filter((h) => !h.undone && (onlyStep === null || h.seq === onlyStep));
     const notes = corrupt.map((c) => `journal line ${c.line} is unreadable (${c.reason}); ${c.reason.startsWith('truncated') ? 'it was being written when the process died, before the change it describes was made, so nothing is lost' : 'if it recorded a change, that change cannot be undone automatically — compare the host with the backups by hand'}`);
+    // A step whose later records survived but whose intent (the undo data) did not: name it.
+    const intents = new Set(records.flatMap((r) => (r.type === 'step-intent' ? [r.seq] : [])));
+    const orphans = [...new Set(records.flatMap((r) => ('seq' in r && r.type !== 'step-intent' && !intents.has(r.seq) ? [r.seq] : [])))].sort((x, y) => x - y);
+    for (const seq of orphans) {
+      const applied = records.some((r) => r.type === 'step-applied' && r.seq === seq);
+      const undone = records.some((r) => r.type === 'step-undone' && r.seq === seq);
+      notes.push(`step ${seq}: its intent record is damaged, so it cannot be undone automatically${undone ? ' (the journal says it was already undone)' : applied ? ' — the journal says it was applied: restore it by hand' : ''}`);
+    }
     if (histories.length === 0) {
       if (!guard) process.stdout.write(json ? JSON.stringify({ schemaVersion: 1, runId, undone: [], notes }) + '\n' : `Nothing to roll back in run ${runId}: every change is already undone.\n${notes.map((n) => `note: ${n}\n`).join('')}`);
       return ExitCode.Ok;
@@ -83,11 +93,15 @@ export async function run(argv: string[]): Promise<number> {
     const journal = await Journal.open(path);
     const results = await undoSteps(histories, { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: runDirOf(rt.stateDir, runId) }, rt.modules, journal, guard ? 'deadline guard' : 'postfix-fix rollback');
     await journal.close();
+    const changeLog = createSyslogChangeLog(rt.exec, runId);
+    for (const r of results) await changeLog.record(`step ${r.seq} ${r.name}: ${r.ok ? 'undone' : `NOT undone (${r.error ?? 'failed'})`} (${guard ? 'deadline guard' : 'postfix-fix rollback'})`);
     const ok = results.every((r) => r.ok);
-    if (json) process.stdout.write(JSON.stringify({ schemaVersion: 1, runId, ok, undone: results, notes }, null, 2) + '\n');
+    const redact = await redactorForHost(rt.fs, host.facts.postfix.configDir, records);
+    const shown = redact.json(results);
+    if (json) process.stdout.write(JSON.stringify({ schemaVersion: 1, runId, ok, undone: shown, notes }, null, 2) + '\n');
     else {
       process.stdout.write(`${ok ? 'Rolled back' : 'ROLLBACK INCOMPLETE for'} run ${runId}:\n`);
-      for (const r of results) process.stdout.write(`  ${r.ok ? '↺' : '✗'} step ${r.seq} ${r.name}${r.error ? ` — ${r.error}` : ''}\n${r.evidence.map((e) => `      ${e}\n`).join('')}`);
+      for (const r of shown) process.stdout.write(`  ${r.ok ? '↺' : '✗'} step ${r.seq} ${r.name}${r.error ? ` — ${r.error}` : ''}\n${r.evidence.map((e) => `      ${e}\n`).join('')}`);
       for (const n of notes) process.stdout.write(`note: ${n}\n`);
     }
     return ok ? ExitCode.Ok : ExitCode.RollbackIncomplete;

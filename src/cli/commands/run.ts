@@ -6,6 +6,7 @@ import { makePlan } from '../../engine/planner.js';
 import { ensureStateDir } from '../../engine/state-dir.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanText } from '../../report/plan-text.js';
+import { redactorForHost } from '../../report/redact.js';
 import { RUN_REPORT_SCHEMA_VERSION } from '../../report/run-report.js';
 import { toolVersion } from '../../version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
@@ -55,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     const capped = policy ? applyPolicy(plan, policy, maxRisk) : { plan, maxRisk };
     plan = capped.plan;
     const planMs = Date.now() - started - diagnoseMs;
-    if (!json) process.stderr.write(renderPlanText(plan) + '\n');
+    const redactor = await redactorForHost(rt.fs, host.facts.postfix.configDir, plan);
+    if (!json) process.stderr.write(renderPlanText(redactor.json(plan)) + '\n');
     if (plan.summary.changes === 0) {
       const needsHuman = plan.runbooks.filter((r) => r.status === 'blocked').map((r) => `${r.id}: ${r.blockedReason}`);
       for (const f of diag.findings) if (f.status === 'fail' && f.fixedBy.length === 0) needsHuman.push(`${f.title}${f.human ? `: ${f.human.reason}` : ''}`);
@@ -84,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
         rt.stateDir,
         json,
         flag(a, 'detailed-exitcodes'),
+        redactor,
       );
     }
     const report = await executePlan({
@@ -99,7 +102,8 @@ export async function run(argv: string[]): Promise<number> {
       timing: { diagnoseMs, planMs },
       self: selfArgv(),
     });
-    return await finishRun(report, rt.stateDir, json, flag(a, 'detailed-exitcodes'));
+    // Learn what main.cf holds now too: a secret the run itself set.
+    return await finishRun(report, rt.stateDir, json, flag(a, 'detailed-exitcodes'), await redactorForHost(rt.fs, host.facts.postfix.configDir, plan));
   } finally {
     await lock.release();
   }

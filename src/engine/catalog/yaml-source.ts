@@ -1,7 +1,7 @@
 // Parse a YAML file once into a plain value plus an index from field paths (`steps[0].args`)
 // to source positions, so every later validation error can name file:line:column.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { CORE_SCHEMA, EVENT_ID, constructFromEvents, getScalarValue, parseEvents } from 'js-yaml';
 import type { Event } from 'js-yaml';
 import { UserError } from '../errors.js';
@@ -38,13 +38,27 @@ export function parentPath(path: string): string | null {
   return '';
 }
 
+/** Runbooks, profiles and policies are a few KiB: anything this big is not one (or is an attack). */
+export const MAX_YAML_BYTES = 1024 * 1024;
+/**
+ * Nodes a document may expand to once aliases are followed. Without this cap a "billion laughs"
+ * file of a few dozen aliases (each doubling the last) passes `maxAliases` and then hangs every
+ * walk over the value (templates, schema checks, JSON.stringify).
+ */
+export const MAX_YAML_NODES = 100_000;
+
 export function readYamlFile(file: string): YamlSource {
   const builtIn = embeddedText(file);
   if (builtIn !== undefined) return parseYaml(file, Buffer.from(builtIn, 'utf8'));
   let bytes: Buffer;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_YAML_BYTES) {
+      throw new UserError(`file is too large (${size} bytes)`, { location: { file, line: 1, column: 1 }, expected: `a YAML file of at most ${MAX_YAML_BYTES} bytes` });
+    }
     bytes = readFileSync(file);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read file: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code)}`, {
       location: { file, line: 1, column: 1 },
@@ -54,6 +68,9 @@ export function readYamlFile(file: string): YamlSource {
 }
 
 export function parseYaml(file: string, bytes: Buffer | string): YamlSource {
+  if (bytes.length > MAX_YAML_BYTES) {
+    throw new UserError(`file is too large (${bytes.length} ${typeof bytes === 'string' ? 'characters' : 'bytes'})`, { location: { file, line: 1, column: 1 }, expected: `a YAML file of at most ${MAX_YAML_BYTES} bytes` });
+  }
   const text = typeof bytes === 'string' ? bytes : decodeText(file, bytes);
   const lines = lineStarts(text);
   const toLocation = (offset: number): SourceLocation => offsetToLocation(file, lines, offset);
@@ -69,8 +86,10 @@ export function parseYaml(file: string, bytes: Buffer | string): YamlSource {
   let documents: unknown[];
   try {
     events = parseEvents(text, { filename: file });
+    checkExpansion(text, events, file);
     documents = constructFromEvents(events, { source: text, filename: file, schema: CORE_SCHEMA, maxAliases: 100 });
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const err = e as { reason?: string; message?: string; mark?: { line: number; column: number } };
     const reason = err.reason ?? String(err.message ?? e);
     const location = err.mark ? { file, line: err.mark.line + 1, column: err.mark.column + 1 } : { file, line: 1, column: 1 };
@@ -89,6 +108,53 @@ export function parseYaml(file: string, bytes: Buffer | string): YamlSource {
     return { file, line: 1, column: 1 };
   };
   return { file, text, value: documents[0], positions, locate };
+}
+
+/** How many nodes the document expands to with every alias followed, counted without expanding. */
+function checkExpansion(text: string, events: Event[], file: string): void {
+  const sizes = new Map<string, number>();
+  const stack: Array<{ anchor: string | null; size: number }> = [{ anchor: null, size: 0 }];
+  const anchorOf = (ev: { anchorStart: number; anchorEnd: number }): string | null => (ev.anchorStart >= 0 ? text.slice(ev.anchorStart, ev.anchorEnd) : null);
+  let total = 0;
+  const add = (n: number, at: number): void => {
+    (stack[stack.length - 1] as { size: number }).size += n;
+    total += n;
+    if (total > MAX_YAML_NODES) {
+      throw new UserError(`YAML aliases expand to more than ${MAX_YAML_NODES} nodes (a "billion laughs" document?)`, { location: offsetToLocation(file, lineStarts(text), at), expected: 'a document without alias expansion bombs' });
+    }
+  };
+  for (const ev of events) {
+    switch (ev.type) {
+      case EVENT_ID.DOCUMENT:
+        stack.push({ anchor: null, size: 0 });
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE:
+        add(1, ev.start);
+        stack.push({ anchor: anchorOf(ev), size: 0 });
+        break;
+      case EVENT_ID.SCALAR: {
+        const a = anchorOf(ev);
+        if (a !== null) sizes.set(a, 1);
+        add(1, ev.valueStart);
+        break;
+      }
+      case EVENT_ID.ALIAS:
+        add(sizes.get(text.slice(ev.anchorStart, ev.anchorEnd)) ?? 1, ev.anchorStart);
+        break;
+      case EVENT_ID.POP: {
+        // The collection's own node went to its parent when it opened; now its children do too.
+        const done = stack.pop();
+        if (done?.anchor) sizes.set(done.anchor, done.size + 1);
+        const parent = stack[stack.length - 1];
+        if (done && parent) parent.size += done.size;
+        if (stack.length === 0) stack.push({ anchor: null, size: 0 });
+        break;
+      }
+      default:
+        break;
+    }
+  }
 }
 
 function decodeText(file: string, bytes: Buffer): string {

@@ -285,21 +285,23 @@ export function firewalldBackend(): FirewallBackendOps {
 
     async undo(ctx, plan) {
       const d = plan.data as FirewalldData;
-      const evidence: string[] = [];
-      for (const zone of [...new Set(d.additions.map((a) => a.zone))]) {
-        for (const permanent of [false, true]) {
+      const sides = [...new Set(d.additions.map((a) => a.zone))].flatMap((zone) => [false, true].map((permanent) => ({ zone, permanent })));
+      // Runtime and permanent are independent: undo both at once (each firewall-cmd is a Python start).
+      const lines = await Promise.all(
+        sides.map(async ({ zone, permanent }) => {
           const ours = d.additions.filter((a) => a.zone === zone && (permanent ? a.permanent : a.runtime)).map((a) => a.item);
-          if (ours.length === 0) continue;
+          if (ours.length === 0) return [];
           const now = await zoneSettings(ctx, zone, permanent);
           const present = ours.filter((i) => has(now, i));
-          const side = permanent ? 'permanent' : 'runtime';
-          for (const i of ours.filter((x) => !present.includes(x))) evidence.push(`firewalld zone ${zone} (${side}): ${i.replace(':', ' ')} is not there (nothing to remove)`);
+          const out = ours.filter((x) => !present.includes(x)).map((i) => `firewalld zone ${zone} (${permanent ? 'permanent' : 'runtime'}): ${i.replace(':', ' ')} is not there (nothing to remove)`);
           for (const c of zoneCommands(zone, present, 'remove', permanent)) {
             await fc(ctx, c);
-            evidence.push(`${c.join(' ')}: removed`);
+            out.push(`${c.join(' ')}: removed`);
           }
-        }
-      }
+          return out;
+        }),
+      );
+      const evidence = lines.flat();
       for (const z of d.zones) evidence.push(...(await restoreZoneFiles(ctx, z)));
       return evidence;
     },

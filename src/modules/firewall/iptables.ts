@@ -451,7 +451,8 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
       let total = 0;
       for (const ins of d.inserts) {
         const cmd = cmdOf(d.tools, ins.family);
-        const here = (await ctx.exec.run([cmd, '-C', ins.chain, ...ourRuleArgs(ins.port)], { timeoutMs: TIMEOUT_MS })).exitCode === 0;
+        const loaded = d.variant === 'nft' || (await legacyLoaded(ctx, ins.family));
+        const here = loaded && (await ctx.exec.run([cmd, '-C', ins.chain, ...ourRuleArgs(ins.port)], { timeoutMs: TIMEOUT_MS })).exitCode === 0;
         total++;
         if (here) present++;
         evidence.push(`${cmd}: ${ourRuleText(ins.chain, ins.port)} ${here ? 'present' : 'MISSING'}`);

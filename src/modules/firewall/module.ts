@@ -144,7 +144,7 @@ export const firewallModule: ActionModule = {
   diff(_ctx, _args, raw) {
     const st = raw as FirewallState;
     const env: InspectEnv = { ports: st.ports, outside: st.outside, active: st.active };
-    const pc: PlanContext = { ports: st.ports, active: st.active, openedBy: new Map(), mixedIptables: st.mixedIptables };
+    const pc: PlanContext = { ports: st.ports, active: st.active, openedBy: new Map() };
     const plans: BackendPlan[] = [];
     for (const b of st.backends) {
       const ops = opsFor(b.name);
@@ -193,6 +193,8 @@ export const firewallModule: ActionModule = {
       if (v.verdict !== 'allow') ok = false;
     }
     if (now.mixed) evidence.push(mixedNote(plans).replace(/^# note: /, ''));
+    // What could not be read cannot be shown to let the port through.
+    if (now.errors.length > 0) ok = false;
     evidence.push(...now.errors.map((e) => `could not read ${e}`));
     return { ok, evidence };
   },

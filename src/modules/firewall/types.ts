@@ -44,7 +44,6 @@ export interface PlanContext {
   active: FirewallBackend[];
   /** Ports a frontend in this plan opens, by frontend. */
   openedBy: Map<FirewallBackend, Set<number>>;
-  mixedIptables: boolean;
 }
 
 /** One backend's share of the change. JSON: it is journaled as part of the Change. */

@@ -15,6 +15,9 @@ describeScenario({
   async afterFix({ host }) {
     assert.equal((await host.exec(['systemctl', 'is-enabled', 'postfix.service'])).stdout.trim(), 'enabled');
     assert.equal((await host.exec(['systemctl', 'is-active', 'postfix@-.service'])).stdout.trim(), 'active');
+    // One audit line per change, where auditors look: the system journal.
+    const journal = (await host.exec(['journalctl', '-t', 'postfix-fix', '--no-pager', '-o', 'cat'])).stdout;
+    assert.match(journal, /^run \d{8}T\d{6}Z-[0-9a-f]{4}: step \d+ \[postfix-service\] start Postfix and enable it at boot: /m);
   },
 });
 

@@ -19,7 +19,7 @@ import { baseFacts, debianProfile } from '../../helpers/context.js';
 
 export const PORTS = [25, 587] as const;
 /** Long enough to tell a DROP (no answer) from an answer (a banner takes ~10 ms here). */
-const PROBE_MS = 1_000;
+const PROBE_MS = 1_500;
 
 /** Which frontend's own view (Python tools, ~0.3 s a call) the dumps include besides the rulesets. */
 export type Frontend = 'ufw' | 'firewalld' | null;

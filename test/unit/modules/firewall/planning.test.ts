@@ -6,7 +6,7 @@ import { evaluateNftInput } from '../../../../src/facts/firewall/nft-eval.js';
 import { parseNftJson } from '../../../../src/facts/firewall/nft-json.js';
 import type { FirewallBackend } from '../../../../src/facts/types.js';
 import { snapshotFile } from '../../../../src/modules/file-snapshot.js';
-import { parseListAll, planFirewalld } from '../../../../src/modules/firewall/firewalld.js';
+import { parseActiveZones, parseListAll, planFirewalld, zoneCommands } from '../../../../src/modules/firewall/firewalld.js';
 import { insertIntoRulesFile, normaliseSave, ourRuleArgs, planFamily, policyCaveats, withRule } from '../../../../src/modules/firewall/iptables.js';
 import { orderBackends } from '../../../../src/modules/firewall/module.js';
 import { CONFIG_HEADER, configLines, nftablesBackend, normaliseRuleset, planNft, rawRules, withRule as nftWithRule } from '../../../../src/modules/firewall/nftables.js';
@@ -150,7 +150,7 @@ describe('firewall module: planning on captured real outputs', () => {
         // What `nft -f` of that file builds: local_filter only (edge was added by hand).
         const onlyLocal = JSON.stringify({ nftables: (JSON.parse(ruleset).nftables as Array<Record<string, { table?: string; name?: string }>>).filter((i) => (Object.values(i)[0]?.table ?? Object.values(i)[0]?.name) !== 'edge') });
         const env: InspectEnv = { ports: [25], outside: [ETH0], active: ['nftables'] };
-        const pc: PlanContext = { ports: [25], active: ['nftables'], openedBy: new Map(), mixedIptables: false };
+        const pc: PlanContext = { ports: [25], active: ['nftables'], openedBy: new Map() };
         const backend = nftablesBackend();
         const plan = backend.plan({ ruleset, config: { path: '/etc/nftables.conf', snapshot, loaded: onlyLocal, loadError: null } }, env, pc);
         assert.ok(plan);
@@ -231,6 +231,15 @@ describe('firewall module: planning on captured real outputs', () => {
       zones: [{ zone: 'public', ifaces: ['eth0'], runtime: zone(runtime), permanent: zone(permanent), file: { path: '/etc/firewalld/zones/public.xml', exists: false, sha256: null, contentBase64: null, mode: null, uid: null, gid: null }, old: { path: '/etc/firewalld/zones/public.xml.old', exists: false, sha256: null, contentBase64: null, mode: null, uid: null, gid: null }, vendor: true }],
       services: { '25': 'smtp', '587': 'smtp-submission' },
       nft,
+    });
+
+    it('one firewall-cmd per zone and kind (it refuses --add-service with --add-port), never one per item', () => {
+      assert.deepEqual(zoneCommands('public', ['service:smtp', 'port:2526/tcp', 'service:smtp-submission'], 'add', true), [
+        ['firewall-cmd', '--permanent', '--zone=public', '--add-service=smtp', '--add-service=smtp-submission'],
+        ['firewall-cmd', '--permanent', '--zone=public', '--add-port=2526/tcp'],
+      ]);
+      assert.deepEqual(zoneCommands('dmz', ['service:smtp'], 'remove', false), [['firewall-cmd', '--zone=dmz', '--remove-service=smtp']]);
+      assert.deepEqual([...parseActiveZones('public\n  interfaces: eth0 eth1\ndmz\n  interfaces: eth2\n  sources: 10.0.0.0/8\n')], [['eth0', 'public'], ['eth1', 'public'], ['eth2', 'dmz']]);
     });
 
     it('reads services and ports from --list-all', () => {

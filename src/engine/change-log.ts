@@ -1,0 +1,22 @@
+// One line per change in the system log (syslog, or journald on systemd hosts), so the change
+// shows up where auditors already look: `journalctl -t postfix-fix`, /var/log/auth.log.
+// Best effort: a host without a log daemon still gets the journal and the run report.
+
+import type { Executor } from '../exec/types.js';
+
+export interface ChangeLog {
+  record(message: string): Promise<void>;
+}
+
+export function createSyslogChangeLog(exec: Executor, runId: string): ChangeLog {
+  const available = exec.has('logger');
+  return {
+    async record(message) {
+      if (!available) return;
+      // authpriv: changes made as root belong with the other privileged actions.
+      await exec.run(['logger', '-t', 'postfix-fix', '-p', 'authpriv.notice', '--', `run ${runId}: ${message}`], { timeoutMs: 3_000 });
+    },
+  };
+}
+
+export const NO_CHANGE_LOG: ChangeLog = { record: async () => undefined };

@@ -1,0 +1,33 @@
+// The README promises exactly two set-up commands, and CI runs the second one verbatim: keep
+// the promise and the CI script from drifting apart.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+
+function setupCommands(): string[] {
+  const section = readme.split(/^## /m).find((s) => s.startsWith('Set up'));
+  assert.ok(section, 'README has a "Set up" section');
+  const intro = section.split(/^### /m)[0] ?? '';
+  return [...intro.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => (m[1] as string).trim());
+}
+
+describe('README set-up commands', () => {
+  it('there are exactly two, one line each', () => {
+    const cmds = setupCommands();
+    assert.equal(cmds.length, 2, cmds.join('\n---\n'));
+    for (const c of cmds) assert.equal(c.split('\n').length, 1);
+  });
+
+  it('the first installs and runs diagnose against this host', () => {
+    assert.match(setupCommands()[0] as string, /scripts\/setup\.sh .*postfix-fix diagnose$/);
+  });
+
+  it('.ci/run runs the second one, verbatim', () => {
+    const test = setupCommands()[1] as string;
+    assert.match(test, /npm test$/);
+    const runs = ci.split('\n').filter((l) => l.trim() && !l.startsWith('#') && !/^(set|cd) /.test(l));
+    assert.deepEqual(runs, [test]);
+  });
+});
