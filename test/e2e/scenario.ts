@@ -5,15 +5,16 @@
 //   → a second run changes nothing → rollback --last restores the broken state byte for byte.
 
 import assert from 'node:assert/strict';
-import { LabHost, NspawnHost, link, relayAttempt, runCli, smtpProbe, snapshot } from './lab/index.js';
-import type { Host, HostSnapshot, LinkInfo } from './lab/index.js';
+import { LabHost, NspawnHost, link, presentAs, relayAttempt, runCli, smtpProbe, snapshot } from './lab/index.js';
+import type { Distro, Host, HostSnapshot, LinkInfo } from './lab/index.js';
 
 export interface Scenario {
   /** Shown in the test names. */
   title: string;
   /** A namespace host by default; `nspawn` boots real systemd. */
   kind?: 'namespace' | 'nspawn';
-  osRelease?: string;
+  /** Present the host as this distro first (os-release, log path, OpenRC stand-in for Alpine). */
+  distro?: Distro;
   /** Break the host the way production breaks. */
   inject(host: Host): Promise<unknown>;
   /** The cause diagnose must name first. */
@@ -30,6 +31,8 @@ export interface Scenario {
   relayRefused?: boolean;
   /** More checks after the fix, from the peer. */
   afterFix?(ctx: ScenarioContext): Promise<void>;
+  /** Checks on the plan (e.g. which service manager it says it uses). */
+  onPlan?(plan: unknown): void;
   /** Files other than main.cf/master.cf/firewall dumps the rollback must restore. */
   extraState?(host: Host): Promise<string>;
 }
@@ -63,10 +66,11 @@ export function describeScenario(s: Scenario): void {
     before(async function () {
       if (s.kind === 'nspawn') this.timeout(300_000);
       const name = s.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 20).toLowerCase().replace(/^-+|-+$/g, '');
-      const host = s.kind === 'nspawn' ? await NspawnHost.create({ name }) : await LabHost.create({ name, ...(s.osRelease ? { osRelease: s.osRelease } : {}) });
+      const host = s.kind === 'nspawn' ? await NspawnHost.create({ name }) : await LabHost.create({ name });
       const peer = await LabHost.create({ name: `${name}-peer`, postfix: false });
       const net = await link(host, peer);
       ctx = { host, peer, net };
+      if (s.distro) await presentAs(host, s.distro);
       await s.inject(host);
       broken = await restorableState(host, s.extraState);
     });
@@ -98,6 +102,7 @@ export function describeScenario(s: Scenario): void {
       const plan = r.json as { runbooks: Array<{ id: string; status: string }>; summary: { changes: number } };
       for (const id of s.runbooks) assert.ok(plan.runbooks.some((rb) => rb.id === id && rb.status === 'ready'), `${id} planned: ${JSON.stringify(plan.runbooks.map((x) => [x.id, x.status]))}`);
       assert.ok(plan.summary.changes > 0);
+      s.onPlan?.(r.json);
       const after = await restorableState(ctx.host, s.extraState);
       for (const k of Object.keys(broken) as Array<keyof typeof broken>) assert.equal(after[k], broken[k], `plan changed ${k}`);
     });

@@ -105,7 +105,6 @@ interface UfwState extends JsonObject {
   /** iptables-save of the filter table ufw's chains live in, normalised. */
   save: string;
   userRules: string;
-  user6Rules: string | null;
   ipv6: boolean;
 }
 
@@ -213,7 +212,6 @@ async function readState(ctx: ModuleContext): Promise<UfwState> {
   return {
     save: normaliseSave(save.stdout),
     userRules: (await ctx.fs.tryReadText(USER_RULES)) ?? '',
-    user6Rules: await ctx.fs.tryReadText(USER6_RULES),
     ipv6: /^IPV6=yes\b/m.test(defaults),
   };
 }

@@ -32,3 +32,5 @@ export { relayAttempt, sendMail, smtpProbe } from './smtp.js';
 export type { ProbeKind, ProbeResult, RelayOptions, RelayResult } from './smtp.js';
 export { sweepStaleLabs } from './sweep.js';
 export { pollUntil } from './wait.js';
+export { presentAs } from './distro.js';
+export type { Distro } from './distro.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { decodeJournal } from '../../../src/engine/journal.js';
@@ -15,27 +15,45 @@ import { scratchDir } from '../helpers/context.js';
 import type { Scratch } from '../helpers/context.js';
 
 const CHILD = new URL('./fixtures/kill-writer.ts', import.meta.url).pathname;
-const FILE_ROUNDS = Number(process.env.POSTFIX_FIX_KILL_ROUNDS ?? 120);
-const JOURNAL_ROUNDS = Number(process.env.POSTFIX_FIX_KILL_ROUNDS ?? 96);
-const LANES = 6;
+const FILE_ROUNDS = Number(process.env.POSTFIX_FIX_KILL_ROUNDS ?? 48);
+const JOURNAL_ROUNDS = Number(process.env.POSTFIX_FIX_KILL_ROUNDS ?? 48);
+const LANES = 8;
 const TEMP = /^\.(.+)\.postfix-fix-(\d+)-[0-9a-f]{8}\.tmp$/;
 
-/** Start the child, wait until it is writing, let it write for `ms`, SIGKILL it. */
-function killDuring(bundle: string, args: string[], ms: number): Promise<void> {
+/**
+ * Start the child and SIGKILL it once `due()` says so (polled every millisecond once it is
+ * writing): tied to the file's progress rather than to the clock, so a slow machine still kills
+ * it mid-work rather than before its first write.
+ */
+function killWhen(bundle: string, args: string[], due: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
+    const giveUp = setTimeout(() => p.kill('SIGKILL'), 20_000);
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.stdout.once('data', () => (timer = setTimeout(() => p.kill('SIGKILL'), ms)));
+    p.stdout.once('data', () => {
+      poll = setInterval(() => {
+        if (due()) p.kill('SIGKILL');
+      }, 1);
+    });
     p.on('error', reject);
     p.on('close', (code, signal) => {
-      clearTimeout(timer);
+      clearInterval(poll);
+      clearTimeout(giveUp);
       if (signal === 'SIGKILL') resolve();
       else reject(new Error(`child exited by itself (${code}): ${err}`));
     });
   });
 }
+
+const sizeOf = (path: string): number => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+};
 
 /** A whole version: its first line gives the body's length and sha256. */
 function wholeVersion(bytes: Buffer): number | null {
@@ -75,7 +93,17 @@ describe('atomic writes survive SIGKILL', function () {
       return { dir, target: join(dir, 'main.cf') };
     });
     for (let round = 0; round < FILE_ROUNDS; round += LANES) {
-      await Promise.all(lanes.map((l) => killDuring(bundle, ['file', l.target, String(size)], rand(25))));
+      await Promise.all(
+        lanes.map((l) => {
+          // Once the first version is in place, let it rewrite 0-4 more times, then kill.
+          let seenAt = 0;
+          const extra = rand(40);
+          return killWhen(bundle, ['file', l.target, String(size)], () => {
+            if (!seenAt && existsSync(l.target)) seenAt = Date.now();
+            return seenAt > 0 && Date.now() - seenAt >= extra;
+          });
+        }),
+      );
       for (const { dir, target } of lanes) {
         const temps = readdirSync(dir).filter((n) => TEMP.test(n));
         if (temps.length > 0) midWrite++;
@@ -115,7 +143,12 @@ describe('atomic writes survive SIGKILL', function () {
     let records = 0;
     for (let round = 0; round < JOURNAL_ROUNDS; round += LANES) {
       const paths = Array.from({ length: LANES }, (_x, i) => join(s.dir, `journal-${round + i}.jsonl`));
-      await Promise.all(paths.map((p) => killDuring(bundle, ['journal', p, String(512 * 1024 + rand(1024 * 1024))], 10 + rand(60))));
+      const recordBytes = 256 * 1024;
+      // Kill when the file passes a size that is rarely a record boundary: often mid-write.
+      await Promise.all(paths.map((p) => {
+        const at = Math.floor(recordBytes * (0.5 + rand(5000) / 1000));
+        return killWhen(bundle, ['journal', p, String(recordBytes)], () => sizeOf(p) >= at);
+      }));
       for (const path of paths) {
         const text = readFileSync(path, 'utf8');
         const r = decodeJournal(text);
