@@ -13,6 +13,7 @@ import type { Risk } from '../engine/catalog/types.js';
 import { RISK_RANK } from '../engine/catalog/types.js';
 import type { CauseProbe } from '../engine/checks.js';
 import { ExitCode } from '../engine/exit-codes.js';
+import { needsHuman as needsHumanFor } from '../engine/needs-human.js';
 import { createSyslogChangeLog } from '../engine/change-log.js';
 import { createGuardScheduler } from '../engine/guards.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../engine/plan-types.js';
@@ -198,10 +199,8 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
   if (ended.some((r) => !r.ok)) status = 'rollback-incomplete';
   const applyMs = Date.now() - applyStarted;
 
-  const needsHuman: string[] = [];
-  for (const rb of o.plan.runbooks) if (rb.status === 'blocked') needsHuman.push(`${rb.id}: ${rb.blockedReason}`);
+  const needsHuman = needsHumanFor(o.plan, o.plan.findings);
   for (const [rb, why] of tx.declined) needsHuman.push(`${rb}: ${why}`);
-  for (const f of o.plan.findings) if ((f.status === 'fail' || f.status === 'warn') && f.human) needsHuman.push(`${f.title}: ${f.human.reason}`);
   let remaining: Finding[] = [];
   if (status === 'changed' && o.rediagnose) {
     remaining = (await o.rediagnose()).filter((f) => f.status === 'fail');

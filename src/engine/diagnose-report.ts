@@ -19,6 +19,7 @@ export interface ReportFinding extends Finding {
   rank: number | null;
 }
 
+/** The lowest-ranked failure, or (when nothing fails) the lowest-ranked warning a runbook fixes. */
 export interface TopCause {
   cause: string;
   /** The cause in general words (from the registry). */
@@ -117,7 +118,8 @@ export function buildReport(input: ReportInput): DiagnoseReport {
     })),
   );
   const exitCode = exitCodeFor(findings);
-  const top = findings.find((f) => f.status === 'fail' && f.cause);
+  // The most likely failure; with none, the most likely problem a runbook fixes (never advice).
+  const top = findings.find((f) => f.status === 'fail' && f.cause) ?? findings.find((f) => isProblem(f) && f.cause);
   const topCause: TopCause | null = top?.cause
     ? {
         cause: top.cause,

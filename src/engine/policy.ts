@@ -26,8 +26,10 @@ export function loadPolicy(file: string, knownRunbooks?: Set<string>): Policy {
   const doc = v as { max_risk?: Risk; allow?: string[]; forbid?: string[] };
   if (knownRunbooks) {
     for (const key of ['allow', 'forbid'] as const) {
-      (doc[key] ?? []).forEach((id, i) => {
-        if (!knownRunbooks.has(id)) errors.push(new UserError(`unknown runbook "${id}"`, { location: src.locate(`${key}[${i}]`, 'value'), field: `${key}[${i}]`, expected: `one of: ${[...knownRunbooks].sort().join(', ')}` }));
+      // Only a list is checked here; anything else already has its schema error.
+      const ids: unknown = doc[key];
+      if (Array.isArray(ids)) ids.forEach((id, i) => {
+        if (typeof id === 'string' && !knownRunbooks.has(id)) errors.push(new UserError(`unknown runbook "${id}"`, { location: src.locate(`${key}[${i}]`, 'value'), field: `${key}[${i}]`, expected: `one of: ${[...knownRunbooks].sort().join(', ')}` }));
       });
     }
   }

@@ -15,12 +15,12 @@ export function parseIpAddrJson(text: string): Interface[] {
   const data: unknown = JSON.parse(text);
   if (!Array.isArray(data)) throw new Error('ip -j addr: expected a JSON array');
   const out: Interface[] = [];
-  for (const item of data as IpJsonLink[]) {
-    if (typeof item.ifname !== 'string') continue;
+  for (const item of data as Array<IpJsonLink | null>) {
+    if (item === null || typeof item !== 'object' || typeof item.ifname !== 'string') continue;
     const flags = Array.isArray(item.flags) ? item.flags.filter((f): f is string => typeof f === 'string') : [];
     const addresses: Interface['addresses'] = [];
-    for (const a of Array.isArray(item.addr_info) ? (item.addr_info as Array<Record<string, unknown>>) : []) {
-      if (typeof a.local !== 'string' || typeof a.prefixlen !== 'number') continue;
+    for (const a of Array.isArray(item.addr_info) ? (item.addr_info as Array<Record<string, unknown> | null>) : []) {
+      if (a === null || typeof a !== 'object' || typeof a.local !== 'string' || typeof a.prefixlen !== 'number') continue;
       if (a.family !== 'inet' && a.family !== 'inet6') continue;
       addresses.push({ family: a.family === 'inet' ? 4 : 6, address: a.local, prefixLength: a.prefixlen });
     }

@@ -37,7 +37,11 @@ export function judgeFile(f: FileStat, mustBeWorldReadable: boolean): Finding {
   }
   const issues: string[] = [];
   if (f.uid !== 0) issues.push('not owned by root');
-  if ((mode & 0o022) !== 0) issues.push('writable by group or others');
-  if (issues.length > 0) return problem('warn', 'main_cf', 'main-cf-permissions', [...evidence, ...issues], { title: `${name} is ${issues.join(' and ')}` });
+  if ((mode & 0o002) !== 0) issues.push('writable by everyone');
+  else if ((mode & 0o020) !== 0) issues.push('writable by its group');
+  // Anyone who can write main.cf runs code as root at the next reload (a pipe transport, a
+  // content_filter): world-writable or foreign-owned is a failure; group-writable a warning.
+  const severe = f.uid !== 0 || (mode & 0o002) !== 0;
+  if (issues.length > 0) return problem(severe ? 'fail' : 'warn', 'main_cf', 'main-cf-permissions', [...evidence, ...issues], { title: `${name} is ${issues.join(' and ')}` });
   return ok('main_cf', `${name} ownership and permissions are fine`, evidence);
 }

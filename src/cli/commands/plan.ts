@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../../exec/host-fs.js';
 import { ExitCode } from '../../engine/exit-codes.js';
+import { needsHuman } from '../../engine/needs-human.js';
 import { makePlan } from '../../engine/planner.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
@@ -36,6 +37,5 @@ export async function run(argv: string[]): Promise<number> {
   if (out) process.stderr.write(`Plan saved to ${out}. Review it, then: postfix-fix apply ${out}\n`);
   if (!flag(a, 'detailed-exitcodes')) return ExitCode.Ok;
   if (plan.summary.changes > 0) return ExitCode.ChangesNeeded;
-  const needsHuman = plan.summary.blocked.length > 0 || diag.findings.some((f) => f.status === 'fail' && f.fixedBy.length === 0);
-  return needsHuman ? ExitCode.NeedsHuman : ExitCode.Ok;
+  return needsHuman(plan, diag.findings).length > 0 ? ExitCode.NeedsHuman : ExitCode.Ok;
 }

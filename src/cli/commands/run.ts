@@ -2,6 +2,7 @@ import { RISKS } from '../../engine/catalog/types.js';
 import { UserError } from '../../engine/errors.js';
 import { ExitCode } from '../../engine/exit-codes.js';
 import { acquireLock } from '../../engine/lock.js';
+import { needsHuman as needsHumanFor } from '../../engine/needs-human.js';
 import { makePlan } from '../../engine/planner.js';
 import { ensureStateDir } from '../../engine/state-dir.js';
 import { parseVarFlags } from '../../engine/variables.js';
@@ -59,8 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     const redactor = await redactorForHost(rt.fs, host.facts.postfix.configDir, plan);
     if (!json) process.stderr.write(renderPlanText(redactor.json(plan)) + '\n');
     if (plan.summary.changes === 0) {
-      const needsHuman = plan.runbooks.filter((r) => r.status === 'blocked').map((r) => `${r.id}: ${r.blockedReason}`);
-      for (const f of diag.findings) if (f.status === 'fail' && f.fixedBy.length === 0) needsHuman.push(`${f.title}${f.human ? `: ${f.human.reason}` : ''}`);
+      const needsHuman = needsHumanFor(plan, diag.findings);
       const status = needsHuman.length ? 'needs-human' : 'nothing-to-do';
       return await finishRun(
         {

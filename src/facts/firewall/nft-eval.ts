@@ -194,7 +194,7 @@ function elementMatches(el: unknown, val: Value): boolean {
       const host = parseCidr(String(val));
       return net !== null && host !== null && cidrContains(net, host);
     }
-    if ('elem' in o) return elementMatches((o.elem as { val?: unknown }).val ?? o.elem, val);
+    if ('elem' in o) return o.elem !== null && elementMatches((o.elem as { val?: unknown }).val ?? o.elem, val);
   }
   return false;
 }
@@ -211,7 +211,7 @@ function vmapVerdict(rs: NftRuleset, chain: NftChain, body: VmapBody, p: PacketM
   const entries = rightElements(rs, chain, body.data);
   if (entries === 'unknown') return 'unknown';
   for (const entry of entries) {
-    if (!Array.isArray(entry) || entry.length !== 2) return 'unknown';
+    if (!Array.isArray(entry) || entry.length !== 2 || entry[1] === null || typeof entry[1] !== 'object') return 'unknown';
     const [k, verdict] = entry as [unknown, Record<string, unknown>];
     if (v.values.some((val) => elementMatches(k, val))) {
       const kind = Object.keys(verdict)[0] ?? '';
@@ -239,7 +239,7 @@ export function describe(expr: unknown[]): string {
         return `reject${r.type ? ` with ${r.type}${r.expr ? ` ${r.expr}` : ''}` : ''}`;
       }
       if (kind === 'counter') return 'counter';
-      if (kind === 'xt') return `xt ${(body as { name?: string }).name ?? ''}`;
+      if (kind === 'xt') return `xt ${(body as { name?: string } | null)?.name ?? ''}`;
       if (body === null) return kind;
       return `${kind} …`;
     })

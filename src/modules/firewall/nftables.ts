@@ -16,7 +16,7 @@
 // written, and loaded again in a scratch namespace after, to prove our rules land where planned.
 
 import type { JsonObject } from '../../engine/catalog/types.js';
-import { chainKey, parseNftJson, tableOwner } from '../../facts/firewall/nft-json.js';
+import { chainKey, nameOf, parseNftJson, tableOwner } from '../../facts/firewall/nft-json.js';
 import type { NftChain, NftRule, NftRuleset } from '../../facts/firewall/nft-json.js';
 import { describe as describeExpr, evaluateNftInput } from '../../facts/firewall/nft-eval.js';
 import type { FirewallBackend } from '../../facts/types.js';
@@ -79,9 +79,15 @@ export function normaliseExpr(expr: unknown): unknown {
   return expr;
 }
 
+/** `nft -j` output's list of objects; anything else is refused with words, not a TypeError. */
+function nftItems(json: string): unknown[] {
+  const data = JSON.parse(json) as { nftables?: unknown } | null;
+  if (data === null || typeof data !== 'object' || (data.nftables !== undefined && !Array.isArray(data.nftables))) throw new Error('nft -j: expected {"nftables": [...]}');
+  return (data.nftables as unknown[] | undefined) ?? [];
+}
+
 export function normaliseRuleset(json: string): string {
-  const data = JSON.parse(json) as { nftables?: unknown[] };
-  const items = (data.nftables ?? []).filter((i) => !(i && typeof i === 'object' && 'metainfo' in i));
+  const items = nftItems(json).filter((i) => !(i && typeof i === 'object' && 'metainfo' in i));
   return JSON.stringify({ nftables: normaliseExpr(items) });
 }
 
@@ -98,12 +104,11 @@ interface RawRule {
 }
 
 export function rawRules(json: string): RawRule[] {
-  const data = JSON.parse(json) as { nftables?: Array<Record<string, unknown>> };
   const out: RawRule[] = [];
-  for (const item of data.nftables ?? []) {
-    const r = item.rule as Record<string, unknown> | undefined;
-    if (!r) continue;
-    out.push({ family: String(r.family), table: String(r.table), chain: String(r.chain), handle: Number(r.handle), comment: typeof r.comment === 'string' ? r.comment : null, expr: Array.isArray(r.expr) ? r.expr : [] });
+  for (const item of nftItems(json) as Array<Record<string, unknown> | null>) {
+    const r = item !== null && typeof item === 'object' ? (item.rule as Record<string, unknown> | undefined) : undefined;
+    if (!r || typeof r !== 'object') continue;
+    out.push({ family: nameOf(r.family), table: nameOf(r.table), chain: nameOf(r.chain), handle: typeof r.handle === 'number' ? r.handle : NaN, comment: typeof r.comment === 'string' ? r.comment : null, expr: Array.isArray(r.expr) ? r.expr : [] });
   }
   return out;
 }
