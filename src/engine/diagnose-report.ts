@@ -22,6 +22,8 @@ export interface ReportFinding extends Finding {
 /** The lowest-ranked failure, or (when nothing fails) the lowest-ranked warning a runbook fixes. */
 export interface TopCause {
   cause: string;
+  /** fail, or warn when nothing fails and a runbook fixes this warning. */
+  status: 'fail' | 'warn';
   /** The cause in general words (from the registry). */
   causeTitle: string;
   /** This host's finding, in its own words. */
@@ -123,6 +125,7 @@ export function buildReport(input: ReportInput): DiagnoseReport {
   const topCause: TopCause | null = top?.cause
     ? {
         cause: top.cause,
+        status: top.status === 'fail' ? 'fail' : 'warn',
         causeTitle: CAUSES[top.cause]?.title ?? top.cause,
         title: top.title,
         rank: causeRank(top.cause),

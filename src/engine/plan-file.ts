@@ -38,12 +38,13 @@ export function readPlanFile(file: string, version: string): Plan {
   if (p.schemaVersion !== PLAN_SCHEMA_VERSION) throw new RefusedError(`plan format version ${String(p.schemaVersion)} is not ${PLAN_SCHEMA_VERSION}: make a new plan with this version of postfix-fix`, { location: { file, line: 1, column: 1 } });
   const tool = p.tool as Record<string, unknown>;
   if (tool.version !== version) throw new RefusedError(`the plan was made by postfix-fix ${String(tool.version)}; this is ${version}. Make a new plan with this version (its modules may behave differently).`, { location: { file, line: 1, column: 1 } });
-  if (!Array.isArray(p.runbooks) || !p.runbooks.every((r) => isObj(r) && typeof r.id === 'string' && typeof r.sha256 === 'string' && Array.isArray(r.steps) && Array.isArray(r.verify) && isObj(r.variables)))
+  if (!Array.isArray(p.runbooks) || !p.runbooks.every((r) => isObj(r) && typeof r.id === 'string' && typeof r.sha256 === 'string' && Array.isArray(r.steps) && Array.isArray(r.verify) && r.verify.every(isObj) && isObj(r.variables)))
     bad('runbooks', 'a list of planned runbooks (id, sha256, variables, steps, verify)');
   for (const r of p.runbooks as Array<Record<string, unknown>>) {
     for (const s of r.steps as unknown[]) {
       if (!isObj(s) || typeof s.seq !== 'number' || typeof s.module !== 'string' || typeof s.stepId !== 'string' || !isObj(s.args) || typeof s.status !== 'string') bad(`runbooks[${String(r.id)}].steps`, 'planned steps (seq, stepId, module, args, status)');
       const st = s as Record<string, unknown>;
+      if (st.rollback !== undefined && st.rollback !== null && !(isObj(st.rollback) && typeof st.rollback.module === 'string' && isObj(st.rollback.args))) bad(`runbooks[${String(r.id)}].steps[${String(st.seq)}].rollback`, 'null or an explicit rollback action (module, args)');
       if (st.status === 'change' && (!isObj(st.change) || !Array.isArray((st.change as Record<string, unknown>).diff))) bad(`runbooks[${String(r.id)}].steps[${String(st.seq)}].change`, 'a change with a diff');
     }
   }

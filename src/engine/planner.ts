@@ -185,7 +185,9 @@ export function planDigest(plan: Plan): string {
     tool: plan.tool,
     profile: plan.profile,
     facts: plan.fingerprint.facts,
-    runbooks: plan.runbooks.map((r) => ({ id: r.id, sha256: r.sha256, variables: r.variables, steps: r.steps.map((s) => ({ id: s.stepId, status: s.status, args: s.args, diff: s.change?.diff ?? null, state: s.stateDigest ?? null })) })),
+    // Everything apply acts on from the file: an explicit rollback action runs as written in the
+    // plan, and verifications run its module args, so an edit to either must break the digest.
+    runbooks: plan.runbooks.map((r) => ({ id: r.id, sha256: r.sha256, variables: r.variables, steps: r.steps.map((s) => ({ id: s.stepId, status: s.status, args: s.args, diff: s.change?.diff ?? null, state: s.stateDigest ?? null, rollback: s.rollback ?? null })), verify: r.verify.map((c) => ({ module: c.module ?? null, args: c.args ?? null })) })),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex');
 }

@@ -6,15 +6,23 @@ import { UserError } from './errors.js';
 import { parseVariableValue } from './catalog/runbook.js';
 import type { Runbook, VariableValue } from './catalog/types.js';
 
+/** A value longer than this is not a setting but a mistake (or an attempt to smuggle one in). */
+export const MAX_VAR_LENGTH = 4096;
+
 export function parseVarFlags(flags: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const f of flags) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new UserError(`--var ${JSON.stringify(f)}: expected NAME=VALUE`, { expected: 'e.g. --var ports=25,587' });
+    const shown = f.length > 80 ? `${JSON.stringify(f.slice(0, 60))}… (${f.length} characters)` : JSON.stringify(f);
+    if (eq <= 0) throw new UserError(`--var ${shown}: expected NAME=VALUE`, { expected: 'e.g. --var ports=25,587' });
     const name = f.slice(0, eq);
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UserError(`--var ${JSON.stringify(name)}: invalid variable name`, { expected: 'lower-case letters, digits and _' });
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UserError(`--var ${shown}: invalid variable name`, { expected: 'lower-case letters, digits and _' });
     if (out.has(name)) throw new UserError(`--var ${name} given twice`);
-    out.set(name, f.slice(eq + 1));
+    const value = f.slice(eq + 1);
+    if (value.length > MAX_VAR_LENGTH) throw new UserError(`--var ${name}: value too long (${value.length} characters)`, { expected: `at most ${MAX_VAR_LENGTH} characters` });
+    // A newline would become a second main.cf line; no setting needs a control character.
+    if (/[\u0000-\u001f\u007f]/.test(value)) throw new UserError(`--var ${name}: the value contains a control character (newline, tab, NUL, …)`, { expected: 'printable text' });
+    out.set(name, value);
   }
   return out;
 }

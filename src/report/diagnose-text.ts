@@ -12,7 +12,8 @@ export function renderDiagnoseText(report: DiagnoseReport, c: Colours = NO_COLOU
   const out: string[] = [];
   const top = report.topCause;
   if (top) {
-    out.push(`${c.red(c.bold('✗ Cause:'))} ${c.bold(top.title)} ${c.dim(`(${top.cause})`)}`);
+    const head = top.status === 'fail' ? c.red(c.bold('✗ Cause:')) : c.yellow(c.bold('! Cause:'));
+    out.push(`${head} ${c.bold(top.title)} ${c.dim(`(${top.cause})`)}`);
     for (const e of top.evidence.slice(0, 8)) out.push(`    ${e}`);
     if (top.command) out.push(`  ${c.bold('Fix:')} ${c.cyan(top.command)}`);
     else out.push(...humanLines(top.human, c));

@@ -168,7 +168,8 @@ export function parseVariableValue(name: string, text: string, spec: VariableSpe
   };
   const num = (s: string): number => {
     const t = s.trim();
-    if (!/^-?\d+(\.\d+)?$/.test(t)) bad(spec.type === 'number' ? 'a number' : 'numbers separated by commas, e.g. 25,587');
+    // 400 nines match the pattern too, and are Infinity.
+    if (!/^-?\d+(\.\d+)?$/.test(t) || !Number.isFinite(Number(t))) bad(spec.type === 'number' ? 'a number' : 'numbers separated by commas, e.g. 25,587');
     return Number(t);
   };
   let value: VariableValue;

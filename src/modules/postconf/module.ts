@@ -24,7 +24,8 @@ const argsSchema = {
       minProperties: 1,
       description: 'main.cf parameters to set; a list value is joined with ", ".',
       propertyNames: { pattern: '^[a-z][a-z0-9_]*$' },
-      additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'array', items: { type: ['string', 'number'] } }] },
+      // One line each: `postconf -e` refuses a newline, and the plan's predicted diff must not show one.
+      additionalProperties: { oneOf: [{ type: 'string', pattern: '^[^\\n\\r\\u0000]*$' }, { type: 'number' }, { type: 'array', items: { oneOf: [{ type: 'string', pattern: '^[^\\n\\r\\u0000]*$' }, { type: 'number' }] } }] },
     },
     apply: { enum: ['auto', 'restart', 'reload', 'none'], description: 'How a running Postfix picks the change up (auto: restart for inet_interfaces/inet_protocols, else reload).' },
   },

@@ -5,8 +5,16 @@
 
 import type { JsonObject } from '../../engine/catalog/types.js';
 import { NotApplicable, StepFailure, mustRun } from '../command.js';
-import type { ActionModule, Change, Outcome, UndoRecord } from '../types.js';
+import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
+import { deniedPorts } from './avc.js';
 import { getEnforce, parseGetsebool, parsePortList, portLabelled } from './tools.js';
+
+async function recentDeniedPorts(ctx: ModuleContext): Promise<number[]> {
+  const r = await ctx.exec.run(['ausearch', '-m', 'AVC', '-ts', 'recent', '-i'], { timeoutMs: 20_000 });
+  if (r.notFound) throw new NotApplicable('ausearch is not installed (audit package): cannot tell which ports SELinux denied');
+  // ausearch exits 1 when nothing matches: that is an answer, not an error.
+  return deniedPorts(r.stdout);
+}
 
 const argsSchema = {
   type: 'object',
@@ -14,6 +22,7 @@ const argsSchema = {
   minProperties: 1,
   properties: {
     ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
+    ports_from_denials: { type: 'boolean', description: 'Also label every port SELinux recently denied Postfix (ausearch -m AVC, name_bind).' },
     port_type: { type: 'string', pattern: '^[a-z0-9_]+_t$' },
     booleans: { type: 'object', propertyNames: { pattern: '^[a-z0-9_]+$' }, additionalProperties: { type: 'boolean' } },
   },
@@ -34,10 +43,10 @@ export const selinuxModule: ActionModule = {
     const mode = await getEnforce(ctx);
     if (mode === null || mode === 'Disabled') throw new NotApplicable('SELinux is not enabled on this host');
     const type = String(args.port_type ?? 'smtp_port_t');
-    const ports = (args.ports as number[] | undefined) ?? [];
+    const ports = [...new Set([...((args.ports as number[] | undefined) ?? []), ...(args.ports_from_denials ? await recentDeniedPorts(ctx) : [])])];
     let unlabelled: number[] = [];
     if (ports.length) {
-      const r = await ctx.exec.run(['semanage', 'port', '-l'], { timeoutMs: 30_000 });
+      const r = await ctx.exec.run(['semanage', 'port', '-l', '-n'], { timeoutMs: 30_000 });
       if (r.notFound) throw new NotApplicable('semanage is not installed (policycoreutils-python-utils / policycoreutils)');
       const list = parsePortList(r.stdout);
       unlabelled = ports.filter((p) => !portLabelled(list, type, p));
@@ -75,7 +84,7 @@ export const selinuxModule: ActionModule = {
 
   async verify(ctx, args, change): Promise<Outcome> {
     const d = change.data as { type: string; ports: number[]; booleans: Record<string, boolean> };
-    const st = (await selinuxModule.inspect(ctx, { ...args, ports: d.ports, booleans: d.booleans })) as SelinuxState;
+    const st = (await selinuxModule.inspect(ctx, { ports: d.ports, port_type: d.type, booleans: d.booleans })) as SelinuxState;
     const ok = st.unlabelled.length === 0 && Object.entries(d.booleans).every(([n, v]) => st.booleans[n] === v);
     return { ok, evidence: [...d.ports.map((p) => `tcp/${p}: ${st.unlabelled.includes(p) ? 'not labelled' : d.type}`), ...Object.keys(d.booleans).map((n) => `${n}: ${st.booleans[n] ? 'on' : 'off'}`)] };
   },
@@ -84,7 +93,7 @@ export const selinuxModule: ActionModule = {
     const d = record.change.data as { type: string; ports: number[]; booleans: Record<string, boolean> };
     const before = record.change.restore as SelinuxState;
     const evidence: string[] = [];
-    const list = parsePortList((await ctx.exec.run(['semanage', 'port', '-l'], { timeoutMs: 30_000 })).stdout);
+    const list = parsePortList((await ctx.exec.run(['semanage', 'port', '-l', '-n'], { timeoutMs: 30_000 })).stdout);
     for (const p of d.ports) {
       if (!portLabelled(list, d.type, p)) continue;
       await mustRun(ctx.exec, ['semanage', 'port', '-d', '-t', d.type, '-p', 'tcp', String(p)], `unlabel port ${p}`, { timeoutMs: 120_000 });

@@ -12,6 +12,11 @@ import { systemdBackend } from './systemd.js';
 import { sysvBackend } from './sysv.js';
 import type { ServiceAction, ServiceArgs, ServiceBackend, UnitState } from './types.js';
 
+// A unit or init-script name as systemd allows them (letters, digits, `:-_.\@`), not starting with
+// `-` or `.`: it is passed to `service NAME` / `rc-service NAME`, where `-x` would be an option and
+// `../x` a path to run.
+const unitName = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_@:\\\\][A-Za-z0-9_@:.\\\\-]*$' };
+
 const argsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -19,7 +24,7 @@ const argsSchema = {
   properties: {
     service: {
       description: 'Unit/script name, or candidate names in order (the ones that exist are managed).',
-      oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }],
+      oneOf: [unitName, { type: 'array', minItems: 1, items: unitName }],
     },
     state: { enum: ['started', 'stopped'] },
     enabled: { type: 'boolean' },

@@ -32,3 +32,5 @@ export { injectEximHolds25, injectEximService, injectListenerHolds25 } from './f
 export type { ListenerOptions, PortHeldFault } from './faults/port25.js';
 export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js';
 export type { DisabledFault, StoppedFault } from './faults/service.js';
+export { injectSelinuxDeniesPort, installSelinuxStandin, selinuxStandinState } from './faults/selinux.js';
+export type { SelinuxFault } from './faults/selinux.js';
