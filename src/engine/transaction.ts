@@ -9,6 +9,7 @@ import type { Check, Runbook } from './catalog/types.js';
 import { runCheck } from './checks.js';
 import type { CauseProbe } from './checks.js';
 import type { ChangeLog } from './change-log.js';
+import { maybeCrashAfter } from './failpoint.js';
 import type { GuardScheduler } from './guards.js';
 import { Journal, stepHistories } from './journal.js';
 import type { JournalRecord } from './journal.js';
@@ -94,6 +95,7 @@ export class Transaction {
   private async record(rec: JournalRecord): Promise<void> {
     await this.journal.append(rec);
     this.records.push(rec);
+    maybeCrashAfter(rec);
   }
 
   private result(step: PlannedStep, status: StepResultStatus, started: number, extra: Partial<StepResult> = {}): StepResult {
