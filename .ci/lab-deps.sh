@@ -16,6 +16,10 @@ packages=(
   python3            # probe.py and the stand-in :25 listener
   netcat-openbsd     # silent listeners in the lab's own tests
   apt dpkg ca-certificates   # apt-get download + dpkg -x of exim4
+  ansible-core       # contrib/ansible's fleet test (run inside a lab host, never against this machine)
+  openssh-client     # ssh/ssh-keygen for that test; its sshd is unpacked into lab hosts, not installed here
+  man-db groff-base  # the man page test renders postfix-fix.8
+  tmux               # run --interactive is tested in a real terminal (send-keys / capture-pane)
 )
 
 missing=()
@@ -53,3 +57,7 @@ if [ ! -x node_modules/.bin/tsx ]; then
   exit 1
 fi
 node --import tsx scripts/lab-prebuild.ts
+
+# Debian's nodejs (for the .deb test on the systemd host) and openssh-server (unpacked into lab
+# hosts for the Ansible test), fetched once into the lab cache: never installed on this machine.
+node --import tsx test/e2e/packaging/prefetch.ts

@@ -110,33 +110,64 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
-/** A Debian-format changelog from CHANGELOG.md's sections (`## [1.2.3] - 2026-01-31` or `## 1.2.3`). */
+/**
+ * A Debian-format changelog from CHANGELOG.md (Keep a Changelog): one entry per `## [1.2.3] -
+ * 2026-01-31` section, newest first; `## [Unreleased]` describes the version being built when
+ * it has no section of its own. `### Added` and the like become groups of `-` items.
+ */
 export function debianChangelog(markdown: string | null, version: string, maint: string, epoch: number): string {
-  const sections: Array<{ version: string; date: number | null; items: string[] }> = [];
-  let cur: (typeof sections)[number] | null = null;
+  interface Group {
+    title: string | null;
+    items: string[];
+  }
+  interface Section {
+    version: string;
+    date: number | null;
+    groups: Group[];
+  }
+  const sections: Section[] = [];
+  let cur: Section | null = null;
   for (const line of (markdown ?? '').split('\n')) {
-    const h = /^##\s+\[?v?(\d+\.\d+\.\d+[^\]\s]*)\]?(?:\s*[-–—]\s*(\d{4}-\d{2}-\d{2}))?/.exec(line);
+    const h = /^##\s+\[?v?(\d+\.\d+\.\d+[^\]\s]*|Unreleased)\]?(?:\s*[-–—]\s*(\d{4}-\d{2}-\d{2}))?/i.exec(line);
     if (h) {
-      cur = { version: h[1] as string, date: h[2] ? Date.parse(`${h[2]}T00:00:00Z`) / 1000 : null, items: [] };
+      cur = { version: h[1] as string, date: h[2] ? Date.parse(`${h[2]}T00:00:00Z`) / 1000 : null, groups: [{ title: null, items: [] }] };
       sections.push(cur);
       continue;
     }
-    if (/^#/.test(line)) {
-      // "### Fixed" and the like belong to the version above; any other heading ends it.
-      if (!/^###/.test(line)) cur = null;
+    const sub = /^###\s+(.+?)\s*$/.exec(line);
+    if (sub && cur) {
+      cur.groups.push({ title: sub[1] as string, items: [] });
       continue;
     }
+    if (/^#/.test(line)) {
+      cur = null;
+      continue;
+    }
+    const group = cur?.groups[cur.groups.length - 1];
     const item = /^\s*[-*]\s+(.*)$/.exec(line);
-    if (cur && item) cur.items.push((item[1] as string).trim());
-    else if (cur && /^\s{2,}\S/.test(line) && cur.items.length) cur.items[cur.items.length - 1] += ` ${line.trim()}`;
+    if (group && item) group.items.push((item[1] as string).trim());
+    else if (group && /^\s{2,}\S/.test(line) && group.items.length) group.items[group.items.length - 1] += ` ${line.trim()}`;
   }
-  if (!sections.some((s) => s.version === version)) sections.unshift({ version, date: epoch, items: [`Release ${version}.`] });
+  const unreleased = sections.find((x) => /^unreleased$/i.test(x.version));
+  const released = sections.filter((x) => x !== unreleased);
+  if (!released.some((x) => x.version === version)) {
+    released.unshift({ version, date: epoch, groups: unreleased?.groups ?? [] });
+  }
   const out: string[] = [];
-  for (const s of sections) {
-    const items = s.items.length ? s.items : [`Release ${s.version}.`];
-    out.push(`${PACKAGE} (${s.version}) unstable; urgency=medium`, '');
-    for (const it of items) out.push(...wrap(it.replace(/`/g, ''), 74, '').map((l, i) => `${i === 0 ? '  * ' : '    '}${l}`));
-    out.push('', ` -- ${maint}  ${rfc2822(s.version === version ? epoch : (s.date ?? epoch))}`, '');
+  const bullet = (text: string, first: string, rest: string): string[] => wrap(text.replace(/`/g, ''), 79 - first.length, '').map((l, i) => `${i === 0 ? first : rest}${l}`);
+  for (const sec of released) {
+    out.push(`${PACKAGE} (${sec.version}) unstable; urgency=medium`, '');
+    const groups = sec.groups.filter((g) => g.items.length > 0);
+    if (groups.length === 0) out.push(`  * Release ${sec.version}.`);
+    for (const g of groups) {
+      if (g.title) {
+        out.push(`  * ${g.title}:`);
+        for (const it of g.items) out.push(...bullet(it, '    - ', '      '));
+      } else {
+        for (const it of g.items) out.push(...bullet(it, '  * ', '    '));
+      }
+    }
+    out.push('', ` -- ${maint}  ${rfc2822(sec.version === version ? epoch : (sec.date ?? epoch))}`, '');
   }
   return out.join('\n');
 }
@@ -236,10 +267,13 @@ function description(pkg: PackageJson): string {
   ].join('\n');
 }
 
-/** Strip the source map reference (the maps are not shipped) and pin the interpreter. */
+/**
+ * Strip the source map reference (the maps are not shipped); the entry's interpreter is the one
+ * the package depends on, and the chunks (modules, not scripts) lose the banner's #! line.
+ */
 function installScript(src: string, dest: string, entry: boolean): void {
   let text = readFileSync(src, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
-  if (entry) text = text.replace(/^#!\/usr\/bin\/env node\n/, '#!/usr/bin/node\n');
+  text = text.replace(/^#!\/usr\/bin\/env node\n/, entry ? '#!/usr/bin/node\n' : '');
   writeFileSync(dest, text, { mode: entry ? 0o755 : 0o644 });
 }
 

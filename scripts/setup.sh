@@ -29,11 +29,12 @@ node_ok() {
 if ! node_ok; then apt_install nodejs npm; fi
 node_ok || { echo "scripts/setup.sh: Node.js >= 18.18 is required (found $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
 
-if [ $with_lab = 1 ]; then
-  need_root
-  sh .ci/lab-deps.sh
-fi
-
 npm ci --no-audit --no-fund
 npm run build
+
+# After npm ci: the lab's prebuild step (rootfs, exim and package caches) runs with tsx.
+if [ $with_lab = 1 ]; then
+  need_root
+  bash .ci/lab-deps.sh
+fi
 echo "postfix-fix is ready: $(pwd)/bin/postfix-fix"

@@ -3,7 +3,7 @@
 //
 // help.ts is written for a terminal; its shape is regular enough to read back:
 //   Heading:                      an unindented line ending in ':' ("Options:", "Example:")
-//   Exit codes: 0 healthy · …     an unindented "Heading: text" line
+//   Exit codes: 0 healthy · …     an unindented "Heading: text" line (indented lines continue it)
 //     --flag ARG           text   an entry: term at column 2, text at column 23
 //                          more   its continuation (text at column 23)
 //     postfix-fix plan …          under Example(s)/Start here: verbatim lines
@@ -19,6 +19,7 @@ export type HelpBlock =
   | { kind: 'para'; text: string }
   | { kind: 'entries'; title: string | null; entries: HelpEntry[] }
   | { kind: 'verbatim'; title: string | null; lines: string[] }
+  /** `text` keeps the help's line breaks (`\n`). */
   | { kind: 'inline'; title: string; text: string };
 
 export interface HelpPage {
@@ -91,7 +92,14 @@ export function parseHelpPage(name: string, text: string): HelpPage {
     const inline = /^(Exit codes): (\S.*)$/.exec(line);
     if (inline) {
       close();
-      blocks.push({ kind: 'inline', title: inline[1] as string, text: inline[2] as string });
+      const block: HelpBlock = { kind: 'inline', title: inline[1] as string, text: inline[2] as string };
+      blocks.push(block);
+      current = block;
+      continue;
+    }
+    // "Exit codes: 0 healthy · …" wrapped onto an indented next line.
+    if (current?.kind === 'inline' && /^\s+\S/.test(line)) {
+      current.text += `\n${line.trim()}`;
       continue;
     }
     const indented = line.startsWith('  ');

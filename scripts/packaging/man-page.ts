@@ -80,7 +80,7 @@ function blocks(list: HelpBlock[], termWords: readonly string[], skip: (b: HelpB
         out.push('.PP', prose(b.text));
         break;
       case 'inline':
-        out.push('.PP', `\\fB${roffEscape(b.title)}:\\fR ${prose(b.text)}`);
+        out.push('.PP', `\\fB${roffEscape(b.title)}:\\fR ${b.text.split('\n').map(prose).join('\n.br\n')}`);
         break;
       case 'entries':
         if (b.title) out.push('.PP', `\\fB${roffEscape(b.title)}:\\fR`);

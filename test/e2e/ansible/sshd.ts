@@ -38,9 +38,12 @@ function sshdConfig(address: string): string {
   ].join('\n');
 }
 
-// Fixed script; the public key arrives on stdin.
+// Fixed script; the public key arrives on stdin. root gets an empty home of its own (a tmpfs in
+// the host's mount namespace): the machine's dotfiles (shell init, ssh config) stay out of the
+// sessions Ansible opens.
 const SETUP = [
   'set -e',
+  'mountpoint -q /root || mount -t tmpfs -o mode=0700 lab-root /root',
   'getent passwd sshd >/dev/null || useradd --system -d /run/sshd -s /usr/sbin/nologin sshd',
   'install -d -m 0755 /run/sshd',
   `rm -f ${HOST_KEY} ${HOST_KEY}.pub`,

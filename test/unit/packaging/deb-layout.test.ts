@@ -1,0 +1,79 @@
+// What `npm run deb` puts in the package, read back with dpkg-deb (no install: that is
+// test/e2e/packaging/deb.test.ts, on a systemd host).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDeb } from '../../../scripts/build-deb.js';
+import type { DebResult } from '../../../scripts/build-deb.js';
+
+const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('packaging: the .deb', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let deb: DebResult;
+  let listing: Array<{ mode: string; owner: string; path: string; target?: string }>;
+
+  before(async function () {
+    if (!existsSync(join(REPO, 'dist', 'postfix-fix.mjs'))) {
+      console.log('      skipped: no dist/ (npm run build first; npm test does)');
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'postfix-fix-deb-layout-'));
+    deb = await buildDeb({ outDir: dir, sourceDateEpoch: 1_790_000_000 });
+    listing = execFileSync('dpkg-deb', ['-c', deb.path], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [mode = '', owner = '', , , , ...rest] = l.split(/\s+/);
+        const [path = '', target] = rest.join(' ').replace(/^\./, '').split(' -> ');
+        return { mode, owner, path: path.replace(/\/$/, '') || '/', ...(target ? { target } : {}) };
+      });
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`is postfix-fix_${VERSION}_all.deb: Depends nodejs (>= 18.18), Recommends postfix`, () => {
+    assert.equal(deb.path, join(dir, `postfix-fix_${VERSION}_all.deb`));
+    const field = (f: string): string => execFileSync('dpkg-deb', ['-f', deb.path, f], { encoding: 'utf8' }).trim();
+    assert.equal(field('Package'), 'postfix-fix');
+    assert.equal(field('Version'), VERSION);
+    assert.equal(field('Architecture'), 'all');
+    assert.equal(field('Depends'), 'nodejs (>= 18.18)');
+    assert.equal(field('Recommends'), 'postfix');
+    assert.equal(field('Section'), 'admin');
+  });
+
+  it('puts the program in /usr/lib/postfix-fix, linked from /usr/bin, the data in /usr/share/postfix-fix', () => {
+    const at = (p: string) => listing.find((e) => e.path === p);
+    assert.deepEqual(at('/usr/bin/postfix-fix'), { mode: 'lrwxrwxrwx', owner: 'root/root', path: '/usr/bin/postfix-fix', target: '../lib/postfix-fix/postfix-fix.mjs' });
+    assert.equal(at('/usr/lib/postfix-fix/postfix-fix.mjs')?.mode, '-rwxr-xr-x');
+    for (const p of ['/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright', '/usr/share/doc/postfix-fix/changelog.gz']) {
+      assert.equal(at(p)?.mode, '-rw-r--r--', p);
+    }
+    for (const sub of ['runbooks', 'distro-profiles', 'schemas']) assert.ok(listing.some((e) => e.path.startsWith(`/usr/share/postfix-fix/${sub}/`)), sub);
+    assert.ok(listing.filter((e) => e.path.startsWith('/usr/lib/postfix-fix/chunks/')).every((e) => e.mode === '-rw-r--r--' && e.path.endsWith('.mjs')));
+    assert.ok(listing.every((e) => e.owner === 'root/root'));
+    assert.deepEqual(listing.filter((e) => /\.map$/.test(e.path) || e.path.startsWith('/var') || e.path.startsWith('/etc')), []);
+    assert.deepEqual(listing.map((e) => e.path).sort(), [...deb.paths].sort());
+  });
+
+  it('is reproducible: the same sources and SOURCE_DATE_EPOCH give the same bytes', async () => {
+    const again = await buildDeb({ outDir: join(dir, 'again'), sourceDateEpoch: 1_790_000_000 });
+    assert.ok(readFileSync(again.path).equals(readFileSync(deb.path)));
+  });
+
+  it('its entry runs on the packaged node; the chunks are modules, not scripts', () => {
+    const x = join(dir, 'x');
+    execFileSync('dpkg-deb', ['-x', deb.path, x]);
+    assert.match(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.mjs'), 'utf8'), /^#!\/usr\/bin\/node\n/);
+    const chunk = execFileSync('sh', ['-c', 'head -c 2 "$1"/usr/lib/postfix-fix/chunks/*.mjs | grep -c "#!" || true', 'sh', x], { encoding: 'utf8' });
+    assert.equal(chunk.trim(), '0');
+    assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.mjs'), 'utf8'), /sourceMappingURL/);
+  });
+});
