@@ -19,7 +19,8 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'postfix-stopped': { title: 'Postfix is not running', rank: 11 },
   'loopback-only': { title: 'Postfix listens on loopback only (inet_interfaces)', rank: 20 },
   'firewall-blocks-smtp': { title: 'a firewall blocks the SMTP ports', rank: 30 },
-  'selinux-denials': { title: 'SELinux denies Postfix', rank: 32 },
+  // Ranked before postfix-stopped: a denied bind is why the master died at start.
+  'selinux-denials': { title: 'SELinux denies Postfix', rank: 10 },
   'apparmor-denials': { title: 'AppArmor denies Postfix', rank: 33 },
   'open-relay-risk': { title: 'relay settings would let strangers relay mail', rank: 35 },
   'content-filter-down': { title: 'the content filter Postfix hands mail to is down', rank: 40 },

@@ -39,19 +39,22 @@ function judge(ctx: ProbeContext, source: string, events: LogEvent[]): Finding[]
   const of = (id: LogEvent['id']): LogEvent[] => events.filter((e) => e.id === id);
   const quote = (es: LogEvent[], n = 3): string[] => es.slice(-n).map((e) => `${source}: ${e.line}`);
 
+  // A log line is history: it names a cause only while the live state still shows it. (Once the
+  // other MTA is gone, "the last start failed: port 25 in use" must not keep a fixed host broken.)
   const binds = of('bind-conflict');
   if (binds.length > 0 && !facts.postfix.running) {
     const port = Number(binds[binds.length - 1]?.detail.port);
     const holder = facts.listeners.find((l) => l.port === port && l.process !== 'master');
     const mta = holder ? facts.otherMtas.find((m) => m.pid === holder.pid) : undefined;
-    out.push(problem('fail', 'logs', mta ? 'port-held-by-mta' : 'port-held-by-unknown', quote(binds), { title: `the last start failed: port ${port} was already in use` }));
+    if (holder) out.push(problem('fail', 'logs', mta ? 'port-held-by-mta' : 'port-held-by-unknown', quote(binds), { title: `the last start failed: port ${port} was already in use` }));
   }
   const v6 = of('ipv6-disabled');
-  if (v6.length > 0) out.push(problem('warn', 'logs', 'inet-protocols-ipv6-missing', quote(v6), { title: 'Postfix logged that IPv6 is unavailable' }));
+  if (v6.length > 0 && !facts.network.ipv6Available) out.push(problem('warn', 'logs', 'inet-protocols-ipv6-missing', quote(v6), { title: 'Postfix logged that IPv6 is unavailable' }));
   const noIf = of('no-local-interface').filter((e) => e.detail.address !== '::1');
   if (noIf.length > 0) out.push(problem('fail', 'logs', 'inet-interfaces-unknown-address', quote(noIf)));
   const already = of('already-running');
-  if (already.length > 0 && !facts.postfix.running) out.push(problem('fail', 'logs', 'master-pid-locked', quote(already), { title: '`postfix start` said "already running" while no master runs' }));
+  const foreignLock = facts.masterPid.lockHolder !== null && facts.masterPid.lockHolder.process !== 'master';
+  if (already.length > 0 && !facts.postfix.running && foreignLock) out.push(problem('fail', 'logs', 'master-pid-locked', quote(already), { title: '`postfix start` said "already running" while no master runs' }));
   // Connections from this host itself (monitoring, a triage script's `nc -z`) are not clients.
   const own = new Set(facts.network.interfaces.flatMap((i) => i.addresses.map((x) => x.address)));
   const lost = of('lost-after-connect').filter((e) => {
@@ -84,7 +87,7 @@ function judge(ctx: ProbeContext, source: string, events: LogEvent[]): Finding[]
     out.push(problem('warn', 'logs', 'outbound-smtp-blocked', [`outgoing connections to port 25 of ${remoteHosts.size} different servers time out`, ...quote(port25, 2)], { title: 'outgoing mail times out on port 25 (see the outbound check)' }));
   }
   const relayFatal = of('relay-restrictions-fatal');
-  if (relayFatal.length > 0) {
+  if (relayFatal.length > 0 && !facts.relay.restrictionsSafe) {
     out.push(
       problem('fail', 'logs', 'postfix-config-invalid', [...quote(relayFatal, 1), 'smtpd exits on every connection, so clients get no banner: add reject_unauth_destination (or defer_unauth_destination) to smtpd_relay_restrictions'], {
         title: 'smtpd refuses to run: no relay restriction rejects unauthorised destinations',
@@ -92,6 +95,7 @@ function judge(ctx: ProbeContext, source: string, events: LogEvent[]): Finding[]
     );
   }
   const denied = of('main-cf-denied');
-  if (denied.length > 0) out.push(problem('fail', 'logs', 'main-cf-permissions', quote(denied), { title: 'a Postfix program could not read main.cf (Permission denied)' }));
+  const mode = facts.postfix.mainCf.mode;
+  if (denied.length > 0 && mode !== null && (mode & 0o004) === 0) out.push(problem('fail', 'logs', 'main-cf-permissions', quote(denied), { title: 'a Postfix program could not read main.cf (Permission denied)' }));
   return out;
 }

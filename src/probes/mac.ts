@@ -1,6 +1,7 @@
 // SELinux / AppArmor mode, and recent denials of Postfix programs when one is active. Denials are
 // read from the audit log, the kernel log, or the journal, whichever exists.
 
+import { processStartEpoch } from '../facts/process-start.js';
 import { runProbeCommand } from './budget.js';
 import { ok, problem } from './finding.js';
 import type { Probe, ProbeContext } from './types.js';
@@ -19,7 +20,7 @@ export const macProbe: Probe = {
     const selinuxOn = selinux === 'enforcing' || selinux === 'permissive';
     const apparmorOn = apparmor === 'enabled';
     if (!selinuxOn && !apparmorOn) return [ok('mac', 'no mandatory access control active', [modes])];
-    const lines = await recentKernelAuditLines(ctx);
+    const lines = await currentAuditLines(ctx);
     const out = [];
     if (selinuxOn) {
       const avcs = lines.filter((l) => /avc:\s+denied/.test(l) && POSTFIX_PROGRAMS.test(l));
@@ -36,6 +37,27 @@ export const macProbe: Probe = {
     return out;
   },
 };
+
+/**
+ * Denials that concern the Postfix that runs now: those after its master started, or — when it
+ * is not running — from the last hour. An old denial (fixed since, Postfix restarted) is history.
+ */
+async function currentAuditLines(ctx: ProbeContext): Promise<string[]> {
+  const lines = await recentKernelAuditLines(ctx);
+  const pid = ctx.facts.postfix.running ? ctx.facts.postfix.masterPid : null;
+  const since = pid !== null ? await processStartEpoch(ctx.fs, pid) : Date.now() / 1000 - 3600;
+  if (since === null) return lines;
+  return lines.filter((l) => {
+    const t = auditEpoch(l);
+    return t === null || t >= since - 1;
+  });
+}
+
+/** `audit(1701120000.123:412)` → 1701120000.123 */
+export function auditEpoch(line: string): number | null {
+  const m = /audit\((\d+(?:\.\d+)?):\d+\)/.exec(line);
+  return m ? Number(m[1]) : null;
+}
 
 async function recentKernelAuditLines(ctx: ProbeContext): Promise<string[]> {
   const files = ['/var/log/audit/audit.log', '/var/log/kern.log', '/var/log/syslog', '/var/log/messages'];

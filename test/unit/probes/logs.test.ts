@@ -56,10 +56,18 @@ describe('probes/logs', () => {
     const facts = factsWith((f) => {
       Object.assign(f, stoppedFacts());
       f.postfix.params.content_filter = 'smtp:[127.0.0.1]:10024';
+      f.listeners = [{ family: 4, address: '0.0.0.0', port: 25, pid: 99, process: 'python3' }];
     });
     const upToConflict = LOG.split('\n').filter((l) => l <= 'Nov 27 21:17:17' || l.includes('10024')).join('\n');
     const fs = await logsProbe.run(probeCtx(facts, { fs: hostWithLog(restamp(upToConflict)) }));
     assert.deepEqual(fs.map((f) => f.cause).sort(), ['content-filter-down', 'port-held-by-unknown']);
+  });
+
+  it('a logged bind conflict is history once the port is free: no cause (the live checks decide)', async () => {
+    const facts = factsWith((f) => Object.assign(f, stoppedFacts()));
+    const upToConflict = LOG.split('\n').filter((l) => l <= 'Nov 27 21:17:17').join('\n');
+    const fs = await logsProbe.run(probeCtx(facts, { fs: hostWithLog(restamp(upToConflict)) }));
+    assert.ok(!fs.some((f) => f.cause === 'port-held-by-unknown' || f.cause === 'port-held-by-mta'), JSON.stringify(fs));
   });
 
   it('a big log is only tailed (500 lines), never read whole', async () => {
@@ -90,7 +98,13 @@ describe('probes/logs', () => {
 describe('probes/logs: Postfix\'s relay safety net', () => {
   it('smtpd exiting on a relay-restriction fatal is a configuration failure (clients see no banner)', async () => {
     const line = 'Nov 27 21:40:01 mx postfix/smtpd[812]: fatal: in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer, defer_if_permit or check_relay_domains';
-    const [f] = await logsProbe.run(probeCtx(factsWith(() => undefined), { fs: hostWithLog(restamp(line)) }));
+    const unsafe = factsWith((f) => {
+      f.relay.restrictionsSafe = false;
+    });
+    const [f] = await logsProbe.run(probeCtx(unsafe, { fs: hostWithLog(restamp(line)) }));
     assert.deepEqual([f?.status, f?.cause], ['fail', 'postfix-config-invalid']);
+    // Once the restrictions are safe again, the old fatal is history.
+    const fixed = await logsProbe.run(probeCtx(factsWith(() => undefined), { fs: hostWithLog(restamp(line)) }));
+    assert.ok(!fixed.some((x) => x.cause === 'postfix-config-invalid'));
   });
 });
