@@ -16,9 +16,9 @@ const COMMON: Record<string, OptionSpec> = {
 };
 
 const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 'none' | 'one' | 'many' | 'optional-one' }> = {
-  diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, format: { type: 'string' }, json: { type: 'boolean' } }, positionals: 'none' },
+  diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' } }, positionals: 'none' },
   plan: {
-    options: { runbook: { type: 'string', multiple: true }, var: { type: 'string', multiple: true }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcodes': { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' } },
+    options: { runbook: { type: 'string', multiple: true }, var: { type: 'string', multiple: true }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcodes': { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' } },
     positionals: 'none',
   },
   run: {
@@ -33,6 +33,7 @@ const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 
       'detailed-exitcodes': { type: 'boolean' },
       timeout: { type: 'string' },
       offline: { type: 'boolean' },
+      'outbound-domain': { type: 'string' },
     },
     positionals: 'none',
   },

@@ -5,6 +5,8 @@ import { createCauseProbe, runDiagnose } from '../engine/diagnose.js';
 import type { DiagnoseReport } from '../engine/diagnose-report.js';
 import type { CauseProbe } from '../engine/checks.js';
 import type { Finding } from '../probes/types.js';
+import { flag, stringOpt } from './args.js';
+import type { ParsedArgs } from './args.js';
 import type { HostView, Runtime } from './runtime.js';
 
 export interface Diagnosis {
@@ -15,14 +17,27 @@ export interface Diagnosis {
   rediagnose: () => Promise<Finding[]>;
 }
 
-export async function diagnoseHost(rt: Runtime, host: HostView, o: { timeoutMs: number; offline: boolean }): Promise<Diagnosis> {
-  const base = { exec: rt.exec, fs: rt.fs, profile: host.profile, runbooks: rt.catalog.runbooks, timeoutMs: o.timeoutMs, offline: o.offline };
-  const { report, exitCode } = await runDiagnose({ ...base, facts: host.facts });
+export interface DiagnoseFlags {
+  timeoutMs: number;
+  offline: boolean;
+  outboundDomain?: string;
+}
+
+export async function diagnoseHost(rt: Runtime, host: HostView, o: DiagnoseFlags): Promise<Diagnosis> {
+  const base = { exec: rt.exec, fs: rt.fs, profile: host.profile, runbooks: rt.catalog.runbooks, timeoutMs: o.timeoutMs, offline: o.offline, ...(o.outboundDomain ? { outboundDomain: o.outboundDomain } : {}) };
+  // The budget started with the process: start-up and catalog loading count against --timeout.
+  const { report, exitCode } = await runDiagnose({ ...base, facts: host.facts, deadline: rt.startedAt + o.timeoutMs, ...(rt.warm ? { warm: rt.warm } : {}) });
   return {
     report,
     findings: report.findings,
     exitCode,
-    causeProbe: createCauseProbe({ exec: rt.exec, fs: rt.fs, profile: host.profile, timeoutMs: o.timeoutMs, offline: o.offline }),
+    causeProbe: createCauseProbe({ exec: rt.exec, fs: rt.fs, profile: host.profile, timeoutMs: o.timeoutMs, offline: o.offline, ...(o.outboundDomain ? { outboundDomain: o.outboundDomain } : {}) }),
     rediagnose: async () => (await runDiagnose({ ...base, offline: true })).report.findings,
   };
+}
+
+/** --timeout, --offline and --outbound-domain, as every diagnosing command takes them. */
+export function diagnoseFlags(a: ParsedArgs, timeoutMs: number): DiagnoseFlags {
+  const domain = stringOpt(a, 'outbound-domain');
+  return { timeoutMs, offline: flag(a, 'offline'), ...(domain ? { outboundDomain: domain } : {}) };
 }

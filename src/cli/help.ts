@@ -53,11 +53,13 @@ Read-only triage. Runs every check at once (service, listeners, postfix check, m
 banners on 25/587 from loopback and from the host's own addresses, firewalls, SELinux/AppArmor,
 logs, relay safety, queue, DNS, outbound port 25), each with its own timeout, all under one
 deadline. Prints the cause in one line, the evidence, and the command that fixes it.
-Changes nothing on the host. Some checks need root; as another user they say so.
+Changes nothing on the host. (It runs \`postfix check\`, which, as Postfix always does, may
+create a missing queue directory.) Some checks need root; as another user they say so.
 
 Options:
   --timeout SECONDS    overall deadline (default 5); a check that runs out reports "unknown"
   --offline            skip checks that leave this host (MX lookup, outbound port 25)
+  --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
   --format FORMAT      text (default), markdown (for a ticket), json
   --json               same as --format json (versioned schema: schemas/diagnose-report.schema.json)
 ${COMMON}
@@ -83,6 +85,7 @@ Options:
   --detailed-exitcodes exit 7 when the plan has changes, 0 when there is nothing to do
   --timeout SECONDS    deadline for the diagnosis (default 5)
   --offline            skip diagnose checks that leave this host
+  --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
 ${COMMON}
 
 Example:
@@ -110,6 +113,7 @@ Options:
   --detailed-exitcodes 0 nothing to do · 10 changed and healthy · 3/4/5/6 as below
   --timeout SECONDS    deadline for the diagnosis (default 5)
   --offline            skip diagnose checks that leave this host
+  --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
 ${COMMON}
 
 ${EXIT_CODES}

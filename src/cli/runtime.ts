@@ -11,7 +11,9 @@ import { loadCatalog } from '../engine/catalog/load.js';
 import { matchProfile } from '../engine/catalog/profile-match.js';
 import type { ProfileMatchResult } from '../engine/catalog/profile-match.js';
 import type { Catalog, Profile } from '../engine/catalog/types.js';
+import { startDiagnoseWarmup } from '../engine/diagnose.js';
 import { resolveStateDir } from '../engine/state-dir.js';
+import type { WarmExecutor } from '../probes/warm-exec.js';
 import { gatherFacts } from '../facts/gather.js';
 import { readOsRelease } from '../facts/os-release.js';
 import type { Facts, OsFacts } from '../facts/types.js';
@@ -23,6 +25,10 @@ import { dataDir } from './data-dir.js';
 
 export interface Runtime {
   args: ParsedArgs;
+  /** Probe commands started before anything else (diagnose's critical path: `postfix check`). */
+  warm: WarmExecutor | null;
+  /** When this process started (Date.now() time): --timeout counts from here. */
+  startedAt: number;
   debug: boolean;
   audit: AuditLog;
   exec: Executor;
@@ -41,18 +47,29 @@ export interface HostView {
   gatherMs: number;
 }
 
-export function createRuntime(args: ParsedArgs): Runtime {
+export interface RuntimeOptions {
+  /** Start diagnose's slow, fact-independent commands right away, with this budget. */
+  warmDiagnoseMs?: number;
+}
+
+export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): Runtime {
+  const startedAt = Date.now() - Math.round(process.uptime() * 1000);
   const debug = flag(args, 'debug');
   const audit = new AuditLog();
   if (debug) audit.subscribe((e) => process.stderr.write(`debug: ${formatAuditLine(e)}\n`));
+  const exec = createExecutor({ audit });
+  // Before the catalog loads: `postfix check` alone takes longer than everything else here.
+  const warm = options.warmDiagnoseMs !== undefined ? startDiagnoseWarmup({ exec, timeoutMs: options.warmDiagnoseMs }) : null;
   const dir = dataDir();
   const modules = createModuleRegistry();
   const catalog = loadCatalog({ runbookDirs: [join(dir, 'runbooks'), ...listOpt(args, 'runbooks')], profileDirs: [join(dir, 'distro-profiles')] }, modules);
   return {
     args,
+    warm,
+    startedAt,
     debug,
     audit,
-    exec: createExecutor({ audit }),
+    exec,
     fs: createHostFs('/'),
     modules,
     catalog,

@@ -3,6 +3,7 @@
 // Best effort: a host without a log daemon still gets the journal and the run report.
 
 import type { Executor } from '../exec/types.js';
+import { Redactor } from '../report/redact.js';
 
 export interface ChangeLog {
   record(message: string): Promise<void>;
@@ -10,11 +11,13 @@ export interface ChangeLog {
 
 export function createSyslogChangeLog(exec: Executor, runId: string): ChangeLog {
   const available = exec.has('logger');
+  // The system log is world-readable on many hosts: a summary never carries a secret there.
+  const redact = new Redactor();
   return {
     async record(message) {
       if (!available) return;
       // authpriv: changes made as root belong with the other privileged actions.
-      await exec.run(['logger', '-t', 'postfix-fix', '-p', 'authpriv.notice', '--', `run ${runId}: ${message}`], { timeoutMs: 3_000 });
+      await exec.run(['logger', '-t', 'postfix-fix', '-p', 'authpriv.notice', '--', redact.text(`run ${runId}: ${message}`)], { timeoutMs: 3_000 });
     },
   };
 }

@@ -60,6 +60,11 @@ export interface DiagnoseReport {
   fixes: Fix[];
   /** Facts that could not be gathered (and why): findings that needed them say unknown. */
   factErrors: Array<{ fact: string; message: string }>;
+  /**
+   * Run without root: what could not be checked fully because of it (checks and facts, each with
+   * its reason). Empty as root. Optional so reports of older versions still validate.
+   */
+  needsRoot?: string[];
   timings: { gatherMs: number; probes: ProbeTiming[] };
 }
 
@@ -74,6 +79,18 @@ export interface ReportInput {
   offline: boolean;
   gatherMs: number;
   timings: ProbeTiming[];
+  /** Default true: nothing is listed under needsRoot. */
+  isRoot?: boolean;
+}
+
+// How probes and tools say a check was limited by our privileges.
+const PRIVILEGE = /needs root|run as root|must be root|by root only|readable by root|permission denied|EACCES|EPERM|operation not permitted/i;
+
+/** Without root: the checks and facts that were limited by it, in their own words. */
+export function limitedWithoutRoot(findings: readonly Finding[], factErrors: ReadonlyArray<{ fact: string; message: string }>): string[] {
+  const checks = findings.filter((f) => f.status === 'unknown' && [f.title, ...f.evidence].some((t) => PRIVILEGE.test(t))).map((f) => `${f.check}: ${f.title}`);
+  const facts = factErrors.filter((e) => PRIVILEGE.test(e.message)).map((e) => `fact ${e.fact}: ${e.message}`);
+  return [...new Set([...checks, ...facts])];
 }
 
 const STATUS_ORDER: Readonly<Record<FindingStatus, number>> = { fail: 0, warn: 1, unknown: 2, ok: 3 };
@@ -155,6 +172,7 @@ export function buildReport(input: ReportInput): DiagnoseReport {
     findings,
     fixes: fixesFor(findings, input.runbooks),
     factErrors: input.facts.errors,
+    needsRoot: input.isRoot === false ? limitedWithoutRoot(findings, input.facts.errors) : [],
     timings: { gatherMs: input.gatherMs, probes: input.timings },
   };
 }

@@ -78,6 +78,7 @@ export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseRes
     offline: options.offline,
     gatherMs,
     timings,
+    isRoot: options.isRoot ?? process.getuid?.() === 0,
   });
   return { report, exitCode: report.exitCode, facts };
 }

@@ -78,7 +78,7 @@ function undoText(module: string, rollback: PlannedStep['rollback']): string {
 export async function makePlan(input: PlanInput): Promise<Plan> {
   const { catalog, modules, ctx, findings } = input;
   const selected = selectRunbooks(catalog, findings, input.runbookIds);
-  checkVarsDeclared(input.vars, selected.map((s) => s.rb));
+  checkVarsDeclared(input.vars, selected.map((s) => s.rb), catalog.runbooks.values());
   const factPaths = new Set<string>();
   const planned: PlannedRunbook[] = [];
   let seq = 0;

@@ -27,11 +27,18 @@ export function parseVarFlags(flags: string[]): Map<string, string> {
   return out;
 }
 
-export function checkVarsDeclared(overrides: Map<string, string>, runbooks: Runbook[]): void {
+/**
+ * A --var must be declared by some runbook (a typo is an error), and by a planned one when any
+ * is planned. On a healthy host nothing is planned: the same provisioning command then simply
+ * has nothing to do, rather than failing.
+ */
+export function checkVarsDeclared(overrides: Map<string, string>, planned: Runbook[], catalog: Iterable<Runbook>): void {
+  const all = [...catalog];
   for (const name of overrides.keys()) {
-    if (!runbooks.some((rb) => name in rb.variables)) {
-      const declared = [...new Set(runbooks.flatMap((rb) => Object.keys(rb.variables)))];
-      throw new UserError(`--var ${name}: no runbook in this plan declares it`, { expected: declared.length ? `one of: ${declared.join(', ')}` : 'no variables (the planned runbooks declare none)' });
+    const scope = planned.length > 0 ? planned : all;
+    if (!scope.some((rb) => name in rb.variables)) {
+      const declared = [...new Set(scope.flatMap((rb) => Object.keys(rb.variables)))].sort();
+      throw new UserError(`--var ${name}: no ${planned.length > 0 ? 'runbook in this plan' : 'runbook'} declares it`, { expected: declared.length ? `one of: ${declared.join(', ')}` : 'no variables (the planned runbooks declare none)' });
     }
   }
 }

@@ -49,6 +49,10 @@ export function renderDiagnoseMarkdown(report: DiagnoseReport): string {
     for (const e of report.factErrors) out.push(`- \`${e.fact}\`: ${md(e.message)}`);
     out.push('');
   }
+  if (report.needsRoot && report.needsRoot.length > 0) {
+    out.push('', '## Limited without root', '', 'Run as root to check these fully:', '');
+    for (const n of report.needsRoot) out.push(`- ${md(n)}`);
+  }
   return out.join('\n');
 }
 

@@ -47,6 +47,10 @@ export function renderDiagnoseText(report: DiagnoseReport, c: Colours = NO_COLOU
     out.push('', c.bold('Could not find out:'));
     for (const e of report.factErrors) out.push(c.dim(`  ${e.fact}: ${e.message}`));
   }
+  if (report.needsRoot && report.needsRoot.length > 0) {
+    out.push('', c.bold('Not run as root — these checks were limited (run as root to check them fully):'));
+    for (const n of report.needsRoot) out.push(c.dim(`  ${n}`));
+  }
   out.push('', c.dim(`${report.host.hostname || 'host'} · ${report.host.os || 'unknown OS'} · profile ${report.profile.id} · Postfix ${report.host.postfixVersion ?? 'not installed'} · ${(report.durationMs / 1000).toFixed(2)} s${report.offline ? ' · offline' : ''}`));
   return out.join('\n') + '\n';
 }

@@ -7,8 +7,8 @@
 //   by value  — secrets learnt from main.cf are replaced wherever they appear, so a diff context
 //               line that shows only the continuation of an inline table (its header is out of
 //               the hunk) is caught too.
-// What undo needs byte for byte (the journal's `restore` snapshots, a module's `data`) is never
-// passed through here: SECURITY.md says where those real bytes live and how they are protected.
+// The journal keeps what undo needs byte for byte (`restore` snapshots, a module's `data`) as it
+// is; only its human-readable fields are redacted. SECURITY.md says how those bytes are protected.
 
 import type { JournalRecord } from '../engine/journal.js';
 import type { HostFs } from '../exec/host-fs.js';
@@ -24,7 +24,7 @@ const SECRET_PARAM = /(?:(?:^|_)(?:password|passwd|passphrase|secret|credentials
 const CREDENTIAL_MAPS = /(?:password|passwd|secret|sasl|auth|credential)[a-z0-9_]*_maps$/;
 const PARAM_NAME = /^[a-z][a-z0-9_]*$/;
 /** Shorter learnt secrets are left to the rules: replacing "yes" everywhere would garble reports. */
-const MIN_KNOWN_LENGTH = 4;
+const MIN_KNOWN_LENGTH = 6;
 
 export function isSecretParam(name: string): boolean {
   return PARAM_NAME.test(name) && !name.endsWith('_maps') && SECRET_PARAM.test(name);

@@ -8,7 +8,7 @@ import { renderPlanText } from '../../report/plan-text.js';
 import { redactorForHost } from '../../report/redact.js';
 import { toolVersion } from '../../version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
-import { diagnoseHost } from '../diagnosis.js';
+import { diagnoseFlags, diagnoseHost } from '../diagnosis.js';
 import { createRuntime, viewHost } from '../runtime.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -16,9 +16,9 @@ export async function run(argv: string[]): Promise<number> {
   const format = flag(a, 'json') ? 'json' : choiceOpt(a, 'format', ['text', 'markdown', 'json'] as const, 'text');
   const vars = parseVarFlags(listOpt(a, 'var'));
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
-  const rt = createRuntime(a);
+  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
   const host = await viewHost(rt, timeoutMs);
-  const diag = await diagnoseHost(rt, host, { timeoutMs, offline: flag(a, 'offline') });
+  const diag = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
   const plan = await makePlan({
     catalog: rt.catalog,
     modules: rt.modules,
@@ -35,6 +35,8 @@ export async function run(argv: string[]): Promise<number> {
   const shown = (await redactorForHost(rt.fs, host.facts.postfix.configDir, plan)).json(plan);
   process.stdout.write(format === 'json' ? JSON.stringify(shown, null, 2) + '\n' : format === 'markdown' ? renderPlanMarkdown(shown) : renderPlanText(shown));
   if (out) process.stderr.write(`Plan saved to ${out}. Review it, then: postfix-fix apply ${out}\n`);
+  const limited = diag.report.needsRoot ?? [];
+  if (limited.length > 0) process.stderr.write(`note: not run as root, so ${limited.length} check(s) were limited (the plan may miss what they would find):\n${limited.map((l) => `  - ${l}\n`).join('')}`);
   if (!flag(a, 'detailed-exitcodes')) return ExitCode.Ok;
   if (plan.summary.changes > 0) return ExitCode.ChangesNeeded;
   return needsHuman(plan, diag.findings).length > 0 ? ExitCode.NeedsHuman : ExitCode.Ok;

@@ -79,15 +79,18 @@ export async function run(argv: string[]): Promise<number> {
     const notes = corrupt.map((c) => `journal line ${c.line} is unreadable (${c.reason}); ${c.reason.startsWith('truncated') ? 'it was being written when the process died, before the change it describes was made, so nothing is lost' : 'if it recorded a change, that change cannot be undone automatically — compare the host with the backups by hand'}`);
     // A step whose later records survived but whose intent (the undo data) did not: name it.
     const intents = new Set(records.flatMap((r) => (r.type === 'step-intent' ? [r.seq] : [])));
-    const orphans = [...new Set(records.flatMap((r) => ('seq' in r && r.type !== 'step-intent' && !intents.has(r.seq) ? [r.seq] : [])))].sort((x, y) => x - y);
+    const orphans = [...new Set(records.flatMap((r) => ('seq' in r && r.type !== 'step-intent' && !intents.has(r.seq) && (onlyStep === null || r.seq === onlyStep) ? [r.seq] : [])))].sort((x, y) => x - y);
+    let lost = 0;
     for (const seq of orphans) {
       const applied = records.some((r) => r.type === 'step-applied' && r.seq === seq);
       const undone = records.some((r) => r.type === 'step-undone' && r.seq === seq);
-      notes.push(`step ${seq}: its intent record is damaged, so it cannot be undone automatically${undone ? ' (the journal says it was already undone)' : applied ? ' — the journal says it was applied: restore it by hand' : ''}`);
+      if (!undone) lost++;
+      notes.push(`step ${seq}: its intent record is damaged, so it cannot be undone automatically${undone ? ' (the journal says it was already undone)' : applied ? ' — the journal says it was applied: restore it by hand' : ' — it may have been applied: check it by hand'}`);
     }
     if (histories.length === 0) {
-      if (!guard) process.stdout.write(json ? JSON.stringify({ schemaVersion: 1, runId, undone: [], notes }) + '\n' : `Nothing to roll back in run ${runId}: every change is already undone.\n${notes.map((n) => `note: ${n}\n`).join('')}`);
-      return ExitCode.Ok;
+      const text = lost > 0 ? `ROLLBACK INCOMPLETE for run ${runId}: nothing in it can be undone automatically.\n` : `Nothing to roll back in run ${runId}: every change is already undone.\n`;
+      if (!guard) process.stdout.write(json ? JSON.stringify({ schemaVersion: 1, runId, ok: lost === 0, undone: [], notes }) + '\n' : `${text}${notes.map((n) => `note: ${n}\n`).join('')}`);
+      return lost > 0 ? ExitCode.RollbackIncomplete : ExitCode.Ok;
     }
     const host = await viewHost(rt, 5000);
     const journal = await Journal.open(path);
@@ -95,7 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     await journal.close();
     const changeLog = createSyslogChangeLog(rt.exec, runId);
     for (const r of results) await changeLog.record(`step ${r.seq} ${r.name}: ${r.ok ? 'undone' : `NOT undone (${r.error ?? 'failed'})`} (${guard ? 'deadline guard' : 'postfix-fix rollback'})`);
-    const ok = results.every((r) => r.ok);
+    // A step whose undo data is lost counts against "rolled back", even if the rest succeeded.
+    const ok = results.every((r) => r.ok) && lost === 0;
     const redact = await redactorForHost(rt.fs, host.facts.postfix.configDir, records);
     const shown = redact.json(results);
     if (json) process.stdout.write(JSON.stringify({ schemaVersion: 1, runId, ok, undone: shown, notes }, null, 2) + '\n');

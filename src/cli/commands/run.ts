@@ -11,7 +11,7 @@ import { redactorForHost } from '../../report/redact.js';
 import { RUN_REPORT_SCHEMA_VERSION } from '../../report/run-report.js';
 import { toolVersion } from '../../version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
-import { diagnoseHost } from '../diagnosis.js';
+import { diagnoseFlags, diagnoseHost } from '../diagnosis.js';
 import { executePlan, exitCodeFor } from '../execute.js';
 import { applyPolicy, loadPolicy } from '../../engine/policy.js';
 import { finishRun } from '../run-output.js';
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const maxRisk = choiceOpt(a, 'max-risk', RISKS, 'medium');
   const vars = parseVarFlags(listOpt(a, 'var'));
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
-  const rt = createRuntime(a);
+  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
   const policy = policyFile ? loadPolicy(policyFile, new Set(rt.catalog.runbooks.keys())) : null;
   await ensureStateDir(rt.stateDir);
   const lock = await acquireLock(rt.stateDir, ['postfix-fix', 'run', ...argv].join(' '));
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     if (lock.tookOverFrom) process.stderr.write(`note: took over a stale lock left by pid ${lock.tookOverFrom.pid} (started ${lock.tookOverFrom.startedAt}); consider \`postfix-fix rollback --list\`\n`);
     const started = Date.now();
     const host = await viewHost(rt, timeoutMs);
-    const diag = await diagnoseHost(rt, host, { timeoutMs, offline: flag(a, 'offline') });
+    const diag = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
     const diagnoseMs = Date.now() - started;
     let plan = await makePlan({
       catalog: rt.catalog,

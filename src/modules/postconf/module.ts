@@ -164,11 +164,15 @@ export const postconfModule: ActionModule = {
       }
       evidence.push('main.cf was changed by someone else since: restored only the parameters this step set');
     }
-    await postfixCheck(ctx);
+    // Undo restores what was there, healthy or not (the run may have been fixing a config that
+    // fails `postfix check`). The check only decides whether a running Postfix may load it.
     const running = await postfixRunning(ctx);
     if (running && data.action !== 'none') {
-      await controlPostfix(ctx, data.action);
-      evidence.push(`postfix ${data.action}ed to load the restored configuration`);
+      const check = await ctx.exec.run(['postfix', '-c', ctx.facts.postfix.configDir, 'check'], { timeoutMs: 30_000 });
+      if (check.exitCode === 0) {
+        await controlPostfix(ctx, data.action);
+        evidence.push(`postfix ${data.action}ed to load the restored configuration`);
+      } else evidence.push('the restored configuration fails `postfix check` (as before the change): Postfix was not reloaded', ...describeResult(check));
     }
     const params = await readParams(ctx, data.set.map(([n]) => n));
     const ok = data.set.every(([n]) => sameValue(params[n]?.value ?? '', before.params[n]?.value ?? ''));
