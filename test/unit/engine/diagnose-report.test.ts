@@ -44,6 +44,12 @@ describe('engine/diagnose-report', () => {
     assert.deepEqual(r.topCause?.evidence, ['no master', 'nothing on :25']);
   });
 
+  it('with nothing failing, the top cause is the likeliest warning a runbook fixes — never mere advice', () => {
+    const r = report([problem('warn', 'dns', 'mx-missing', []), problem('warn', 'service', 'postfix-disabled', [])]);
+    assert.equal(r.topCause?.cause, 'postfix-disabled');
+    assert.equal(report([problem('warn', 'dns', 'mx-missing', [])]).topCause, null);
+  });
+
   it('a human-only top cause carries its steps and no command', () => {
     const r = report([problem('fail', 'outbound_smtp', 'outbound-smtp-blocked', ['timeout'], { human: { reason: 'provider', steps: ['ask them'] } })]);
     assert.equal(r.topCause?.command, null);

@@ -12,6 +12,8 @@ import { quoteArg } from '../../../src/exec/quote.js';
 import { scratchDir } from '../helpers/context.js';
 import type { Scratch } from '../helpers/context.js';
 
+// argv is UTF-8 bytes: a lone surrogate cannot survive the trip, whatever the quoting.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const RUNS = Number(process.env.POSTFIX_FIX_FUZZ_EXEC_RUNS ?? 300);
 const SEED = Number(process.env.POSTFIX_FIX_FUZZ_SEED ?? 8080);
 
@@ -46,7 +48,7 @@ describe('executor quoting (property-based)', function () {
       fc.string({ unit: fc.constantFrom(...'$`\'"\\;|&<>(){}[]*?!#~= \t\n\r%-'.split('')), maxLength: 20 }),
       fc.constantFrom(...payloads),
     );
-    const arb = fc.array(piece, { minLength: 1, maxLength: 4 }).map((xs) => xs.join('')).filter((x) => !x.includes('\0') && x.isWellFormed());
+    const arb = fc.array(piece, { minLength: 1, maxLength: 4 }).map((xs) => xs.join('')).filter((x) => !x.includes('\0') && !LONE_SURROGATE.test(x));
     let cases = 0;
     await fc.assert(
       fc.asyncProperty(arb, async (str) => {

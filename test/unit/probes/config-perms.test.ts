@@ -17,9 +17,12 @@ describe('probes/config-perms', () => {
     assert.deepEqual([f.status, f.cause], ['fail', 'main-cf-permissions']);
   });
 
-  it('group-writable or not root-owned: warn', () => {
-    assert.deepEqual([judgeFile(stat(0o664), true).status, judgeFile(stat(0o644, 104), true).status], ['warn', 'warn']);
-    assert.equal(judgeFile(stat(0o664), true).title, 'main.cf is writable by group or others');
+  it('group-writable: warn; world-writable or not root-owned: fail (whoever writes main.cf runs code as root)', () => {
+    assert.equal(judgeFile(stat(0o664), true).status, 'warn');
+    assert.equal(judgeFile(stat(0o664), true).title, 'main.cf is writable by its group');
+    assert.equal(judgeFile(stat(0o666), true).status, 'fail');
+    const foreign = judgeFile(stat(0o666, 65534), true);
+    assert.deepEqual([foreign.status, foreign.title], ['fail', 'main.cf is not owned by root and writable by everyone']);
   });
 
   it('missing: postfix-config-invalid', () => {

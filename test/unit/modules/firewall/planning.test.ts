@@ -140,7 +140,7 @@ describe('firewall module: planning on captured real outputs', () => {
     });
 
     it('persists only when the config defines the blocking chain exactly as loaded; says why not otherwise', async () => {
-      const s = scratchDir('pf-fw-');
+      const s = scratchDir('pf-fwmod-');
       try {
         const fs = createHostFs(s.dir);
         await fs.mkdirp('/etc');
