@@ -34,22 +34,16 @@ export interface BenchComparison {
   timeoutMs: number;
   /** What diagnose said (top cause and exit code of the last run), to show it judged right. */
   diagnoseSaid: { exitCode: number; topCause: string | null; status: string };
-  /** Median time diagnose spent loading the catalog (runbooks + profiles, validated): not probing. */
-  catalogMedianMs: number;
   /** Median of runDiagnose's own durationMs (facts + probes), as it reports it. */
   diagnoseInternalMedianMs: number;
+  /** The slowest probes of the last diagnose run: where its time went. */
+  slowestProbes: string[];
 }
 
 export interface BenchOptions {
   /** Measured runs of each side (one unmeasured warm-up run each comes first). */
   runs?: number;
   timeoutMs?: number;
-  /**
-   * `entry` (default): bench/diagnose-entry.ts, bundled — diagnose as the CLI should drive it
-   * (warm-up first, facts gathered inside runDiagnose). `cli`: the built dist/postfix-fix.mjs
-   * (`npm run build`), `diagnose --json`, as users run it.
-   */
-  via?: 'entry' | 'cli';
 }
 
 /** Healthy host: diagnose must be ≤ 0.8× the sequential script. */
@@ -77,13 +71,13 @@ export function formatDiagnoseBench(results: readonly BenchComparison[]): string
     lines.push(
       `  ${r.scenario.padEnd(10)}  diagnose ${s(r.diagnose.medianMs).padStart(7)}  script ${s(r.script.medianMs).padStart(7)}  ratio ${r.ratio.toFixed(2)}  ${verdict}`,
       `              diagnose said: ${r.diagnoseSaid.status}, exit ${r.diagnoseSaid.exitCode}, top cause ${r.diagnoseSaid.topCause ?? 'none'}; runs ${r.diagnose.runs.map(s).join(' ')} | script ${r.script.runs.map(s).join(' ')}`,
-      `              of diagnose's wall time: catalog load ${s(r.catalogMedianMs)}, runDiagnose itself ${s(r.diagnoseInternalMedianMs)} (the rest: node start-up, module load)`,
+      `              of diagnose's wall time, probing took ${s(r.diagnoseInternalMedianMs)} (slowest: ${r.slowestProbes.join(', ')}); the rest: node start-up, loading runbooks and profiles, facts`,
     );
   }
   return lines.join('\n') + '\n';
 }
 
-async function withLab(scenario: BenchComparison['scenario'], options: BenchOptions, defaults: Required<Omit<BenchOptions, 'via'>>): Promise<BenchComparison> {
+async function withLab(scenario: BenchComparison['scenario'], options: BenchOptions, defaults: Required<BenchOptions>): Promise<BenchComparison> {
   const runs = options.runs ?? defaults.runs;
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
   const entry = await bundleEntries();
@@ -102,22 +96,18 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
 
     // Through the CLI the outbound check dials the default domain's MX: the lab resolver answers
     // every MX with the host's own address, so that too stays inside the lab.
-    const diagnoseArgv =
-      options.via === 'cli'
-        ? [mx.nodeBin, cliBundlePath(), 'diagnose', '--json', '--timeout', String(timeoutMs / 1000)]
-        : [mx.nodeBin, entry.diagnose, REPO, String(timeoutMs), LAB_DOMAIN];
+    // The built CLI (`npm run build`), exactly as users run it.
+    const diagnoseArgv = [mx.nodeBin, cliBundlePath(), 'diagnose', '--json', '--timeout', String(timeoutMs / 1000)];
     const scriptArgv = ['bash', TRIAGE, LAB_DOMAIN];
     const limit = 120_000;
     await mx.exec(diagnoseArgv, { timeoutMs: limit }); // warm-up: page cache, first spawn of each tool
     await mx.exec(scriptArgv, { timeoutMs: limit });
     const d: number[] = [];
     const sc: number[] = [];
-    const catalogMs: number[] = [];
     const internalMs: number[] = [];
     let last: ExecResult | null = null;
     const diagnoseOnce = async (): Promise<void> => {
       last = await timed(mx, diagnoseArgv, d, limit);
-      catalogMs.push(Number(/catalog-ms (\d+)/.exec(last.stderr)?.[1] ?? 0));
       internalMs.push((JSON.parse(last.stdout) as { durationMs: number }).durationMs);
     };
     for (let i = 0; i < runs; i++) {
@@ -128,7 +118,8 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
       if (!first) await diagnoseOnce();
     }
     const lastRun = last as ExecResult | null;
-    const report = JSON.parse(lastRun?.stdout ?? '{}') as { exitCode?: number; status?: string; topCause?: { cause: string } | null };
+    const report = JSON.parse(lastRun?.stdout ?? '{}') as { exitCode?: number; status?: string; topCause?: { cause: string } | null; timings?: { probes?: Array<{ probe: string; durationMs: number }> } };
+    const slowestProbes = [...(report.timings?.probes ?? [])].sort((a, b) => b.durationMs - a.durationMs).slice(0, 3).map((p) => `${p.probe} ${p.durationMs} ms`);
     const diagnose = timing(d);
     const script = timing(sc);
     return {
@@ -138,8 +129,8 @@ async function withLab(scenario: BenchComparison['scenario'], options: BenchOpti
       ratio: diagnose.medianMs / script.medianMs,
       timeoutMs,
       diagnoseSaid: { exitCode: lastRun?.code ?? -1, topCause: report.topCause?.cause ?? null, status: report.status ?? 'no report' },
-      catalogMedianMs: timing(catalogMs).medianMs,
       diagnoseInternalMedianMs: timing(internalMs).medianMs,
+      slowestProbes,
     };
   } finally {
     await Promise.all([mx.destroy(), dns.destroy()]);
@@ -191,10 +182,10 @@ async function breakEverything(mx: LabHost, dns: LabHost): Promise<void> {
   await dns.execOk(['iptables-nft', '-A', 'INPUT', '-p', 'tcp', '--dport', '53', '-j', 'DROP']);
 }
 
-/** Bundle the diagnose entry and the lab resolver the way the CLI is bundled. */
-async function bundleEntries(): Promise<{ diagnose: string; dns: string }> {
+/** Bundle the lab resolver (it runs inside a namespace host, where tsx is not needed). */
+async function bundleEntries(): Promise<{ dns: string }> {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const out = { diagnose: `${BUILD_DIR}/diagnose-entry.mjs`, dns: `${BUILD_DIR}/tiny-dns.mjs` };
+  const out = { dns: `${BUILD_DIR}/tiny-dns.mjs` };
   const common = {
     bundle: true,
     platform: 'node' as const,
@@ -205,7 +196,6 @@ async function bundleEntries(): Promise<{ diagnose: string; dns: string }> {
     banner: { js: "import { createRequire as __pfCreateRequire } from 'node:module'; const require = __pfCreateRequire(import.meta.url);" },
     define: { __POSTFIX_FIX_VERSION__: '"bench"' },
   };
-  await build({ ...common, entryPoints: [`${REPO}bench/diagnose-entry.ts`], outfile: out.diagnose });
   await build({ ...common, entryPoints: [`${REPO}test/unit/probes/helpers/tiny-dns.ts`], outfile: out.dns });
   return out;
 }

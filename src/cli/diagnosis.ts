@@ -14,7 +14,6 @@ export interface Diagnosis {
   findings: Finding[];
   exitCode: number;
   causeProbe: CauseProbe;
-  rediagnose: () => Promise<Finding[]>;
 }
 
 export interface DiagnoseFlags {
@@ -32,7 +31,6 @@ export async function diagnoseHost(rt: Runtime, host: HostView, o: DiagnoseFlags
     findings: report.findings,
     exitCode,
     causeProbe: createCauseProbe({ exec: rt.exec, fs: rt.fs, profile: host.profile, timeoutMs: o.timeoutMs, offline: o.offline, ...(o.outboundDomain ? { outboundDomain: o.outboundDomain } : {}) }),
-    rediagnose: async () => (await runDiagnose({ ...base, offline: true })).report.findings,
   };
 }
 

@@ -36,8 +36,6 @@ export interface ExecuteOptions {
   interactive: boolean;
   maxRisk: Risk;
   causeProbe?: CauseProbe;
-  /** Re-run diagnose after the changes (for the report's `remaining`). */
-  rediagnose?: () => Promise<Finding[]>;
   refreshFacts: () => Promise<HostView['facts']>;
   timing: { diagnoseMs: number; planMs: number };
   /** argv of this program, for the deadline guards of temporary changes. */
@@ -202,8 +200,8 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
   const needsHuman = needsHumanFor(o.plan, o.plan.findings);
   for (const [rb, why] of tx.declined) needsHuman.push(`${rb}: ${why}`);
   let remaining: Finding[] = [];
-  if (status === 'changed' && o.rediagnose) {
-    remaining = (await o.rediagnose()).filter((f) => f.status === 'fail');
+  if (status === 'changed') {
+    remaining = await stillFound(o, verifications);
     for (const f of remaining) needsHuman.push(`still found after the run: ${f.title}`);
   }
   if (status === 'nothing-to-do' && needsHuman.length > 0) status = 'needs-human';
@@ -230,6 +228,23 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
     journal: join(runDir, 'journal.jsonl'),
     timing: { ...o.timing, applyMs },
   };
+}
+
+/**
+ * The problems diagnose found before the run that are still there. Causes a runbook's own `gone`
+ * check just verified are not probed twice; the others are re-probed (only their probes, not a
+ * whole diagnose), against a fresh look at the host.
+ */
+async function stillFound(o: ExecuteOptions, verifications: RunReport['verifications']): Promise<Finding[]> {
+  if (!o.causeProbe) return [];
+  const verifiedGone = new Set(verifications.filter((v) => v.kind === 'gone' && v.ok === true).map((v) => v.cause));
+  const byCause = new Map<string, Finding>();
+  for (const f of o.plan.findings) if (f.status === 'fail' && f.cause && !verifiedGone.has(f.cause) && !byCause.has(f.cause)) byCause.set(f.cause, f);
+  if (byCause.size === 0) return [];
+  const facts = await o.refreshFacts();
+  const probe = o.causeProbe;
+  const checked = await Promise.all([...byCause.values()].map(async (f) => ({ f, r: await probe(f.cause as string, facts) })));
+  return checked.filter(({ r }) => r.found).map(({ f, r }) => ({ ...f, evidence: r.evidence }));
 }
 
 export function exitCodeFor(status: RunStatus, needsHuman: boolean): number {

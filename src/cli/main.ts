@@ -2,6 +2,7 @@
 // be instant. Each command is loaded only when it runs.
 
 import { ExitCode } from '../engine/exit-codes.js';
+import { toolVersion } from '../version.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -20,7 +21,6 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version' || command === '-V' || command === 'version') {
-    const { toolVersion } = await import('../version.js');
     process.stdout.write(`postfix-fix ${toolVersion()}\n`);
     return ExitCode.Ok;
   }

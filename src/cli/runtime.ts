@@ -58,8 +58,9 @@ export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): R
   const audit = new AuditLog();
   if (debug) audit.subscribe((e) => process.stderr.write(`debug: ${formatAuditLine(e)}\n`));
   const exec = createExecutor({ audit });
-  // Before the catalog loads: `postfix check` alone takes longer than everything else here.
-  const warm = options.warmDiagnoseMs !== undefined ? startDiagnoseWarmup({ exec, timeoutMs: options.warmDiagnoseMs }) : null;
+  const fs = createHostFs('/');
+  // Before the catalog loads: `postfix check`, when it must run, takes longer than all the rest.
+  const warm = options.warmDiagnoseMs !== undefined ? startDiagnoseWarmup({ exec, fs, timeoutMs: options.warmDiagnoseMs }) : null;
   const dir = dataDir();
   const modules = createModuleRegistry();
   const catalog = loadCatalog({ runbookDirs: [join(dir, 'runbooks'), ...listOpt(args, 'runbooks')], profileDirs: [join(dir, 'distro-profiles')] }, modules);
@@ -70,7 +71,7 @@ export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): R
     debug,
     audit,
     exec,
-    fs: createHostFs('/'),
+    fs,
     modules,
     catalog,
     stateDir: resolveStateDir(stringOpt(args, 'state-dir')),

@@ -63,7 +63,7 @@ export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseRes
   const started = startedAt.getTime();
   const deadline = options.deadline ?? started + options.timeoutMs;
   const probes = options.probes ?? PROBES;
-  const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, isRoot: options.isRoot, timeoutMs: options.timeoutMs, probes });
+  const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, fs: options.fs, isRoot: options.isRoot, timeoutMs: options.timeoutMs, probes });
   const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)) }));
   const gatherMs = options.facts ? 0 : Date.now() - started;
   const { findings, timings } = await runProbes(probes, { ...probeBase(options, facts), exec: warm.exec }, deadline);
@@ -118,12 +118,14 @@ function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: 
  * while the catalog loads and facts are gathered. Pass the result to runDiagnose as `warm`; it
  * needs only the executor, so a CLI can call it before anything else.
  */
-export function startDiagnoseWarmup(options: { exec: Executor; isRoot?: boolean; timeoutMs: number; probes?: readonly Probe[] }): WarmExecutor {
-  const warm = createWarmExecutor(options.exec);
+export function startDiagnoseWarmup(options: { exec: Executor; fs: HostFs; isRoot?: boolean; timeoutMs: number; probes?: readonly Probe[] }): WarmExecutor {
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  for (const probe of options.probes ?? PROBES) {
-    for (const cmd of probe.warmup?.({ exec: options.exec, isRoot }) ?? []) warm.start(cmd, Math.max(1, Math.min(probe.timeoutMs, options.timeoutMs - 50)));
-  }
+  let warm: WarmExecutor | null = null;
+  const decisions = (options.probes ?? PROBES).map(async (probe) => {
+    const cmds = (await probe.warmup?.({ exec: options.exec, fs: options.fs, isRoot }).catch(() => [])) ?? [];
+    for (const cmd of cmds) warm?.start(cmd, Math.max(1, Math.min(probe.timeoutMs, options.timeoutMs - 50)));
+  });
+  warm = createWarmExecutor(options.exec, Promise.all(decisions).then(() => undefined));
   return warm;
 }
 

@@ -14,6 +14,7 @@ import type { GuardScheduler } from './guards.js';
 import { Journal, stepHistories } from './journal.js';
 import type { JournalRecord } from './journal.js';
 import type { PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
+export type { PlannedCheck };
 import { undoSteps } from './undo.js';
 import type { UndoResult } from './undo.js';
 
@@ -165,9 +166,8 @@ export class Transaction {
     const facts = await this.opts.refreshFacts();
     this.opts.ctx.facts = facts;
     const env = { ctx: this.opts.ctx, modules: this.opts.modules, variables: prb.variables, ...(this.opts.causeProbe ? { causeProbe: this.opts.causeProbe } : {}) };
-    const out: PlannedCheck[] = [];
-    for (const [i, planned] of prb.verify.entries()) out.push(await runCheck(planned, rb.verify[i] as Check, env));
-    return out;
+    // Read-only checks: run them together.
+    return Promise.all(prb.verify.map((planned, i) => runCheck(planned, rb.verify[i] as Check, env)));
   }
 
   /** Changes this run applied (or began to apply), oldest first. */

@@ -13,6 +13,8 @@ export interface HostStat {
   gid: number;
   size: number;
   mtimeMs: number;
+  /** Inode change time: content, mode or owner changed. */
+  ctimeMs: number;
   isFile: boolean;
   isDirectory: boolean;
   /** Device and inode: what /proc/locks names a locked file by (optional for fakes). */
@@ -52,7 +54,7 @@ export function createHostFs(root = '/'): HostFs {
   const stat = async (p: string): Promise<HostStat | null> => {
     try {
       const s = await fsp.stat(resolvePath(p));
-      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile(), isDirectory: s.isDirectory(), dev: s.dev, ino: s.ino };
+      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, isFile: s.isFile(), isDirectory: s.isDirectory(), dev: s.dev, ino: s.ino };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
       throw e;

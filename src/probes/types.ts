@@ -66,6 +66,10 @@ export interface Probe {
    * starts them while facts are still being gathered, and the probe's identical call joins the
    * run already under way.
    */
-  warmup?(env: { exec: Executor; isRoot: boolean }): WarmupCommand[];
+  /**
+   * Slow commands to start before facts are gathered (diagnose's critical path). May look at the
+   * host's files first to decide (cheaply) that nothing needs starting.
+   */
+  warmup?(env: { exec: Executor; fs: HostFs; isRoot: boolean }): Promise<WarmupCommand[]>;
   run(ctx: ProbeContext): Promise<Finding[]>;
 }

@@ -8,13 +8,16 @@ import type { WarmupCommand } from './types.js';
 export interface WarmExecutor {
   exec: Executor;
   start(cmd: WarmupCommand, timeoutMs: number): void;
+  /** Resolves once every warm-up has decided whether to start its commands. */
+  decided: Promise<void>;
 }
 
 const keyOf = (argv: readonly string[], input: string | undefined): string => JSON.stringify([argv, input ?? null]);
 
-export function createWarmExecutor(inner: Executor): WarmExecutor {
+export function createWarmExecutor(inner: Executor, decided: Promise<void> = Promise.resolve()): WarmExecutor {
   const started = new Map<string, Promise<CommandResult>>();
   return {
+    decided,
     start(cmd, timeoutMs) {
       const key = keyOf(cmd.argv, cmd.input);
       if (started.has(key)) return;
@@ -22,7 +25,8 @@ export function createWarmExecutor(inner: Executor): WarmExecutor {
     },
     exec: {
       has: (program) => inner.has(program),
-      run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+      async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+        await decided; // a warm-up still deciding may be about to start this very command
         const key = keyOf(argv, options.input);
         const early = started.get(key);
         if (early && options.env === undefined) {

@@ -36,7 +36,6 @@ export async function run(argv: string[]): Promise<number> {
       interactive: false,
       maxRisk: 'high', // the reviewed plan is the approval
       causeProbe: diag.causeProbe,
-      rediagnose: diag.rediagnose,
       refreshFacts: async () => (await viewHost(rt, 5000)).facts,
       timing: { diagnoseMs: Date.now() - started, planMs: 0 },
       self: selfArgv(),

@@ -97,7 +97,6 @@ export async function run(argv: string[]): Promise<number> {
       interactive,
       maxRisk: capped.maxRisk,
       causeProbe: diag.causeProbe,
-      rediagnose: diag.rediagnose,
       refreshFacts: async () => (await viewHost(rt, timeoutMs)).facts,
       timing: { diagnoseMs, planMs },
       self: selfArgv(),

@@ -39,11 +39,6 @@ describe('probes/config-check', () => {
     assert.match(f?.evidence[0] ?? '', /without a message .*only prints on a terminal/);
   });
 
-  it('offers `postfix check` as a warm-up only to root on a host with Postfix', () => {
-    assert.deepEqual(configCheckProbe.warmup?.({ exec: fakeExec([], ['postfix', 'script']), isRoot: true }), [{ argv: SCRIPT, input: '' }]);
-    assert.deepEqual(configCheckProbe.warmup?.({ exec: fakeExec([], ['postfix']), isRoot: false }), []);
-  });
-
   it('not root: unknown; postconf already failed: that error is the finding', async () => {
     assert.equal((await configCheckProbe.run(probeCtx(healthyFacts(), { isRoot: false })))[0]?.status, 'unknown');
     const broken = factsWith((f) => f.errors.push({ fact: 'postfix.params', message: 'postconf: fatal: /etc/postfix/main.cf, line 39: missing \'=\'' }));
