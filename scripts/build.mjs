@@ -15,7 +15,7 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node18',
-  minify: true,
+  minify: process.env.POSTFIX_FIX_NO_MINIFY !== '1',
   legalComments: 'none',
   sourcemap: 'linked',
   define: { __POSTFIX_FIX_VERSION__: JSON.stringify(pkg.version) },

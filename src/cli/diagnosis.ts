@@ -5,7 +5,10 @@ import { createCauseProbe, runDiagnose } from '../engine/diagnose.js';
 import type { DiagnoseReport } from '../engine/diagnose-report.js';
 import type { CauseProbe } from '../engine/checks.js';
 import type { Finding } from '../probes/types.js';
-import { flag, stringOpt } from './args.js';
+import { makePlan } from '../engine/planner.js';
+import type { Plan } from '../engine/plan-types.js';
+import { toolVersion } from '../version.js';
+import { flag, listOpt, stringOpt } from './args.js';
 import type { ParsedArgs } from './args.js';
 import type { HostView, Runtime } from './runtime.js';
 
@@ -38,4 +41,17 @@ export async function diagnoseHost(rt: Runtime, host: HostView, o: DiagnoseFlags
 export function diagnoseFlags(a: ParsedArgs, timeoutMs: number): DiagnoseFlags {
   const domain = stringOpt(a, 'outbound-domain');
   return { timeoutMs, offline: flag(a, 'offline'), ...(domain ? { outboundDomain: domain } : {}) };
+}
+
+/** The plan for what diagnose found (or the runbooks named with --runbook), read-only. */
+export function planFor(rt: Runtime, host: HostView, diag: Diagnosis, a: ParsedArgs, vars: Map<string, string>): Promise<Plan> {
+  return makePlan({
+    catalog: rt.catalog,
+    modules: rt.modules,
+    ctx: { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null },
+    findings: diag.findings,
+    runbookIds: listOpt(a, 'runbook'),
+    vars,
+    version: toolVersion(),
+  });
 }

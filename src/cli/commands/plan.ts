@@ -1,14 +1,12 @@
 import { writeFileAtomic } from '../../exec/host-fs.js';
 import { ExitCode } from '../../engine/exit-codes.js';
 import { needsHuman } from '../../engine/needs-human.js';
-import { makePlan } from '../../engine/planner.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { renderPlanText } from '../../report/plan-text.js';
 import { redactorForHost } from '../../report/redact.js';
-import { toolVersion } from '../../version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
-import { diagnoseFlags, diagnoseHost } from '../diagnosis.js';
+import { diagnoseFlags, diagnoseHost, planFor } from '../diagnosis.js';
 import { createRuntime, viewHost } from '../runtime.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -19,15 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
   const host = await viewHost(rt, timeoutMs);
   const diag = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
-  const plan = await makePlan({
-    catalog: rt.catalog,
-    modules: rt.modules,
-    ctx: { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null },
-    findings: diag.findings,
-    runbookIds: listOpt(a, 'runbook'),
-    vars,
-    version: toolVersion(),
-  });
+  const plan = await planFor(rt, host, diag, a, vars);
   const out = stringOpt(a, 'out');
   // The saved plan keeps real values (apply checks them; it is written 0600); what is printed is a
   // report, and password-like values in it are redacted.

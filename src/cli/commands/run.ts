@@ -3,7 +3,6 @@ import { UserError } from '../../engine/errors.js';
 import { ExitCode } from '../../engine/exit-codes.js';
 import { acquireLock } from '../../engine/lock.js';
 import { needsHuman as needsHumanFor } from '../../engine/needs-human.js';
-import { makePlan } from '../../engine/planner.js';
 import { ensureStateDir } from '../../engine/state-dir.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanText } from '../../report/plan-text.js';
@@ -11,7 +10,7 @@ import { redactorForHost } from '../../report/redact.js';
 import { RUN_REPORT_SCHEMA_VERSION } from '../../report/run-report.js';
 import { toolVersion } from '../../version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
-import { diagnoseFlags, diagnoseHost } from '../diagnosis.js';
+import { diagnoseFlags, diagnoseHost, planFor } from '../diagnosis.js';
 import { executePlan, exitCodeFor } from '../execute.js';
 import { applyPolicy, loadPolicy } from '../../engine/policy.js';
 import { finishRun } from '../run-output.js';
@@ -45,15 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     const host = await viewHost(rt, timeoutMs);
     const diag = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
     const diagnoseMs = Date.now() - started;
-    let plan = await makePlan({
-      catalog: rt.catalog,
-      modules: rt.modules,
-      ctx: { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null },
-      findings: diag.findings,
-      runbookIds: listOpt(a, 'runbook'),
-      vars,
-      version: toolVersion(),
-    });
+    let plan = await planFor(rt, host, diag, a, vars);
     const capped = policy ? applyPolicy(plan, policy, maxRisk) : { plan, maxRisk };
     plan = capped.plan;
     const planMs = Date.now() - started - diagnoseMs;

@@ -1,6 +1,6 @@
 import type { Executor } from '../../exec/types.js';
 import { mustRun } from '../command.js';
-import type { ServiceAction, ServiceBackend, UnitState } from './types.js';
+import type { ServiceBackend, UnitState } from './types.js';
 
 /** `rc-update show default` lines look like `  postfix | default`. */
 export function parseRcUpdateShow(out: string): Set<string> {

@@ -12,7 +12,7 @@ export { listeners } from './listeners.js';
 export type { Listener } from './listeners.js';
 export { CONTAINER_NODE_BIN, NspawnHost } from './nspawn.js';
 export type { NspawnHostOptions } from './nspawn.js';
-export { link } from './peer.js';
+export { addOwnAddress, link } from './peer.js';
 export type { LinkInfo } from './peer.js';
 export {
   backdateConfig,

@@ -67,3 +67,16 @@ export async function link(a: Host, b: Host): Promise<LinkInfo> {
   }
   return { aAddr, bAddr, aIf, bIf, subnet: `${SUBNET_PREFIX}.${n}.0/24` };
 }
+
+/**
+ * Give a host an address besides loopback without a peer: a veth pair with both ends inside the
+ * host's own netns (this kernel has no `dummy` module). For checks that dial the host's own
+ * non-loopback addresses; nothing leaves the namespace.
+ */
+export async function addOwnAddress(host: Host, cidr = '10.231.250.1/24'): Promise<string> {
+  await host.execOk(['ip', 'link', 'add', 'own0', 'type', 'veth', 'peer', 'name', 'own1']);
+  await host.execOk(['ip', 'addr', 'add', cidr, 'dev', 'own0']);
+  await host.execOk(['ip', 'link', 'set', 'own0', 'up']);
+  await host.execOk(['ip', 'link', 'set', 'own1', 'up']);
+  return cidr.split('/')[0] as string;
+}

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
   LabHost,
+  addOwnAddress,
   injectEximHolds25,
   injectForeignMasterLock,
   injectIptablesBlock25,
@@ -20,11 +21,9 @@ import {
   injectPostfixStopped,
   injectSelinuxDeniesPort,
   injectUfwDenyIncoming,
-  link,
   pollUntil,
   runCli,
   selinuxStandinState,
-  smtpProbe,
 } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
 import { restorableState } from '../scenario.js';
@@ -42,13 +41,10 @@ const CASES: CrashCase[] = [
   { name: 'postfix stopped', inject: injectPostfixStopped },
   {
     name: 'loopback-only, mynetworks 0/0',
-    // An address besides loopback (a veth pair with both ends inside the host's own netns), so
-    // the runbook's "greets on this host's own addresses" verification has something to dial.
+    // An address besides loopback, so the runbook's "greets on this host's own addresses"
+    // verification has something to dial.
     inject: async (h) => {
-      await h.execOk(['ip', 'link', 'add', 'own0', 'type', 'veth', 'peer', 'name', 'own1']);
-      await h.execOk(['ip', 'addr', 'add', '10.231.250.1/24', 'dev', 'own0']);
-      await h.execOk(['ip', 'link', 'set', 'own0', 'up']);
-      await h.execOk(['ip', 'link', 'set', 'own1', 'up']);
+      await addOwnAddress(h);
       return injectLoopbackOnly(h, { unsafeRelay: 'mynetworks-any' });
     },
     vars: ['narrow_mynetworks=true'],
