@@ -141,10 +141,12 @@ async function inNspawn(root: string, script: string, timeoutMs = STEP_TIMEOUT_M
   return r.stdout;
 }
 
-// A plain chroot in a private mount + pid namespace, with nothing mounted inside: setfiles then
-// walks exactly the image's own tree (no /proc, /sys or tmpfs to skip or to mislabel).
+// A chroot in a private mount + pid namespace with only /proc mounted inside (libselinux sets
+// labels through /proc/self/fd): setfiles then walks the image's own tree and nothing else.
+const CHROOT_WITH_PROC = 'root=$1 && shift && mount -t proc proc "$root/proc" && exec chroot "$root" "$@"';
+
 async function inBareChroot(root: string, argv: readonly string[], timeoutMs = STEP_TIMEOUT_MS): Promise<string> {
-  const r = await runOk([...TIED, 'unshare', '--mount', '--pid', '--fork', '--kill-child', 'chroot', root, ...argv], { timeoutMs, env: BUILD_ENV });
+  const r = await runOk([...TIED, 'unshare', '--mount', '--pid', '--fork', '--kill-child', 'sh', '-c', CHROOT_WITH_PROC, 'sh', root, ...argv], { timeoutMs, env: BUILD_ENV });
   return r.stdout + r.stderr;
 }
 
@@ -163,6 +165,9 @@ async function buildImage(baseRootfs: string, out: string, log: (line: string) =
     [
       'apt-get -q update',
       `apt-get install -y -q --no-install-recommends ${packages.join(' ')}`,
+      // Offline enable (no systemd running): auditd writes /var/log/audit/audit.log at boot.
+      'systemctl enable auditd.service postfix.service',
+      'test "$(systemctl is-enabled auditd.service)" = enabled',
       'apt-get clean',
       'rm -rf /var/lib/apt/lists/*',
     ].join('\n'),
@@ -185,11 +190,10 @@ async function buildImage(baseRootfs: string, out: string, log: (line: string) =
   for (const path of ['usr/sbin/auditd', 'usr/sbin/ausearch', 'usr/sbin/semanage', 'usr/sbin/setenforce', 'usr/sbin/getenforce', 'usr/sbin/setfiles', `etc/selinux/${policy}/policy`]) {
     if (!existsSync(join(root, path))) throw new Error(`selinux-vm: the image is missing /${path}`);
   }
-  if (!existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/auditd.service'))) throw new Error('selinux-vm: auditd is not enabled');
 
   log('selinux-vm: labelling the tree offline (setfiles)');
   const fc = `/etc/selinux/${policy}/contexts/files/file_contexts`;
-  await inBareChroot(root, ['/sbin/setfiles', '-F', fc, '/']);
+  await inBareChroot(root, ['/sbin/setfiles', '-F', '-e', '/proc', fc, '/']);
 
   const boot = readdirSync(join(root, 'boot'));
   const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
@@ -205,7 +209,8 @@ async function buildImage(baseRootfs: string, out: string, log: (line: string) =
   const labels: Record<string, string> = {};
   for (const path of ['/usr/lib/postfix/sbin/master', '/etc/postfix/main.cf', '/usr/sbin/semanage', '/var/log/audit']) {
     const r = await runOk(['debugfs', '-R', `ea_get ${path} security.selinux`, disk], { timeoutMs: 60_000 });
-    const label = r.stdout.replace(/\0/g, '').trim();
+    // debugfs prints: security.selinux (43) = "system_u:object_r:postfix_master_exec_t:s0\000"
+    const label = /"([^"\\]+)/.exec(r.stdout)?.[1] ?? '';
     if (!/_t:s0/.test(label)) throw new Error(`selinux-vm: ${path} has no SELinux label in the image (${label || r.stderr.trim()})`);
     labels[path] = label;
   }
@@ -217,7 +222,7 @@ async function buildImage(baseRootfs: string, out: string, log: (line: string) =
     builtAt: new Date().toISOString(),
     buildSeconds: Math.round((Date.now() - started) / 1000),
     kernel: vmlinuz,
-    packages: versions.trim().split('\n'),
+    packages: versions.trim().split('\n').filter((l) => !/\s$/.test(l)),
     labels,
   };
   writeFileSync(join(out, COMPLETE_MARKER), `${JSON.stringify(manifest, null, 2)}\n`);

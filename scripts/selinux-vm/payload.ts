@@ -21,18 +21,23 @@ export interface PayloadOptions {
   // Where to stage and write the image (a scratch dir of this run).
   dir: string;
   nodeBinary?: string;
+  // Another guest script instead of guest/selinux-test.sh (for exploring the guest by hand).
+  testScript?: string;
+  // Another build of the standalone CLI (default: this checkout's dist/).
+  bundle?: string;
 }
 
 // Returns the path of payload.img.
 export async function buildPayload(opts: PayloadOptions): Promise<string> {
-  if (!existsSync(STANDALONE_BUNDLE)) throw new Error(`${STANDALONE_BUNDLE} is missing: run \`npm run build\` first`);
+  const bundle = opts.bundle ?? STANDALONE_BUNDLE;
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
   const node = realpathSync(opts.nodeBinary ?? process.execPath);
   const stage = join(opts.dir, 'payload');
   mkdirSync(stage, { recursive: true });
   copyFileSync(node, join(stage, 'node'));
-  copyFileSync(STANDALONE_BUNDLE, join(stage, 'postfix-fix-standalone.mjs'));
+  copyFileSync(bundle, join(stage, 'postfix-fix-standalone.mjs'));
   for (const d of DATA_DIRS) cpSync(join(REPO_ROOT, d), join(stage, d), { recursive: true });
-  copyFileSync(GUEST_TEST_SCRIPT, join(stage, 'selinux-test.sh'));
+  copyFileSync(opts.testScript ?? GUEST_TEST_SCRIPT, join(stage, 'selinux-test.sh'));
   // Room for the files plus ext4's own overhead.
   let bytes = 0;
   for (const f of ['node', 'postfix-fix-standalone.mjs']) bytes += statSync(join(stage, f)).size;

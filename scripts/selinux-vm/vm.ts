@@ -5,9 +5,11 @@
 // nothing to reach and nothing can reach it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { identityOf, isAlive } from '../../test/e2e/lab/proc.js';
+import type { ProcessIdentity } from '../../test/e2e/lab/proc.js';
 import { ensureSelinuxImage } from './image.js';
 import type { SelinuxImage } from './image.js';
 import { buildPayload } from './payload.js';
@@ -23,12 +25,19 @@ export interface GuestResult {
   detail: string;
 }
 
+// The console as lines of text: without the firmware's terminal escapes (SeaBIOS clears the
+// screen right before the guest's first line) and without the serial line's CRs.
+export function consoleLines(serial: string): string[] {
+  // eslint-disable-next-line no-control-regex
+  return serial.replace(/\x1b(?:\[[0-9;?]*[A-Za-z]|[A-Za-z])/g, '').split('\n').map((l) => l.replace(/\r+$/, ''));
+}
+
 // `RESULT name=NAME ok=true|false detail=TEXT`, one per line; anything else on the console
 // (kernel, systemd, the evidence the script prints) is ignored.
 export function parseResults(serial: string): GuestResult[] {
   const out: GuestResult[] = [];
-  for (const raw of serial.split('\n')) {
-    const m = /^RESULT name=(\S+) ok=(true|false) detail=(.*)$/.exec(raw.replace(/\r$/, ''));
+  for (const line of consoleLines(serial)) {
+    const m = /^RESULT name=(\S+) ok=(true|false) detail=(.*)$/.exec(line);
     if (m?.[1] && m[2]) out.push({ name: m[1], ok: m[2] === 'true', detail: (m[3] ?? '').trim() });
   }
   return out;
@@ -45,7 +54,7 @@ export interface VmOptions {
 
 // Kernel command line: SELinux on, loaded permissive (the test script runs setenforce 1);
 // quiet, so that the console carries little besides the test's own lines.
-export const DEFAULT_KERNEL_ARGS = 'root=/dev/vda rw console=ttyS0 security=selinux selinux=1 enforcing=0 quiet loglevel=4 panic=5';
+export const DEFAULT_KERNEL_ARGS = 'root=/dev/vda rw console=ttyS0 security=selinux selinux=1 enforcing=0 quiet loglevel=4 systemd.show_status=0 panic=5';
 
 export function qemuArgv(o: VmOptions): string[] {
   return [
@@ -111,7 +120,7 @@ export class Vm {
   async waitForMarker(marker: string, timeoutMs: number): Promise<number | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.serial().split('\n').some((l) => l.startsWith(marker))) return (Date.now() - this.started) / 1000;
+      if (consoleLines(this.serial()).some((l) => l.startsWith(marker))) return (Date.now() - this.started) / 1000;
       if (!this.running || Date.now() > deadline) return undefined;
       await new Promise((r) => setTimeout(r, 1_000));
     }
@@ -159,6 +168,28 @@ export interface RunOptions {
   endTimeoutMs?: number;
   // Called with the Vm as soon as it is started, so a caller can kill it from its own after().
   onBoot?: (vm: Vm) => void;
+  testScript?: string;
+  bundle?: string;
+}
+
+const SCRATCH_PREFIX = 'postfix-fix-selinux-vm-';
+const OWNER_FILE = 'owner.json';
+
+// Scratch dirs (payload copy of node, ~200 MB) of runs whose process died without cleaning up
+// (SIGKILL): removed at the next run. Those of live runs are left alone.
+function sweepStaleScratch(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(SCRATCH_PREFIX) || entry.endsWith('.log')) continue;
+    const dir = join(tmpdir(), entry);
+    let owner: ProcessIdentity | undefined;
+    try {
+      owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as ProcessIdentity;
+    } catch {
+      owner = undefined;
+    }
+    if (owner ? isAlive(owner) : Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Builds/reuses the image, builds the payload, boots, waits for the end marker, powers off (or
@@ -169,10 +200,12 @@ export async function runSelinuxVmTest(opts: RunOptions = {}): Promise<SelinuxVm
   if (!existsSync('/usr/bin/qemu-system-x86_64')) throw new Error('qemu-system-x86_64 is missing: apt-get install --no-install-recommends qemu-system-x86');
   const image = await ensureSelinuxImage(log);
   const imageSeconds = (Date.now() - t0) / 1000;
-  const scratch = mkdtempSync(join(tmpdir(), 'postfix-fix-selinux-vm-'));
+  sweepStaleScratch();
+  const scratch = mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
+  writeFileSync(join(scratch, OWNER_FILE), JSON.stringify(identityOf(process.pid) ?? { pid: process.pid, startTime: -1 }));
   let vm: Vm | undefined;
   try {
-    const payload = await buildPayload({ dir: scratch });
+    const payload = await buildPayload({ dir: scratch, ...(opts.testScript ? { testScript: opts.testScript } : {}), ...(opts.bundle ? { bundle: opts.bundle } : {}) });
     const serialLog = join(scratch, 'serial.log');
     log(`selinux-vm: booting ${image.dir} under TCG`);
     vm = Vm.boot({ image, payload, serialLog });

@@ -25,6 +25,14 @@ function causeOfFatal(lines: readonly string[]): string {
   return 'postfix-config-invalid';
 }
 
+function execDeniedHint(selinux: string): string[] {
+  if (selinux !== 'enforcing') return [];
+  return [
+    'SELinux is enforcing: the domain postfix-fix runs in may not run Postfix\'s commands (look for a SELINUX_ERR or an `entrypoint` AVC for /usr/sbin/postfix in the audit log)',
+    'run postfix-fix from a context that may (as a systemd service, with `run_init`, or from the sysadm_r role) rather than loosening the policy',
+  ];
+}
+
 const PERMISSION_WARNING = /group or other writable|not owned by|owner|permission/i;
 
 export const configCheckProbe: Probe = {
@@ -61,6 +69,12 @@ export const configCheckProbe: Probe = {
       .map((l) => l.trim())
       .filter((l) => l !== '' && !/^Script (started|done)/.test(l));
     if (postconfError && !lines.some((l) => l.includes(postconfError))) lines.push(postconfError);
+    if (r.exitCode === 126 || lines.some((l) => /exec: postfix: Permission denied|postfix: Permission denied$/.test(l))) {
+      // The shell could not even execute `postfix`: that says nothing about the configuration.
+      // Seen for real under SELinux (Debian's reference policy, enforcing): a root shell runs as
+      // unconfined_r, which may not enter postfix_master_t, so `postfix` is refused.
+      return [unknown('postfix_check', '`postfix check` could not run: executing `postfix` was refused', [...lines, ...execDeniedHint(facts.mac.selinux)])];
+    }
     if (r.exitCode !== 0) {
       const why = lines.length > 0 ? lines : [`\`postfix check\` exited ${r.exitCode ?? r.signal} without a message${viaPty ? '' : ' (it only prints on a terminal; install util-linux `script` or read the mail log)'}`];
       return [problem('fail', 'postfix_check', causeOfFatal(lines), why, { title: '`postfix check` fails' })];

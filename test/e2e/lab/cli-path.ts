@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
 // What `npm run build` produces: a single-file esbuild bundle.
@@ -7,4 +8,13 @@ export const DEFAULT_CLI_BUNDLE = resolve(REPO_ROOT, 'dist', 'postfix-fix.mjs');
 export function cliBundlePath(): string {
   const fromEnv = process.env['POSTFIX_FIX_BIN'];
   return fromEnv ? resolve(fromEnv) : DEFAULT_CLI_BUNDLE;
+}
+
+/**
+ * The directories a host must see for runCli (this checkout, and the package holding the bundle
+ * when POSTFIX_FIX_BIN points elsewhere): bound in read-only at their own paths, because a host's
+ * own /tmp and /run would hide a checkout that lives there (CI clones into /tmp).
+ */
+export function packageRoots(): string[] {
+  return [...new Set([REPO_ROOT, dirname(dirname(cliBundlePath()))])].filter((dir) => existsSync(dir));
 }

@@ -43,6 +43,14 @@ ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount -t sysfs -o ro sysfs "$root/sys"
+# The checkout and the node binary, read-only at their own paths: the fresh /tmp and /run above
+# would hide them when they live there (a CI clone in /tmp). One absolute path per line.
+while IFS= read -r path; do
+  case $path in /*) ;; *) continue ;; esac
+  if [ -d "$path" ]; then mkdir -p "$root$path"; elif [ -f "$path" ]; then mkdir -p "$(dirname "$root$path")"; touch "$root$path"; else continue; fi
+  mount --bind "$path" "$root$path"
+  mount -o remount,bind,ro "$root$path"
+done < "$scratch/binds"
 
 if [ -f "$scratch/os-release" ]; then
   # /etc/os-release is a symlink into /usr/lib; readers try /etc first, so replace both.

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, ExecResult, Host } from './host-types.js';
 import { execInNamespaces, execOkVia, readFileVia, writeFileVia } from './host-io.js';
@@ -6,6 +6,7 @@ import { launch } from './launch.js';
 import { guardLaunch } from './launch-guard.js';
 import type { Launched } from './launch.js';
 import { HOST_INIT_SCRIPT } from './paths.js';
+import { packageRoots } from './cli-path.js';
 import { fqdnFor, pristineMainCfSettings } from './postfix-defaults.js';
 import { childrenOf, identityOf, killIdentity, waitGone } from './proc.js';
 import type { ProcessIdentity } from './proc.js';
@@ -73,6 +74,7 @@ export class LabHost implements Host, RegisteredHost {
     assertNameFree(opts.name);
     const { dir, marker } = createScratch(opts.name, 'namespace');
     if (opts.osRelease !== undefined) writeFileSync(join(dir, 'os-release'), opts.osRelease);
+    writeFileSync(join(dir, 'binds'), [...packageRoots(), realpathSync(process.execPath)].map((p) => `${p}\n`).join(''));
     const settings = [...pristineMainCfSettings(myHostname, shortName), ...(opts.postconf ?? [])];
 
     let launched: Launched;

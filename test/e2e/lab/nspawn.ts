@@ -1,12 +1,12 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { cliBundlePath } from './cli-path.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoots } from './cli-path.js';
 import type { ExecOptions, ExecResult, Host } from './host-types.js';
 import { execInNamespaces, execOkVia, readFileVia, writeFileVia } from './host-io.js';
 import { launch } from './launch.js';
 import { guardLaunch } from './launch-guard.js';
 import type { Launched } from './launch.js';
-import { NSPAWN_WRAPPER_SCRIPT, REPO_ROOT } from './paths.js';
+import { NSPAWN_WRAPPER_SCRIPT } from './paths.js';
 import { childrenOf, identityOf, isAlive, killIdentity, nsOf, waitGone } from './proc.js';
 import type { ProcessIdentity } from './proc.js';
 import { assertNameFree, registerHost, unregisterHost } from './registry.js';
@@ -167,10 +167,7 @@ export class NspawnHost implements Host, RegisteredHost {
 // read-only, so runCli works inside.
 function bindArgs(scratchDir: string): string[] {
   const args = [`--bind-ro=${join(scratchDir, 'hostname')}:/etc/hostname`, `--bind-ro=${process.execPath}:${CONTAINER_NODE_BIN}`];
-  const packageRoots = new Set([REPO_ROOT, dirname(dirname(cliBundlePath()))]);
-  for (const dir of packageRoots) {
-    if (existsSync(dir)) args.push(`--bind-ro=${dir}`);
-  }
+  for (const dir of packageRoots()) args.push(`--bind-ro=${dir}`);
   return args;
 }
 

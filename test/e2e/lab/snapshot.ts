@@ -45,6 +45,18 @@ function sortedLines(dump: string): string {
     .join('\n')}\n`;
 }
 
+// Without Recv-Q/Send-Q: on a listening socket Recv-Q counts connections waiting in the accept
+// queue (a probe that just connected), which says nothing about what listens.
+function listenerLines(dump: string): string {
+  return sortedLines(
+    dump
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .map((cols) => [cols[0], ...cols.slice(3)].join(' '))
+      .join('\n'),
+  );
+}
+
 async function firewalldRuntime(host: Host): Promise<string> {
   const state = await host.exec(['firewall-cmd', '--state'], { timeoutMs: 15_000 });
   if (state.code === 127) return `${UNAVAILABLE} firewall-cmd`;
@@ -68,7 +80,7 @@ export async function snapshot(host: Host): Promise<HostSnapshot> {
   const nftRuleset = await text(host, ['nft', 'list', 'ruleset'], normaliseNft);
   const ufwStatus = await text(host, ['ufw', 'status', 'verbose']);
   const firewalld = await firewalldRuntime(host);
-  const listeners = await text(host, ['ss', '-H', '-l', '-t', '-n', '-p'], sortedLines);
+  const listeners = await text(host, ['ss', '-H', '-l', '-t', '-n', '-p'], listenerLines);
   return {
     mainCf,
     masterCf,

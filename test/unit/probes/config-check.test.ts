@@ -39,6 +39,20 @@ describe('probes/config-check', () => {
     assert.match(f?.evidence[0] ?? '', /without a message .*only prints on a terminal/);
   });
 
+  // As seen in the real-SELinux VM: a root shell (unconfined_r) may not enter postfix_master_t.
+  it('`postfix` itself refused (exit 126): unknown, not a config error; under enforcing SELinux, says where to look', async () => {
+    const denied = { exitCode: 126, stdout: '/bin/sh: 1: exec: postfix: Permission denied\r\n' };
+    const enforcing = factsWith((f) => {
+      f.mac.selinux = 'enforcing';
+    });
+    const [f] = await configCheckProbe.run(probeCtx(enforcing, { exec: fakeExec([{ argv: SCRIPT, result: denied }]) }));
+    assert.deepEqual([f?.status, f?.cause], ['unknown', undefined]);
+    assert.match(f?.evidence.join('\n') ?? '', /Permission denied[\s\S]*SELinux is enforcing[\s\S]*run_init/);
+    const [g] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec: fakeExec([{ argv: SCRIPT, result: denied }]) }));
+    assert.equal(g?.status, 'unknown');
+    assert.doesNotMatch(g?.evidence.join('\n') ?? '', /SELinux/);
+  });
+
   it('not root: unknown; postconf already failed: that error is the finding', async () => {
     assert.equal((await configCheckProbe.run(probeCtx(healthyFacts(), { isRoot: false })))[0]?.status, 'unknown');
     const broken = factsWith((f) => f.errors.push({ fact: 'postfix.params', message: 'postconf: fatal: /etc/postfix/main.cf, line 39: missing \'=\'' }));
