@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pruneCacheEntries, removeStaleBuilds } from '../../test/e2e/lab/cache-dir.js';
 import { withFileLock } from '../../test/e2e/lab/flock.js';
 import { LAB_CACHE_ROOT } from '../../test/e2e/lab/paths.js';
 import { ensureRootfs, rootfsRecipeId } from '../../test/e2e/lab/rootfs.js';
@@ -106,24 +107,7 @@ export async function ensureSelinuxImage(log: (line: string) => void = () => und
 
 // Removes images built from older recipes (~1 GB each on disk, sparse).
 export async function pruneOldSelinuxImages(): Promise<string[]> {
-  const current = selinuxImagePath().split('/').pop() ?? '';
-  return withFileLock(join(LAB_CACHE_ROOT, 'selinux-vm.lock'), BUILD_TIMEOUT_MS, async () => {
-    const removed: string[] = [];
-    for (const entry of readdirSync(LAB_CACHE_ROOT)) {
-      if (entry.startsWith('selinux-vm-') && entry !== current && !entry.includes('.tmp-')) {
-        rmSync(join(LAB_CACHE_ROOT, entry), { recursive: true, force: true });
-        removed.push(entry);
-      }
-    }
-    return removed;
-  });
-}
-
-function removeStaleBuilds(final: string): void {
-  const prefix = `${final.split('/').pop() ?? ''}.tmp-`;
-  for (const entry of readdirSync(LAB_CACHE_ROOT)) {
-    if (entry.startsWith(prefix)) rmSync(join(LAB_CACHE_ROOT, entry), { recursive: true, force: true });
-  }
+  return pruneCacheEntries('selinux-vm.lock', 'selinux-vm-', selinuxImagePath().split('/').pop() ?? '', BUILD_TIMEOUT_MS);
 }
 
 // Package installs run in systemd-nspawn (as the recipe does): it shares the machine's network

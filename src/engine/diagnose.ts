@@ -110,7 +110,17 @@ function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: 
     isRoot: options.isRoot ?? process.getuid?.() === 0,
     settings: { offline: options.offline, outboundDomain: options.outboundDomain ?? DEFAULT_OUTBOUND_DOMAIN },
     ...(options.dialer ? { dialer: options.dialer } : {}),
+    timeScale: timeScaleFor(options.timeoutMs),
   };
+}
+
+/**
+ * Probe and command limits are sized for the default --timeout on ordinary hardware. A user who
+ * grants more time (a slow or overloaded host, an emulated VM) gets limits stretched in the same
+ * proportion; a shorter --timeout only cuts the overall deadline.
+ */
+export function timeScaleFor(timeoutMs: number): number {
+  return Math.max(1, timeoutMs / DEFAULT_DIAGNOSE_TIMEOUT_MS);
 }
 
 /**
@@ -123,7 +133,7 @@ export function startDiagnoseWarmup(options: { exec: Executor; fs: HostFs; isRoo
   let warm: WarmExecutor | null = null;
   const decisions = (options.probes ?? PROBES).map(async (probe) => {
     const cmds = (await probe.warmup?.({ exec: options.exec, fs: options.fs, isRoot }).catch(() => [])) ?? [];
-    for (const cmd of cmds) warm?.start(cmd, Math.max(1, Math.min(probe.timeoutMs, options.timeoutMs - 50)));
+    for (const cmd of cmds) warm?.start(cmd, Math.max(1, Math.min(probe.timeoutMs * timeScaleFor(options.timeoutMs), options.timeoutMs - 50)));
   });
   warm = createWarmExecutor(options.exec, Promise.all(decisions).then(() => undefined));
   return warm;
@@ -131,5 +141,5 @@ export function startDiagnoseWarmup(options: { exec: Executor; fs: HostFs; isRoo
 
 /** Facts are quick (≈0.1 s) unless a tool hangs: they may use at most 40% of the budget, ≤ 2 s. */
 function gatherShare(timeoutMs: number): number {
-  return Math.min(2_000, Math.floor(timeoutMs * 0.4));
+  return Math.min(2_000 * timeScaleFor(timeoutMs), Math.floor(timeoutMs * 0.4));
 }

@@ -2,7 +2,7 @@
 // string built from facts), a timeout on every call, and one audit entry per command.
 // LC_ALL=C so the tools we parse speak one language whatever the host's locale.
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { $ } from 'zx/core';
 import { quoteForZx } from './quote.js';
@@ -43,6 +43,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const started = Date.now();
     const at = new Date(started).toISOString();
+    const hasInput = opts.input !== undefined && opts.input !== '';
     const shell = $({
       shell: '/bin/sh',
       prefix: '',
@@ -54,13 +55,27 @@ export function createExecutor(options: ExecutorOptions): Executor {
       timeout: timeoutMs,
       timeoutSignal: 'SIGKILL',
       env: opts.env ? { ...baseEnv, ...opts.env } : baseEnv,
-      ...(opts.detached ? { stdio: ['ignore', 'ignore', 'ignore'] as const } : {}),
-      ...(opts.input !== undefined ? { input: opts.input } : {}),
+      // stdin is /dev/null unless there is input: nothing we run may wait on a terminal or on us.
+      // (zx ignores an empty `input` and would leave stdin open: '' means /dev/null too.)
+      ...(opts.detached ? { stdio: ['ignore', 'ignore', 'ignore'] as const } : hasInput ? { input: opts.input } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
     });
+    const words = [...prefix, ...argv];
     // `exec` makes the program replace the shell, so the timeout kill reaches it directly.
-    const out = await shell`exec ${[...prefix, ...argv]}`;
+    // Under enforcing SELinux, node's stdio (socketpairs) would reach the program as sockets of
+    // *our* domain, which a program that transitions to its own domain (ip → ifconfig_t, postfix
+    // → postfix_master_t) may not use: the kernel swaps them for /dev/null and its output is lost
+    // (measured in the real-SELinux VM). There the program talks to real pipes, relayed by `cat`,
+    // its stdin is /dev/null unless it gets input, and its exit status comes back on a descriptor
+    // of its own. The script text is constant.
+    const out = !stdioViaPipes()
+      ? await shell`exec ${words}`
+      : hasInput
+        ? await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { cat 3>&- 4>&- 5>&- | "$@" 3>&- 4>&- 5>&-; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`
+        : await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { "$@" 3>&- 4>&- 5>&- </dev/null; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`;
     const durationMs = Date.now() - started;
-    const timedOut = out.signal === 'SIGKILL' && durationMs >= timeoutMs;
+    // Relayed through pipes, the program may die of the kill before the shell does, which then
+    // exits 137 (128 + SIGKILL) instead of being killed itself.
+    const timedOut = durationMs >= timeoutMs && (out.signal === 'SIGKILL' || out.exitCode === 128 + 9);
     const exitCode = out.exitCode;
     const result: CommandResult = {
       argv,
@@ -77,6 +92,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
   };
 
   return { run, has };
+}
+
+/** Real pipes instead of node's socketpairs: under enforcing SELinux, or when asked (tests). */
+function stdioViaPipes(): boolean {
+  const forced = process.env['POSTFIX_FIX_STDIO'];
+  if (forced === 'pipes') return true;
+  if (forced === 'node') return false;
+  try {
+    return readFileSync('/sys/fs/selinux/enforce', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
 
 function isExecutable(path: string): boolean {

@@ -15,7 +15,9 @@ async function detectManager(ctx: FactContext, pid1: string): Promise<ServiceMan
     // PID 1 is systemd, but is its manager answering (not "offline", no bus error)?
     const r = await runTool(ctx, ['systemctl', 'is-system-running'], 2_000);
     const state = r.stdout.trim();
-    if (!r.timedOut && state !== '' && state !== 'offline' && state !== 'unknown') return 'systemd';
+    // A slow answer is still systemd (a loaded host; seen in an emulated VM): managing Postfix
+    // behind its back would be far worse than waiting for it.
+    if (r.timedOut || (state !== '' && state !== 'offline' && state !== 'unknown')) return 'systemd';
   }
   if (await ctx.fs.exists('/run/openrc')) return 'openrc';
   if ((pid1 === 'openrc-init' || pid1 === 'init') && ctx.exec.has('rc-service') && (await ctx.fs.exists('/etc/init.d'))) {

@@ -18,7 +18,7 @@ export const LOCAL_CONNECT_MS = 1_500;
 const MARGIN_MS = 30;
 
 export function probeBudget(ctx: ProbeContext, wantedMs: number): number {
-  return budgetMs(ctx.deadline, wantedMs, { marginMs: MARGIN_MS, floorMs: 20 });
+  return budgetMs(ctx.deadline, wantedMs * (ctx.timeScale ?? 1), { marginMs: MARGIN_MS, floorMs: 20 });
 }
 
 export function runProbeCommand(ctx: ProbeContext, argv: readonly string[], wantedMs: number, input?: string): Promise<CommandResult> {

@@ -29,7 +29,7 @@ function execDeniedHint(selinux: string): string[] {
   if (selinux !== 'enforcing') return [];
   return [
     'SELinux is enforcing: the domain postfix-fix runs in may not run Postfix\'s commands (look for a SELINUX_ERR or an `entrypoint` AVC for /usr/sbin/postfix in the audit log)',
-    'run postfix-fix from a context that may (as a systemd service, with `run_init`, or from the sysadm_r role) rather than loosening the policy',
+    'run postfix-fix where Postfix\'s commands may run (a systemd oneshot unit, or `runcon -r system_r -t initrc_t`) rather than loosening the policy',
   ];
 }
 

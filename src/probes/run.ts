@@ -27,7 +27,8 @@ export async function runProbes(probes: readonly Probe[], base: Omit<ProbeContex
 
 async function runOne(probe: Probe, base: Omit<ProbeContext, 'deadline'>, overall: number): Promise<{ findings: Finding[]; timing: ProbeTiming }> {
   const started = Date.now();
-  const probeDeadline = Math.min(started + probe.timeoutMs, overall - REPORT_MARGIN_MS);
+  const ownLimitMs = probe.timeoutMs * (base.timeScale ?? 1);
+  const probeDeadline = Math.min(started + ownLimitMs, overall - REPORT_MARGIN_MS);
   const budget = remainingMs(probeDeadline, started);
   const timing = (outcome: ProbeTiming['outcome']): ProbeTiming => ({ probe: probe.name, durationMs: Date.now() - started, outcome });
   try {
@@ -39,7 +40,7 @@ async function runOne(probe: Probe, base: Omit<ProbeContext, 'deadline'>, overal
     return { findings, timing: timing('done') };
   } catch (e) {
     if (e instanceof DeadlineExceeded) {
-      const why = budget < probe.timeoutMs ? `the overall --timeout left it ${budget} ms` : `its own limit is ${probe.timeoutMs} ms`;
+      const why = budget < ownLimitMs ? `the overall --timeout left it ${budget} ms` : `its own limit is ${ownLimitMs} ms`;
       return { findings: [unknown(probe.name, `${probe.description}: no answer in time`, [`gave up after ${Date.now() - started} ms (${why})`])], timing: timing('timeout') };
     }
     const msg = e instanceof Error ? e.message : String(e);

@@ -38,6 +38,11 @@ export interface ProbeContext {
   settings?: ProbeSettings;
   /** TCP/SMTP dialer; the lab swaps in one that dials from inside a namespace host. */
   dialer?: Dialer;
+  /**
+   * How much longer than their defaults probes and their commands may take: a --timeout above
+   * the default stretches them in proportion (a slow or overloaded host; ≥ 1).
+   */
+  timeScale?: number;
 }
 
 export interface ProbeSettings {

@@ -13,7 +13,9 @@ export function parseNameBindDenials(text: string): NameBindDenial[] {
   const out: NameBindDenial[] = [];
   for (const line of text.split('\n')) {
     if (!/avc:\s+denied\s+\{[^}]*\bname_bind\b[^}]*\}/.test(line) || !/tclass=tcp_socket/.test(line)) continue;
-    const comm = /\bcomm="([^"]+)"/.exec(line)?.[1];
+    // Raw records quote the command (comm="master"); `ausearch -i` prints it bare (comm=master).
+    const m = /\bcomm=(?:"([^"]+)"|([^\s"]+))/.exec(line);
+    const comm = m?.[1] ?? m?.[2];
     const port = Number(/\bsrc=(\d+)\b/.exec(line)?.[1]);
     if (!comm || !POSTFIX_COMMS.has(comm) || !Number.isInteger(port) || port < 1 || port > 65535) continue;
     out.push({ comm, port, permissive: /\bpermissive=1\b/.test(line) });

@@ -10,7 +10,9 @@ import { deniedPorts } from './avc.js';
 import { getEnforce, parseGetsebool, parsePortList, portLabelled } from './tools.js';
 
 async function recentDeniedPorts(ctx: ModuleContext): Promise<number[]> {
-  const r = await ctx.exec.run(['ausearch', '-m', 'AVC', '-ts', 'recent', '-i'], { timeoutMs: 20_000 });
+  // --input-logs: with stdin a pipe (as it is for every command we run), ausearch reads stdin,
+  // not the audit log, and finds nothing (seen in the real-SELinux VM: no port to label).
+  const r = await ctx.exec.run(['ausearch', '--input-logs', '-m', 'AVC', '-ts', 'recent', '-i'], { timeoutMs: 20_000 });
   if (r.notFound) throw new NotApplicable('ausearch is not installed (audit package): cannot tell which ports SELinux denied');
   // ausearch exits 1 when nothing matches: that is an answer, not an error.
   return deniedPorts(r.stdout);

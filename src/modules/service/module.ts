@@ -53,8 +53,8 @@ function isPostfix(ctx: ModuleContext, names: string[]): boolean {
   return names.some((n) => n === 'postfix' || ctx.profile.services.postfix.includes(n));
 }
 
-function backendFor(ctx: ModuleContext, names: string[]): ServiceBackend {
-  switch (ctx.facts.init.manager) {
+function backendFor(ctx: ModuleContext, names: string[], manager: string = ctx.facts.init.manager): ServiceBackend {
+  switch (manager) {
     case 'systemd':
       return systemdBackend(ctx.exec);
     case 'openrc':
@@ -64,6 +64,8 @@ function backendFor(ctx: ModuleContext, names: string[]): ServiceBackend {
     case 'direct':
       if (!isPostfix(ctx, names)) throw new NotApplicable(`no service manager runs here (PID 1 is ${ctx.facts.init.pid1}), so ${names.join('/')} cannot be managed as a service; the process module stops a daemon by pid`);
       return directBackend(ctx);
+    default:
+      throw new NotApplicable(`unknown service manager ${JSON.stringify(manager)}`);
   }
 }
 
@@ -165,7 +167,8 @@ export const serviceModule: ActionModule = {
   async undo(ctx, record: UndoRecord): Promise<Outcome> {
     const args = parseArgs(record.args);
     const before = record.change.restore as ServiceState;
-    const backend = backendFor(ctx, args.service);
+    // Through the manager the change was made with, whatever this later look at the host says.
+    const backend = backendFor(ctx, args.service, before.manager);
     const now = await backend.read(args.service);
     const actions: ServiceAction[] = [];
     for (const was of before.units.filter((u) => u.exists)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pruneCacheEntries, removeStaleBuilds } from './cache-dir.js';
 import { withFileLock } from './flock.js';
 import { debianMirror } from './mirror.js';
 import { LAB_CACHE_ROOT } from './paths.js';
@@ -64,25 +65,7 @@ export async function ensureRootfs(log: (line: string) => void = () => undefined
 
 // Removes rootfs trees built from older recipes (prebuild calls this; ~320 MB each).
 export async function pruneOldRootfs(): Promise<string[]> {
-  const current = rootfsPath().split('/').pop() ?? '';
-  const prefix = `rootfs-${ROOTFS_RECIPE.suite}-`;
-  return withFileLock(join(LAB_CACHE_ROOT, 'rootfs.lock'), BUILD_TIMEOUT_MS, async () => {
-    const removed: string[] = [];
-    for (const entry of readdirSync(LAB_CACHE_ROOT)) {
-      if (entry.startsWith(prefix) && entry !== current && !entry.includes('.tmp-')) {
-        rmSync(join(LAB_CACHE_ROOT, entry), { recursive: true, force: true });
-        removed.push(entry);
-      }
-    }
-    return removed;
-  });
-}
-
-function removeStaleBuilds(final: string): void {
-  const prefix = `${final.split('/').pop() ?? ''}.tmp-`;
-  for (const entry of readdirSync(LAB_CACHE_ROOT)) {
-    if (entry.startsWith(prefix)) rmSync(join(LAB_CACHE_ROOT, entry), { recursive: true, force: true });
-  }
+  return pruneCacheEntries('rootfs.lock', `rootfs-${ROOTFS_RECIPE.suite}-`, rootfsPath().split('/').pop() ?? '', BUILD_TIMEOUT_MS);
 }
 
 // setpriv ties each step to this process; a private pid namespace takes debootstrap's

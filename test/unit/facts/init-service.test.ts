@@ -47,6 +47,11 @@ describe('facts/init and service state', () => {
     assert.deepEqual(await gatherServiceState(ctx, 'direct'), { unit: null, enabled: null, unitState: null });
   });
 
+  it('PID 1 systemd that answers too slowly (a loaded host): still systemd, never managed behind its back', async () => {
+    const ctx = ctxWith('systemd', [{ argv: ['systemctl', 'is-system-running'], result: { timedOut: true, signal: 'SIGKILL', exitCode: null } }]);
+    assert.equal((await gatherInit(ctx)).manager, 'systemd');
+  });
+
   it('OpenRC: /run/openrc; rc-update and rc-service answer', async () => {
     const ctx = ctxWith(
       'init',

@@ -47,7 +47,7 @@ describe('probes/config-check', () => {
     });
     const [f] = await configCheckProbe.run(probeCtx(enforcing, { exec: fakeExec([{ argv: SCRIPT, result: denied }]) }));
     assert.deepEqual([f?.status, f?.cause], ['unknown', undefined]);
-    assert.match(f?.evidence.join('\n') ?? '', /Permission denied[\s\S]*SELinux is enforcing[\s\S]*run_init/);
+    assert.match(f?.evidence.join('\n') ?? '', /Permission denied[\s\S]*SELinux is enforcing[\s\S]*runcon/);
     const [g] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec: fakeExec([{ argv: SCRIPT, result: denied }]) }));
     assert.equal(g?.status, 'unknown');
     assert.doesNotMatch(g?.evidence.join('\n') ?? '', /SELinux/);
