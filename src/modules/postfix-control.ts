@@ -54,11 +54,11 @@ function primaryUnit(ctx: ModuleContext): string {
   return ctx.facts.postfix.unit ?? ctx.profile.services.postfix[0] ?? 'postfix';
 }
 
-export async function controlPostfix(ctx: ModuleContext, action: PostfixAction): Promise<void> {
+export async function controlPostfix(ctx: ModuleContext, action: PostfixAction, manager: string = ctx.facts.init.manager): Promise<void> {
   const unit = primaryUnit(ctx);
   const configDir = ctx.facts.postfix.configDir;
   const what = `${action} postfix`;
-  switch (ctx.facts.init.manager) {
+  switch (manager) {
     case 'systemd':
       await mustRun(ctx.exec, ['systemctl', action, unit], what, { timeoutMs: 90_000 });
       break;

@@ -46,11 +46,22 @@ async function currentAuditLines(ctx: ProbeContext): Promise<string[]> {
   const lines = await recentKernelAuditLines(ctx);
   const pid = ctx.facts.postfix.running ? ctx.facts.postfix.masterPid : null;
   const since = pid !== null ? await processStartEpoch(ctx.fs, pid) : Date.now() / 1000 - 3600;
-  if (since === null) return lines;
   return lines.filter((l) => {
+    // The master's own denials (name_bind) name its pid: exact, where a start time read from
+    // /proc is only good to a second. Another master's denial is history, however recent.
+    const master = masterDenialPid(l);
+    if (pid !== null && master !== null) return master === pid;
+    if (since === null) return true;
     const t = auditEpoch(l);
     return t === null || t >= since - 1;
   });
+}
+
+/** The pid of an AVC line logged for Postfix's master (`comm="master"` raw, `comm=master` with -i). */
+export function masterDenialPid(line: string): number | null {
+  if (!/\bcomm=(?:"master"|master\b)/.test(line)) return null;
+  const m = /\bpid=(\d+)\b/.exec(line);
+  return m ? Number(m[1]) : null;
 }
 
 /** `audit(1701120000.123:412)` → 1701120000.123 */

@@ -2,9 +2,10 @@
 // Opt-in and slow (`npm run test:selinux`; not in `npm test`, not in CI): this machine's kernel
 // has no SELinux and no usable KVM, so a Debian 12 VM with the reference policy boots under QEMU
 // TCG (scripts/selinux-vm/: image cached in /var/cache/postfix-fix-lab/selinux-vm-<hash>/, built
-// once in ~10 min). At boot the guest runs scripts/selinux-vm/guest/selinux-test.sh with the CLI
-// just built, prints one `RESULT name=… ok=… detail=…` line per assertion on the serial console,
-// and powers off. Each expected RESULT becomes one assertion below.
+// once, ≈ 2 min with the lab rootfs cached). At boot the guest runs
+// scripts/selinux-vm/guest/selinux-test.sh with the CLI just built, prints one
+// `RESULT name=… ok=… detail=…` line per assertion on the serial console, and powers off. Each
+// expected RESULT becomes one assertion below.
 import assert from 'node:assert/strict';
 import { runSelinuxVmTest } from '../../scripts/selinux-vm/vm.js';
 import type { SelinuxVmRun, Vm } from '../../scripts/selinux-vm/vm.js';

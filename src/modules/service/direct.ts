@@ -18,7 +18,7 @@ export function directBackend(ctx: ModuleContext): ServiceBackend {
     describe: (a) => `postfix ${a.verb}`,
     async run(a) {
       if (a.verb !== 'start' && a.verb !== 'stop') throw new Error(`cannot ${a.verb} without a service manager`);
-      await controlPostfix(ctx, a.verb);
+      await controlPostfix(ctx, a.verb, 'direct');
     },
   };
 }

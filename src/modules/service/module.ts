@@ -69,6 +69,34 @@ function backendFor(ctx: ModuleContext, names: string[], manager: string = ctx.f
   }
 }
 
+const UNDO_ATTEMPTS = 3;
+const UNDO_SETTLE_MS = 1_000;
+
+/** What takes units from `now` back to `before`, in order. */
+function restoreActions(before: ServiceState, now: UnitState[], supportsMask: boolean): ServiceAction[] {
+  const actions: ServiceAction[] = [];
+  for (const was of before.units.filter((u) => u.exists)) {
+    const cur = now.find((u) => u.unit === was.unit);
+    if (!cur) continue;
+    if (cur.masked && !was.masked) actions.push({ verb: 'unmask', unit: was.unit });
+    // A unit we masked reads as not toggleable until it is unmasked (first in ORDER).
+    if (was.toggleable && (cur.toggleable || cur.masked) && cur.enabled !== was.enabled && !was.masked) actions.push({ verb: was.enabled ? 'enable' : 'disable', unit: was.unit });
+    if (cur.active && !was.active) actions.push({ verb: 'stop', unit: was.unit });
+    if (!cur.active && was.active) actions.push({ verb: 'start', unit: was.unit });
+    if (!cur.masked && was.masked && supportsMask) actions.push({ verb: 'mask', unit: was.unit });
+  }
+  return actions.sort((a, b) => ORDER[a.verb] - ORDER[b.verb]);
+}
+
+function restored(before: ServiceState, after: UnitState[]): boolean {
+  return before.units
+    .filter((u) => u.exists)
+    .every((was) => {
+      const cur = after.find((u) => u.unit === was.unit);
+      return cur !== undefined && cur.active === was.active && (was.enabled === null || cur.enabled === was.enabled) && cur.masked === was.masked;
+    });
+}
+
 /** The order actions must run in: unmask before enable/start; mask after stop. */
 const ORDER: Record<ServiceAction['verb'], number> = { unmask: 0, enable: 1, disable: 1, start: 2, stop: 2, mask: 3 };
 
@@ -169,27 +197,21 @@ export const serviceModule: ActionModule = {
     const before = record.change.restore as ServiceState;
     // Through the manager the change was made with, whatever this later look at the host says.
     const backend = backendFor(ctx, args.service, before.manager);
-    const now = await backend.read(args.service);
-    const actions: ServiceAction[] = [];
-    for (const was of before.units.filter((u) => u.exists)) {
-      const cur = now.find((u) => u.unit === was.unit);
-      if (!cur) continue;
-      if (cur.masked && !was.masked) actions.push({ verb: 'unmask', unit: was.unit });
-      // A unit we masked reads as not toggleable until it is unmasked (first in ORDER).
-      if (was.toggleable && (cur.toggleable || cur.masked) && cur.enabled !== was.enabled && !was.masked) actions.push({ verb: was.enabled ? 'enable' : 'disable', unit: was.unit });
-      if (cur.active && !was.active) actions.push({ verb: 'stop', unit: was.unit });
-      if (!cur.active && was.active) actions.push({ verb: 'start', unit: was.unit });
-      if (!cur.masked && was.masked && backend.supportsMask) actions.push({ verb: 'mask', unit: was.unit });
+    // Converge, a few times: after a run killed in the middle of a start, an orphaned `postfix
+    // start` may still be bringing the master up when the first look says it is down.
+    const done: ServiceAction[] = [];
+    let after: UnitState[] = [];
+    let ok = false;
+    for (let attempt = 0; attempt < UNDO_ATTEMPTS && !ok; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, UNDO_SETTLE_MS));
+      const actions = restoreActions(before, await backend.read(args.service), backend.supportsMask);
+      for (const a of actions) await backend.run(a);
+      done.push(...actions);
+      after = await backend.read(args.service);
+      ok = restored(before, after);
     }
-    actions.sort((a, b) => ORDER[a.verb] - ORDER[b.verb]);
-    for (const a of actions) await backend.run(a);
-    const after = await backend.read(args.service);
     const evidence = after.filter((u) => u.exists).map((u) => `${u.unit}: ${u.detail}`);
-    const ok = before.units.filter((u) => u.exists).every((was) => {
-      const cur = after.find((u) => u.unit === was.unit);
-      return cur !== undefined && cur.active === was.active && (was.enabled === null || cur.enabled === was.enabled) && cur.masked === was.masked;
-    });
     if (!ok) throw new StepFailure('service state could not be fully restored', evidence);
-    return { ok, evidence: actions.length ? [...actions.map((a) => `undone: ${backend.describe(a)}`), ...evidence] : ['nothing to undo: state already as before', ...evidence] };
+    return { ok, evidence: done.length ? [...done.map((a) => `undone: ${backend.describe(a)}`), ...evidence] : ['nothing to undo: state already as before', ...evidence] };
   },
 };

@@ -32,7 +32,8 @@ describe('e2e: SELinux (stand-in) temporary permissive mode always ends', functi
     try {
       await injectSelinuxDeniesPort(h);
       const r = await runCli(h, ['run', '--yes', '--max-risk', 'high', '--offline', '--json', '--var', 'confirm_permissive=true']);
-      assert.equal(r.code, 0, r.stderr);
+      const report = r.json as { needsHuman?: unknown; remaining?: unknown } | undefined;
+      assert.equal(r.code, 0, `needsHuman ${JSON.stringify(report?.needsHuman)}; remaining ${JSON.stringify(report?.remaining)}\n${r.stderr}`);
       const st = await selinuxStandinState(h);
       assert.equal(st.mode, 'Enforcing');
       assert.match(st.history, /^\d+ Permissive\n\d+ Enforcing\n$/);
