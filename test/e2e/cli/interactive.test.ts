@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LabHost, cliBundlePath, injectForeignMasterLock, link, pollUntil, smtpProbe } from '../lab/index.js';
+import { LabHost, PID_AND_LISTENERS, cliBundlePath, injectForeignMasterLock, link, pollUntil, smtpProbe } from '../lab/index.js';
 import type { Host, LinkInfo } from '../lab/index.js';
 
 const run = promisify(execFile);
@@ -36,9 +36,12 @@ class Tmux {
     });
   }
   async exitStatus(): Promise<number | null> {
-    const out = (await run('tmux', ['-S', this.socket, 'display-message', '-p', '-t', 'pf', '#{pane_dead} #{pane_dead_status}'])).stdout.trim();
-    const [dead, status] = out.split(' ');
-    return dead === '1' ? Number(status || 0) : null;
+    const out = (await run('tmux', ['-S', this.socket, 'display-message', '-p', '-t', 'pf', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'])).stdout.trim();
+    const [dead, status, signal] = out.split(':');
+    if (dead !== '1') return null;
+    // tmux may mark the pane dead a moment before it records how it died: wait for one of them.
+    if (status) return Number(status);
+    return signal ? 128 + Number(signal) : null;
   }
   async waitExit(): Promise<number> {
     return pollUntil(async () => (await this.exitStatus()) ?? undefined, { timeoutMs: 15_000, what: 'the CLI to exit' });
@@ -85,13 +88,13 @@ describe('e2e: run --interactive in a terminal', function () {
   });
 
   it('abort rolls back what ran and leaves the host as it was', async () => {
-    const before = (await host.exec(['sh', '-c', 'cat /var/spool/postfix/pid/master.pid; ss -Hltn'])).stdout;
+    const before = (await host.exec(PID_AND_LISTENERS)).stdout;
     await tmux.start(host, ['run', '--interactive', '--offline']);
     await tmux.waitFor(/Apply step \d+ \(medium risk\)/);
     await tmux.keys('Down', 'Down', 'Enter'); // abort
     const screen = await tmux.waitFor(/Aborted: everything this run applied was rolled back\./);
     assert.match(screen, /Aborted: aborted by the operator/);
-    assert.equal((await host.exec(['sh', '-c', 'cat /var/spool/postfix/pid/master.pid; ss -Hltn'])).stdout, before);
+    assert.equal((await host.exec(PID_AND_LISTENERS)).stdout, before);
     assert.equal((await smtpProbe(peer, net.aAddr, 25, 2000)).kind, 'refused');
     assert.equal(await tmux.waitExit(), 3);
   });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { LabHost, injectForeignMasterLock, injectPostfixStopped, link, runCli, smtpProbe } from '../lab/index.js';
+import { LabHost, PID_AND_LISTENERS, injectForeignMasterLock, injectPostfixStopped, link, runCli, smtpProbe } from '../lab/index.js';
 import type { Host, LinkInfo } from '../lab/index.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/run-report.schema.json', import.meta.url), 'utf8')) as object;
@@ -65,7 +65,7 @@ describe('e2e: --max-risk caps what an unattended run may do', function () {
   after(async () => host?.destroy());
 
   it('a step above the cap is skipped with the rest of its runbook, reported, exit 4, nothing changed', async () => {
-    const before = await host.exec(['sh', '-c', 'cat /var/spool/postfix/pid/master.pid; ss -Hltn']);
+    const before = await host.exec(PID_AND_LISTENERS);
     const r = await runCli(host, ['run', '--yes', '--json', '--offline', '--max-risk', 'low'], { input: '' });
     assert.equal(r.code, 4, r.stderr);
     assert.ok(validate(r.json), JSON.stringify(validate.errors));
@@ -76,6 +76,6 @@ describe('e2e: --max-risk caps what an unattended run may do', function () {
     assert.match(moved?.reason ?? '', /declined or above the allowed risk/);
     assert.ok(report.needsHuman.some((n) => /port-conflict/.test(n)), JSON.stringify(report.needsHuman));
     assert.ok(!report.steps.some((s) => s.status === 'changed'));
-    assert.equal((await host.exec(['sh', '-c', 'cat /var/spool/postfix/pid/master.pid; ss -Hltn'])).stdout, before.stdout);
+    assert.equal((await host.exec(PID_AND_LISTENERS)).stdout, before.stdout);
   });
 });

@@ -26,7 +26,7 @@ export {
 } from './postfix-control.js';
 export { destroyAllHosts, liveHosts } from './registry.js';
 export { ensureRootfs, rootfsPath } from './rootfs.js';
-export { snapshot } from './snapshot.js';
+export { PID_AND_LISTENERS, snapshot } from './snapshot.js';
 export type { HostSnapshot } from './snapshot.js';
 export { relayAttempt, sendMail, smtpProbe } from './smtp.js';
 export type { ProbeKind, ProbeResult, RelayOptions, RelayResult } from './smtp.js';

@@ -45,6 +45,12 @@ function sortedLines(dump: string): string {
     .join('\n')}\n`;
 }
 
+/**
+ * master.pid and what listens, for "nothing changed" checks: without Recv-Q/Send-Q (see below),
+ * which a probe's pending connection changes.
+ */
+export const PID_AND_LISTENERS: readonly string[] = ['sh', '-c', "cat /var/spool/postfix/pid/master.pid; ss -Hltn | awk '{ print $1, $4, $5 }' | sort"];
+
 // Without Recv-Q/Send-Q: on a listening socket Recv-Q counts connections waiting in the accept
 // queue (a probe that just connected), which says nothing about what listens.
 function listenerLines(dump: string): string {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { LabHost, NspawnHost, injectSelinuxDeniesPort, installSelinuxStandin, pollUntil, runCli, selinuxStandinState } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
+import type { Plan } from '../../../src/engine/plan-types.js';
 import { describeScenario } from '../scenario.js';
 
 describeScenario({
@@ -50,12 +51,14 @@ describe('e2e: SELinux (stand-in) temporary permissive mode always ends', functi
         if (kind === 'nspawn') await installSelinuxStandin(h);
         else await injectSelinuxDeniesPort(h);
         const deadline = 12;
-        // Only the permissive step: run it and kill the process the moment SELinux is permissive.
-        const run = runCli(h, ['run', '--yes', '--max-risk', 'high', '--offline', '--runbook', 'selinux', '--var', 'confirm_permissive=true', '--var', `permissive_seconds=${deadline}`], { timeoutMs: 120_000 });
-        await pollUntil(async () => ((await selinuxStandinState(h)).mode === 'Permissive' ? true : undefined), { timeoutMs: 60_000, what: 'SELinux permissive' });
+        // Only the selinux runbook; the process SIGKILLs itself the moment `setenforce 0` is
+        // journaled as applied (the failpoint hook): no race with a run that restores first.
+        const args = ['--offline', '--runbook', 'selinux', '--var', 'confirm_permissive=true', '--var', `permissive_seconds=${deadline}`];
+        const planned = (await runCli(h, ['plan', '--format', 'json', ...args])).json as Plan;
+        const seq = planned.runbooks.flatMap((r) => r.steps).find((s) => s.module === 'selinux-permissive')?.seq;
+        assert.ok(seq !== undefined, 'the plan has the permissive step');
+        const result = await runCli(h, ['run', '--yes', '--max-risk', 'high', ...args], { timeoutMs: 120_000, env: { POSTFIX_FIX_FAILPOINT: `step-applied:${seq}` } });
         const killedAt = Date.now();
-        await h.execOk(['pkill', '-KILL', '-f', 'postfix-fix.mjs run']);
-        const result = await run;
         assert.notEqual(result.code, 0, 'the run was killed');
         assert.equal((await selinuxStandinState(h)).mode, 'Permissive', 'still permissive right after the kill');
         await pollUntil(async () => ((await selinuxStandinState(h)).mode === 'Enforcing' ? true : undefined), { timeoutMs: (deadline + 20) * 1000, intervalMs: 250, what: 'enforcing restored by the guard' });
