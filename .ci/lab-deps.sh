@@ -20,6 +20,7 @@ packages=(
   openssh-client     # ssh/ssh-keygen for that test; its sshd is unpacked into lab hosts, not installed here
   man-db groff-base  # the man page test renders postfix-fix.8
   tmux               # run --interactive is tested in a real terminal (send-keys / capture-pane)
+  bind9-dnsutils     # dig, for the triage guide's script that `npm run bench` compares diagnose with
 )
 
 missing=()
