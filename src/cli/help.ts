@@ -57,7 +57,8 @@ Changes nothing on the host. (It runs \`postfix check\`, which, as Postfix alway
 create a missing queue directory.) Some checks need root; as another user they say so.
 
 Options:
-  --timeout SECONDS    overall deadline (default 5); a check that runs out reports "unknown"
+  --timeout SECONDS    overall deadline (default 5); a check that runs out reports "unknown".
+                       On a slow host give more: each check's own limit grows in proportion
   --offline            skip checks that leave this host (MX lookup, outbound port 25)
   --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
   --format FORMAT      text (default), markdown (for a ticket), json

@@ -58,7 +58,7 @@ async function currentAuditLines(ctx: ProbeContext): Promise<string[]> {
 }
 
 /** The pid of an AVC line logged for Postfix's master (`comm="master"` raw, `comm=master` with -i). */
-export function masterDenialPid(line: string): number | null {
+function masterDenialPid(line: string): number | null {
   if (!/\bcomm=(?:"master"|master\b)/.test(line)) return null;
   const m = /\bpid=(\d+)\b/.exec(line);
   return m ? Number(m[1]) : null;
