@@ -38,7 +38,7 @@ export async function undoSteps(histories: StepHistory[], ctx: ModuleContext, mo
       else {
         const mod = modules.action(intent.module);
         if (!mod) throw new StepFailure(`module ${intent.module} is not available in this version`);
-        outcome = await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}) });
+        outcome = await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}), ...(h.applied === undefined ? { interrupted: true } : {}) });
       }
       await journal?.append({ type: 'step-undone', seq: h.seq, at: new Date().toISOString(), outcome, by });
       results.push({ ...base, ok: outcome.ok, evidence: outcome.evidence });

@@ -55,6 +55,8 @@ export interface UndoRecord {
   change: Change;
   /** What `apply` returned, if it got that far (absent after a crash mid-apply). */
   applied?: JsonValue;
+  /** No record that `apply` finished: the run died during it, and what it started may still run. */
+  interrupted?: boolean;
 }
 
 export interface ActionModule {

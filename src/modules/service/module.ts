@@ -197,18 +197,21 @@ export const serviceModule: ActionModule = {
     const before = record.change.restore as ServiceState;
     // Through the manager the change was made with, whatever this later look at the host says.
     const backend = backendFor(ctx, args.service, before.manager);
-    // Converge, a few times: after a run killed in the middle of a start, an orphaned `postfix
-    // start` may still be bringing the master up when the first look says it is down.
+    // Converge, a few times: after a run killed in the middle of a start (no `applied` record),
+    // an orphaned `postfix start` may still be bringing the master up when the first look says
+    // it is down — so then one more look after a pause even when the first one was right.
+    const crashedMidApply = record.interrupted === true;
     const done: ServiceAction[] = [];
     let after: UnitState[] = [];
     let ok = false;
-    for (let attempt = 0; attempt < UNDO_ATTEMPTS && !ok; attempt++) {
+    for (let attempt = 0; attempt < UNDO_ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, UNDO_SETTLE_MS));
       const actions = restoreActions(before, await backend.read(args.service), backend.supportsMask);
       for (const a of actions) await backend.run(a);
       done.push(...actions);
       after = await backend.read(args.service);
       ok = restored(before, after);
+      if (ok && (!crashedMidApply || attempt > 0)) break;
     }
     const evidence = after.filter((u) => u.exists).map((u) => `${u.unit}: ${u.detail}`);
     if (!ok) throw new StepFailure('service state could not be fully restored', evidence);

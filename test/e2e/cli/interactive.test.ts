@@ -2,7 +2,7 @@
 // the prompts, capture-pane reads the screen — what a sysadmin at a terminal sees and types.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,10 +15,14 @@ class Tmux {
   // A private server socket in a scratch dir, removed afterwards: nothing left in /tmp/tmux-0.
   private readonly dir = mkdtempSync(join(tmpdir(), 'pf-tmux-'));
   readonly socket = join(this.dir, 'sock');
+  readonly exitFile = join(this.dir, 'exit-status');
   async start(host: Host, args: string[]): Promise<void> {
     // The CLI runs inside the lab host's namespaces, attached to tmux's pseudo-terminal.
     const argv = ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm-256color', 'HOME=/root', host.nodeBin, cliBundlePath(), ...args];
-    await run('tmux', ['-S', this.socket, 'new-session', '-d', '-x', '160', '-y', '50', '-s', 'pf', ...argv]);
+    // The exit status goes to a file: tmux's own pane_dead_status is not always filled in when the
+    // pane is seen dead (seen in CI), and a guess would be a wrong answer.
+    const recorded = ['sh', '-c', '"$@"; echo "$?" > "$0"', this.exitFile, ...argv];
+    await run('tmux', ['-S', this.socket, 'new-session', '-d', '-x', '160', '-y', '50', '-s', 'pf', ...recorded]);
     await run('tmux', ['-S', this.socket, 'set-option', '-t', 'pf', 'remain-on-exit', 'on']);
   }
   async screen(): Promise<string> {
@@ -36,12 +40,12 @@ class Tmux {
     });
   }
   async exitStatus(): Promise<number | null> {
-    const out = (await run('tmux', ['-S', this.socket, 'display-message', '-p', '-t', 'pf', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'])).stdout.trim();
-    const [dead, status, signal] = out.split(':');
-    if (dead !== '1') return null;
-    // tmux may mark the pane dead a moment before it records how it died: wait for one of them.
-    if (status) return Number(status);
-    return signal ? 128 + Number(signal) : null;
+    try {
+      const text = readFileSync(this.exitFile, 'utf8');
+      return text.endsWith('\n') ? Number(text.trim()) : null;
+    } catch {
+      return null;
+    }
   }
   async waitExit(): Promise<number> {
     return pollUntil(async () => (await this.exitStatus()) ?? undefined, { timeoutMs: 15_000, what: 'the CLI to exit' });

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { createHostFs } from '../../../../src/exec/host-fs.js';
 import { serviceModule } from '../../../../src/modules/service/module.js';
 import type { CommandResult, Executor } from '../../../../src/exec/types.js';
-import type { UndoRecord } from '../../../../src/modules/types.js';
+import type { Outcome, UndoRecord } from '../../../../src/modules/types.js';
 import { debianProfile, scratchDir } from '../../helpers/context.js';
 import { factsWith } from '../../probes/helpers/facts.js';
 
-function orphanedStartHost(): { exec: Executor; commands: string[] } {
+function orphanedStartHost(upAfterStatusCall = 1): { exec: Executor; commands: string[]; running: () => boolean } {
   let statusCalls = 0;
   let running = false;
   const commands: string[] = [];
@@ -24,20 +24,20 @@ function orphanedStartHost(): { exec: Executor; commands: string[] } {
       if (verb === 'status') {
         statusCalls++;
         const answer = running;
-        if (statusCalls === 1) running = true; // the orphan finishes right after the first look
+        if (statusCalls === upAfterStatusCall) running = true; // the orphan's master comes up
         return result(answer ? 0 : 1);
       }
       if (verb === 'stop') running = false;
       return result(0);
     },
   };
-  return { exec, commands };
+  return { exec, commands, running: () => running };
 }
 
 describe('modules/service undo', function () {
   this.timeout(20_000);
 
-  it('converges: a master that comes up after the first look is stopped on the next', async () => {
+  async function undoOn(host: ReturnType<typeof orphanedStartHost>, interrupted: boolean): Promise<Outcome> {
     const s = scratchDir();
     try {
       // master.pid naming a process whose comm is `master`, as postfixRunning checks.
@@ -45,7 +45,6 @@ describe('modules/service undo', function () {
       writeFileSync(join(s.dir, 'var/spool/postfix/pid/master.pid'), '   4242\n');
       mkdirSync(join(s.dir, 'proc/4242'), { recursive: true });
       writeFileSync(join(s.dir, 'proc/4242/comm'), 'master\n');
-      const host = orphanedStartHost();
       const facts = factsWith((f) => {
         f.init = { pid1: 'sleep', manager: 'direct' };
       });
@@ -54,13 +53,26 @@ describe('modules/service undo', function () {
       const record: UndoRecord = {
         args: { service: ['postfix.service'], state: 'started' },
         change: { summary: 'start postfix', diff: [], data: null, intent: null, restore: { manager: 'direct', units: [down], postfixRunning: false } },
+        ...(interrupted ? { interrupted: true } : {}),
       };
-      const out = await serviceModule.undo(ctx, record);
-      assert.equal(out.ok, true);
-      assert.ok(host.commands.some((c) => c.endsWith(' stop')), `stopped it: ${host.commands.join('; ')}`);
-      assert.match(out.evidence.join('\n'), /undone: postfix stop[\s\S]*not running/);
+      return await serviceModule.undo(ctx, record);
     } finally {
       s.cleanup();
     }
+  }
+
+  it('converges: a master that comes up after the first look is stopped on the next', async () => {
+    const host = orphanedStartHost(1);
+    const out = await undoOn(host, false);
+    assert.equal(out.ok, true);
+    assert.equal(host.running(), false, `stopped it: ${host.commands.join('; ')}`);
+    assert.match(out.evidence.join('\n'), /undone: postfix stop[\s\S]*not running/);
+  });
+
+  it('after a run killed mid-apply, looks once more even when the first look was right', async () => {
+    const host = orphanedStartHost(2); // up only after undo's first check found "as before"
+    const out = await undoOn(host, true);
+    assert.equal(out.ok, true);
+    assert.equal(host.running(), false, `stopped it: ${host.commands.join('; ')}`);
   });
 });
