@@ -1,8 +1,9 @@
 // Builds dist/postfix-fix_<version>_all.deb from the bundle (`npm run build` first; `npm run deb`
 // does both). Run: node --import tsx scripts/build-deb.ts [--out DIR] [--dist DIR]
 //
-//   /usr/bin/postfix-fix                          symlink to ../lib/postfix-fix/postfix-fix.mjs
-//   /usr/lib/postfix-fix/postfix-fix.mjs          the entry (#!/usr/bin/node: the Depends' node)
+//   /usr/bin/postfix-fix                          symlink to ../lib/postfix-fix/postfix-fix.cjs
+//   /usr/lib/postfix-fix/postfix-fix.cjs          the entry (#!/usr/bin/node: the Depends' node)
+//   /usr/lib/postfix-fix/postfix-fix.mjs          the program it loads
 //   /usr/lib/postfix-fix/chunks/*.mjs             each command's code, loaded when it runs
 //   /usr/share/postfix-fix/{runbooks,distro-profiles,schemas}
 //                                                 the data: node resolves the symlink, so the
@@ -294,8 +295,9 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
   const distDir = resolve(opts.distDir ?? join(REPO_ROOT, 'dist'));
   const outDir = resolve(opts.outDir ?? join(REPO_ROOT, 'dist'));
   const epoch = opts.sourceDateEpoch ?? defaultEpoch();
-  const entry = join(distDir, 'postfix-fix.mjs');
-  if (!existsSync(entry) || !existsSync(join(distDir, 'chunks'))) throw new Error(`${entry} or its chunks/ missing: run \`npm run build\` first`);
+  const entry = join(distDir, 'postfix-fix.cjs');
+  const program = join(distDir, 'postfix-fix.mjs');
+  if (!existsSync(entry) || !existsSync(program) || !existsSync(join(distDir, 'chunks'))) throw new Error(`${entry}, ${program} or chunks/ missing: run \`npm run build\` first`);
 
   const staging = mkdtempSync(join(tmpdir(), 'postfix-fix-deb-'));
   try {
@@ -307,11 +309,12 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
 
     // The program.
     const lib = dir('usr/lib/postfix-fix');
-    installScript(entry, join(lib, 'postfix-fix.mjs'), true);
+    installScript(entry, join(lib, 'postfix-fix.cjs'), true);
+    installScript(program, join(lib, 'postfix-fix.mjs'), false);
     const chunks = dir('usr/lib/postfix-fix/chunks');
     for (const f of readdirSync(join(distDir, 'chunks')).filter((n) => n.endsWith('.mjs')).sort()) installScript(join(distDir, 'chunks', f), join(chunks, f), false);
     dir('usr/bin');
-    symlinkSync('../lib/postfix-fix/postfix-fix.mjs', join(root, 'usr/bin/postfix-fix'));
+    symlinkSync('../lib/postfix-fix/postfix-fix.cjs', join(root, 'usr/bin/postfix-fix'));
 
     // The data.
     for (const [sub, pattern] of [['runbooks', /\.ya?ml$/], ['distro-profiles', /\.ya?ml$/], ['schemas', /\.json$/]] as const) {
@@ -337,7 +340,7 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
       const full = join(root, p);
       const st = lstatSync(full);
       if (st.isDirectory()) chmodSync(full, 0o755);
-      else if (st.isFile() && p !== 'usr/lib/postfix-fix/postfix-fix.mjs') chmodSync(full, 0o644);
+      else if (st.isFile() && p !== 'usr/lib/postfix-fix/postfix-fix.cjs') chmodSync(full, 0o644);
     }
 
     // Control area.

@@ -1,8 +1,9 @@
-// Entry point. `--version` and `--help` are answered before anything else is imported: they must
-// be instant. Each command is loaded only when it runs.
+// The program. `--version` and `--help` are answered before anything else is imported: they must
+// be instant (the CommonJS launcher, launcher.ts, answers `--version` before this even loads).
+// Each command is loaded only when it runs.
 
 import { ExitCode } from '../engine/exit-codes.js';
-import { toolVersion } from '../version.js';
+import { isVersionRequest, versionLine } from './version-request.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -20,8 +21,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === '--version' || command === '-V' || command === 'version') {
-    process.stdout.write(`postfix-fix ${toolVersion()}\n`);
+  if (isVersionRequest(argv)) {
+    process.stdout.write(versionLine());
     return ExitCode.Ok;
   }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {

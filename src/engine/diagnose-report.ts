@@ -9,6 +9,7 @@ import type { Facts } from '../facts/types.js';
 import type { Finding, FindingStatus } from '../probes/types.js';
 import type { ProbeTiming } from '../probes/run.js';
 import type { Profile, Runbook } from './catalog/types.js';
+import { byCodePoint } from './compare.js';
 
 export const DIAGNOSE_SCHEMA_VERSION = 1;
 
@@ -196,5 +197,5 @@ function fixesFor(findings: readonly ReportFinding[], runbooks: ReadonlyMap<stri
       causes: [...causes].sort((a, b) => causeRank(a) - causeRank(b)),
       command: runCommand(id),
     }))
-    .sort((a, b) => causeRank(a.causes[0]) - causeRank(b.causes[0]) || a.runbook.localeCompare(b.runbook));
+    .sort((a, b) => causeRank(a.causes[0]) - causeRank(b.causes[0]) || byCodePoint(a.runbook, b.runbook));
 }

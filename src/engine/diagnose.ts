@@ -4,7 +4,7 @@
 import { gatherFacts } from '../facts/gather.js';
 import { PROBES, probesFor } from '../probes/registry.js';
 import { runProbes } from '../probes/run.js';
-import { createWarmExecutor } from '../probes/warm-exec.js';
+import { startDiagnoseWarmup, timeScaleFor } from '../probes/warmup.js';
 import type { WarmExecutor } from '../probes/warm-exec.js';
 import { buildReport } from './diagnose-report.js';
 import type { Executor } from '../exec/types.js';
@@ -17,7 +17,6 @@ import type { DiagnoseReport } from './diagnose-report.js';
 import type { CauseProbe } from './checks.js';
 import type { ExitCode } from './exit-codes.js';
 
-export const DEFAULT_DIAGNOSE_TIMEOUT_MS = 5_000;
 export const DEFAULT_OUTBOUND_DOMAIN = 'gmail.com';
 
 export interface DiagnoseOptions {
@@ -63,7 +62,8 @@ export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseRes
   const started = startedAt.getTime();
   const deadline = options.deadline ?? started + options.timeoutMs;
   const probes = options.probes ?? PROBES;
-  const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, fs: options.fs, isRoot: options.isRoot, timeoutMs: options.timeoutMs, probes });
+  // Warm-ups belong to the default probes: a custom probe list (tests) starts none.
+  const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, fs: options.fs, isRoot: options.isRoot, timeoutMs: options.timeoutMs, ...(options.probes ? { warmups: [] } : {}) });
   const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)) }));
   const gatherMs = options.facts ? 0 : Date.now() - started;
   const { findings, timings } = await runProbes(probes, { ...probeBase(options, facts), exec: warm.exec }, deadline);
@@ -112,31 +112,6 @@ function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: 
     ...(options.dialer ? { dialer: options.dialer } : {}),
     timeScale: timeScaleFor(options.timeoutMs),
   };
-}
-
-/**
- * Probe and command limits are sized for the default --timeout on ordinary hardware. A user who
- * grants more time (a slow or overloaded host, an emulated VM) gets limits stretched in the same
- * proportion; a shorter --timeout only cuts the overall deadline.
- */
-export function timeScaleFor(timeoutMs: number): number {
-  return Math.max(1, timeoutMs / DEFAULT_DIAGNOSE_TIMEOUT_MS);
-}
-
-/**
- * Start the probes' slow, fact-independent commands (`postfix check` ≈ 0.4 s) now, so they run
- * while the catalog loads and facts are gathered. Pass the result to runDiagnose as `warm`; it
- * needs only the executor, so a CLI can call it before anything else.
- */
-export function startDiagnoseWarmup(options: { exec: Executor; fs: HostFs; isRoot?: boolean; timeoutMs: number; probes?: readonly Probe[] }): WarmExecutor {
-  const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  let warm: WarmExecutor | null = null;
-  const decisions = (options.probes ?? PROBES).map(async (probe) => {
-    const cmds = (await probe.warmup?.({ exec: options.exec, fs: options.fs, isRoot }).catch(() => [])) ?? [];
-    for (const cmd of cmds) warm?.start(cmd, Math.max(1, Math.min(probe.timeoutMs * timeScaleFor(options.timeoutMs), options.timeoutMs - 50)));
-  });
-  warm = createWarmExecutor(options.exec, Promise.all(decisions).then(() => undefined));
-  return warm;
 }
 
 /** Facts are quick (≈0.1 s) unless a tool hangs: they may use at most 40% of the budget, ≤ 2 s. */

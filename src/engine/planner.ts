@@ -21,6 +21,7 @@ import { PLAN_SCHEMA_VERSION } from './plan-types.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
 import { resolveArgs } from './resolve-args.js';
 import { checkVarsDeclared, resolveVariables } from './variables.js';
+import { byCodePoint } from './compare.js';
 
 export interface PlanInput {
   catalog: Catalog;
@@ -48,7 +49,7 @@ export function selectRunbooks(catalog: Catalog, findings: Finding[], ids: strin
     chosen = [...catalog.runbooks.values()].filter((rb) => triggers(rb).length > 0);
   }
   const rank = (rb: Runbook): number => Math.min(...triggers(rb).map((t) => CAUSES[t.cause]?.rank ?? 999), 999);
-  chosen = [...new Set(chosen)].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  chosen = [...new Set(chosen)].sort((a, b) => rank(a) - rank(b) || byCodePoint(a.id, b.id));
   return orderByAfter(chosen).map((rb) => ({ rb, triggeredBy: triggers(rb) }));
 }
 

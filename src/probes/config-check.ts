@@ -1,20 +1,11 @@
-// `postfix check`. Off a terminal it prints nothing at all — warnings go only to the log, and
-// even a fatal config error just exits 1 (seen for real) — so it runs under `script`, which gives
-// it a pty, when `script` is there. The command string is a constant: nothing from the host or
-// the user ever goes into it.
+// `postfix check`: the probe. How it is started (under a pty, and early) is in
+// config-check-warmup.ts.
 
-import { join } from 'node:path';
 import { factFailed } from '../facts/gather.js';
+import { POSTFIX_CHECK_TIMEOUT_MS, checkCommand, configUnchangedSince } from './config-check-warmup.js';
 import { runProbeCommand } from './budget.js';
 import { ok, problem, unknown } from './finding.js';
-import type { Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
-import type { Finding, Probe, ProbeContext, WarmupCommand } from './types.js';
-
-/** Under a pty when possible (see above); stdin is an empty pipe so `script` never touches a terminal. */
-function checkCommand(exec: Executor): WarmupCommand & { input: string } {
-  return { argv: exec.has('script') ? ['script', '-qec', 'postfix check', '/dev/null'] : ['postfix', 'check'], input: '' };
-}
+import type { Finding, Probe, ProbeContext } from './types.js';
 
 /** Fatal messages with a more precise cause than "the configuration is invalid". */
 function causeOfFatal(lines: readonly string[]): string {
@@ -38,18 +29,8 @@ const PERMISSION_WARNING = /group or other writable|not owned by|owner|permissio
 export const configCheckProbe: Probe = {
   name: 'postfix_check',
   description: '`postfix check` (configuration and file permissions)',
-  timeoutMs: 4_000,
+  timeoutMs: POSTFIX_CHECK_TIMEOUT_MS,
   causes: ['postfix-config-invalid', 'main-cf-permissions'],
-  // Before facts: with Debian's default paths, skip the warm-up when the running master has
-  // already checked this configuration (the probe re-decides with the real paths).
-  async warmup({ exec, fs, isRoot }) {
-    if (!isRoot || !exec.has('postfix')) return [];
-    const pidFile = '/var/spool/postfix/pid/master.pid';
-    const pid = Number((await fs.tryReadText(pidFile).catch(() => null))?.trim());
-    const comm = Number.isInteger(pid) && pid > 0 ? (await fs.tryReadText(`/proc/${pid}/comm`).catch(() => null))?.trim() : null;
-    if (comm === 'master' && (await configUnchangedSince(fs, '/etc/postfix', pidFile))) return [];
-    return [checkCommand(exec)];
-  },
   async run(ctx) {
     const { facts } = ctx;
     if (!facts.postfix.installed) return [];
@@ -103,11 +84,4 @@ async function checkedWhenStarted(ctx: ProbeContext): Promise<string[] | null> {
   const since = await configUnchangedSince(ctx.fs, postfix.configDir, masterPid.path);
   if (since === null) return null;
   return [`master (pid ${masterPid.pid}) started ${new Date(since).toISOString()} (master.pid); main.cf and master.cf have not changed since`, 'postfix start runs postfix check and stops on a fatal error'];
-}
-
-/** master.pid's mtime when main.cf and master.cf (ctime) are older than it, else null. */
-async function configUnchangedSince(fs: HostFs, configDir: string, pidFile: string): Promise<number | null> {
-  const [pid, ...configs] = await Promise.all([pidFile, join(configDir, 'main.cf'), join(configDir, 'master.cf')].map((f) => fs.stat(f).catch(() => null)));
-  if (!pid || configs.some((st) => st === null || st.ctimeMs >= pid.mtimeMs)) return null;
-  return pid.mtimeMs;
 }

@@ -57,6 +57,20 @@ export interface WarmupCommand {
   input?: string;
 }
 
+/**
+ * A probe's slow commands that do not depend on the facts (`postfix check`): diagnose starts them
+ * first thing, and the probe's identical call later joins the run already under way. May look at
+ * the host's files first to decide (cheaply) that nothing needs starting. Kept in light modules:
+ * the point is to start before the rest of diagnose is loaded.
+ */
+export interface Warmup {
+  /** The probe whose command this is. */
+  readonly probe: string;
+  /** That probe's budget (the run gets the same, stretched by a longer --timeout). */
+  readonly timeoutMs: number;
+  commands(env: { exec: Executor; fs: HostFs; isRoot: boolean }): Promise<WarmupCommand[]>;
+}
+
 export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { offline: false, outboundDomain: 'gmail.com' };
 
 export interface Probe {
@@ -66,15 +80,5 @@ export interface Probe {
   readonly timeoutMs: number;
   /** Causes this probe can report: lets a runbook's `gone` check re-run only what matters. */
   readonly causes?: readonly string[];
-  /**
-   * Slow commands this probe runs whatever the facts turn out to be (`postfix check`): diagnose
-   * starts them while facts are still being gathered, and the probe's identical call joins the
-   * run already under way.
-   */
-  /**
-   * Slow commands to start before facts are gathered (diagnose's critical path). May look at the
-   * host's files first to decide (cheaply) that nothing needs starting.
-   */
-  warmup?(env: { exec: Executor; fs: HostFs; isRoot: boolean }): Promise<WarmupCommand[]>;
   run(ctx: ProbeContext): Promise<Finding[]>;
 }

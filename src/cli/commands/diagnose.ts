@@ -1,22 +1,20 @@
-import { createColours, wantColour } from '../../report/colour.js';
-import { renderDiagnoseJson } from '../../report/diagnose-json.js';
-import { renderDiagnoseMarkdown } from '../../report/diagnose-markdown.js';
-import { renderDiagnoseText } from '../../report/diagnose-text.js';
-import { redactorForHost } from '../../report/redact.js';
 import { choiceOpt, flag, parseCommandArgs, secondsOpt } from '../args.js';
-import { diagnoseFlags, diagnoseHost } from '../diagnosis.js';
-import { createRuntime, viewHost } from '../runtime.js';
+import { openHostAccess } from '../host-access.js';
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs('diagnose', argv);
   const format = flag(a, 'json') ? 'json' : choiceOpt(a, 'format', ['text', 'markdown', 'json'] as const, 'text');
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
-  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
+  // `postfix check`, when it must run, is the slowest check (~0.2 s) and decides diagnose's wall
+  // time: it starts here, and runs while the rest of diagnose (catalog, schemas, facts, reports:
+  // most of the code) is loaded below. test/unit/cli/load-order.test.ts keeps this file light.
+  const access = openHostAccess(a, { warmDiagnoseMs: timeoutMs });
+  await access.warm?.decided; // a few stat calls, so it is under way before the loading starts
+  const [{ createRuntime, viewHost }, { diagnoseFlags, diagnoseHost }, { renderDiagnose }] = await Promise.all([import('../runtime.js'), import('../diagnosis.js'), import('../../report/diagnose-render.js')]);
+  const rt = createRuntime(a, { access });
   // Facts take a share of the one deadline; the probes get the rest.
   const host = await viewHost(rt, Math.min(2000, timeoutMs * 0.4));
   const d = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
-  const colours = createColours(wantColour({ stream: process.stdout, env: process.env, noColor: flag(a, 'no-color') }));
-  const report = (await redactorForHost(rt.fs, host.facts.postfix.configDir)).json(d.report);
-  process.stdout.write(format === 'json' ? renderDiagnoseJson(report) : format === 'markdown' ? renderDiagnoseMarkdown(report) : renderDiagnoseText(report, colours));
+  process.stdout.write(await renderDiagnose(d.report, { format, fs: rt.fs, configDir: host.facts.postfix.configDir, noColor: flag(a, 'no-color') }));
   return d.exitCode;
 }

@@ -1,3 +1,4 @@
+import { byCodePoint } from '../../engine/compare.js';
 import { ExitCode } from '../../engine/exit-codes.js';
 import { RISK_RANK } from '../../engine/catalog/types.js';
 import type { Risk } from '../../engine/catalog/types.js';
@@ -8,7 +9,7 @@ import { createRuntime } from '../runtime.js';
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs('list', argv);
   const rt = createRuntime(a);
-  const runbooks = [...rt.catalog.runbooks.values()].sort((x, y) => x.id.localeCompare(y.id));
+  const runbooks = [...rt.catalog.runbooks.values()].sort((x, y) => byCodePoint(x.id, y.id));
   if (flag(a, 'causes')) {
     const rows = Object.entries(CAUSES)
       .sort((x, y) => x[1].rank - y[1].rank)

@@ -22,6 +22,7 @@ import type { OsFacts } from '../../facts/types.js';
 import { coerceVersionId, describeVersion } from './os-version.js';
 import type { CoercedVersion } from './os-version.js';
 import type { Profile } from './types.js';
+import { byCodePoint } from '../compare.js';
 
 export interface ProfileMatchResult {
   profile: Profile;
@@ -154,7 +155,7 @@ function matchOverride(profiles: ReadonlyMap<string, Profile>, os: OsFacts, name
 
 /** Pairs of profiles that could both match one host at equal specificity: a runtime tie. */
 export function findAmbiguities(profiles: ReadonlyMap<string, Profile>): ProfileAmbiguity[] {
-  const list = [...profiles.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const list = [...profiles.values()].sort((a, b) => byCodePoint(a.id, b.id));
   const out: ProfileAmbiguity[] = [];
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) {
@@ -184,7 +185,7 @@ export function findAmbiguities(profiles: ReadonlyMap<string, Profile>): Profile
 
 /** One line per profile, for error hints and listings. */
 export function listProfiles(profiles: ReadonlyMap<string, Profile>): string[] {
-  const list = [...profiles.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const list = [...profiles.values()].sort((a, b) => byCodePoint(a.id, b.id));
   const width = Math.max(0, ...list.map((p) => p.id.length));
   return list.map((p) => `${p.id.padEnd(width)}  ${p.name} [ID ${p.match.ids.join('|')}; ${rangeText(p)}]`);
 }
@@ -196,7 +197,7 @@ export function describeHost(os: OsFacts): string {
 }
 
 function byId(profiles: ReadonlyMap<string, Profile>, id: string): Profile[] {
-  return [...profiles.values()].filter((p) => p.match.ids.some((x) => x.toLowerCase() === id)).sort((a, b) => a.id.localeCompare(b.id));
+  return [...profiles.values()].filter((p) => p.match.ids.some((x) => x.toLowerCase() === id)).sort((a, b) => byCodePoint(a.id, b.id));
 }
 
 function rangeText(p: Profile): string {
@@ -214,7 +215,7 @@ function versionMismatch(p: Profile, v: CoercedVersion): string | null {
 function mostSpecific(candidates: Profile[], profiles: ReadonlyMap<string, Profile>, what: string): { profile: Profile; why: string } {
   const ranked = candidates
     .map((profile) => ({ profile, spec: specificity(profile, profiles) }))
-    .sort((a, b) => compareSpecificity(b.spec, a.spec) || a.profile.id.localeCompare(b.profile.id));
+    .sort((a, b) => compareSpecificity(b.spec, a.spec) || byCodePoint(a.profile.id, b.profile.id));
   const [first, second] = ranked;
   if (!first) throw new InternalError('mostSpecific called with no candidates');
   if (!second) return { profile: first.profile, why: `chose ${first.profile.id}: the only candidate` };

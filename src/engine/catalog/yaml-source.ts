@@ -6,6 +6,8 @@ import { CORE_SCHEMA, EVENT_ID, constructFromEvents, getScalarValue, parseEvents
 import type { Event } from 'js-yaml';
 import { UserError } from '../errors.js';
 import { embeddedText } from './embedded.js';
+import { builtInSnapshot, snapshotValue } from './yaml-snapshot.js';
+import type { YamlSnapshot } from './yaml-snapshot.js';
 import type { SourceLocation } from '../errors.js';
 
 export interface Position {
@@ -67,11 +69,31 @@ export function readYamlFile(file: string): YamlSource {
   return parseYaml(file, bytes);
 }
 
-export function parseYaml(file: string, bytes: Buffer | string): YamlSource {
+/** `snapshot`: texts already parsed at build time (yaml-snapshot.ts); tests pass their own. */
+export function parseYaml(file: string, bytes: Buffer | string, snapshot: YamlSnapshot = builtInSnapshot()): YamlSource {
   if (bytes.length > MAX_YAML_BYTES) {
     throw new UserError(`file is too large (${bytes.length} ${typeof bytes === 'string' ? 'characters' : 'bytes'})`, { location: { file, line: 1, column: 1 }, expected: `a YAML file of at most ${MAX_YAML_BYTES} bytes` });
   }
   const text = typeof bytes === 'string' ? bytes : decodeText(file, bytes);
+  const known = snapshotValue(snapshot, text);
+  if (known) {
+    // Positions are only needed to point at an error: found by a real parse if one is.
+    let full: YamlSource | null = null;
+    const parsed = (): YamlSource => (full ??= parseText(file, text));
+    return {
+      file,
+      text,
+      value: known.value,
+      get positions() {
+        return parsed().positions;
+      },
+      locate: (path, prefer) => parsed().locate(path, prefer),
+    };
+  }
+  return parseText(file, text);
+}
+
+function parseText(file: string, text: string): YamlSource {
   const lines = lineStarts(text);
   const toLocation = (offset: number): SourceLocation => offsetToLocation(file, lines, offset);
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
-// What `npm run build` produces: a single-file esbuild bundle.
-export const DEFAULT_CLI_BUNDLE = resolve(REPO_ROOT, 'dist', 'postfix-fix.mjs');
+// What `npm run build` produces and users run: the launcher, which loads the bundle beside it.
+export const DEFAULT_CLI_BUNDLE = resolve(REPO_ROOT, 'dist', 'postfix-fix.cjs');
 
 export function cliBundlePath(): string {
   const fromEnv = process.env['POSTFIX_FIX_BIN'];

@@ -77,7 +77,7 @@ describe('e2e packaging: the .deb on a systemd host (Debian 12, nodejs from Debi
     const status = await h().execOk(['dpkg-query', '-W', '-f', '${Status} ${Version} ${Depends}', 'postfix-fix']);
     assert.equal(status.stdout, `install ok installed ${VERSION} nodejs (>= 18.18)`);
     installedPaths = (await h().execOk(['dpkg', '-L', 'postfix-fix'])).stdout.split('\n').filter(Boolean);
-    for (const p of ['/usr/bin/postfix-fix', '/usr/lib/postfix-fix/postfix-fix.mjs', '/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright']) {
+    for (const p of ['/usr/bin/postfix-fix', '/usr/lib/postfix-fix/postfix-fix.cjs', '/usr/lib/postfix-fix/postfix-fix.mjs', '/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright']) {
       assert.ok(installedPaths.includes(p), `${p} in dpkg -L`);
     }
     for (const f of readdirSync(join(REPO_ROOT, 'runbooks')).filter((n) => n.endsWith('.yaml'))) assert.ok(installedPaths.includes(`/usr/share/postfix-fix/runbooks/${f}`), f);
@@ -86,8 +86,8 @@ describe('e2e packaging: the .deb on a systemd host (Debian 12, nodejs from Debi
   });
 
   it('postfix-fix --version runs from /usr/bin, on /usr/bin/node (18)', async () => {
-    assert.equal((await h().execOk(['head', '-n', '1', '/usr/lib/postfix-fix/postfix-fix.mjs'])).stdout, '#!/usr/bin/node\n');
-    assert.equal((await h().execOk(['readlink', '/usr/bin/postfix-fix'])).stdout.trim(), '../lib/postfix-fix/postfix-fix.mjs');
+    assert.equal((await h().execOk(['head', '-n', '1', '/usr/lib/postfix-fix/postfix-fix.cjs'])).stdout, '#!/usr/bin/node\n');
+    assert.equal((await h().execOk(['readlink', '/usr/bin/postfix-fix'])).stdout.trim(), '../lib/postfix-fix/postfix-fix.cjs');
     const r = await h().exec(['postfix-fix', '--version']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `postfix-fix ${VERSION}\n`);

@@ -100,7 +100,7 @@ async function killAt(h: Host, c: CrashCase, p: KillPoint): Promise<void> {
     return new RegExp(`"type":"step-intent","seq":${p.seq}\\b`).test(j.stdout) ? true : undefined;
   }, { timeoutMs: 60_000, intervalMs: 20, what: `step ${p.seq} to start` });
   await new Promise((r) => setTimeout(r, p.delayMs));
-  await h.exec(['pkill', '-KILL', '-f', 'postfix-fix.mjs run']);
+  await h.exec(['pkill', '-KILL', '-f', 'postfix-fix.cjs run']);
   await running;
 }
 

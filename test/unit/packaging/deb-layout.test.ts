@@ -19,7 +19,7 @@ describe('packaging: the .deb', function () {
   let listing: Array<{ mode: string; owner: string; path: string; target?: string }>;
 
   before(async function () {
-    if (!existsSync(join(REPO, 'dist', 'postfix-fix.mjs'))) {
+    if (!existsSync(join(REPO, 'dist', 'postfix-fix.cjs'))) {
       console.log('      skipped: no dist/ (npm run build first; npm test does)');
       this.skip();
     }
@@ -51,8 +51,9 @@ describe('packaging: the .deb', function () {
 
   it('puts the program in /usr/lib/postfix-fix, linked from /usr/bin, the data in /usr/share/postfix-fix', () => {
     const at = (p: string) => listing.find((e) => e.path === p);
-    assert.deepEqual(at('/usr/bin/postfix-fix'), { mode: 'lrwxrwxrwx', owner: 'root/root', path: '/usr/bin/postfix-fix', target: '../lib/postfix-fix/postfix-fix.mjs' });
-    assert.equal(at('/usr/lib/postfix-fix/postfix-fix.mjs')?.mode, '-rwxr-xr-x');
+    assert.deepEqual(at('/usr/bin/postfix-fix'), { mode: 'lrwxrwxrwx', owner: 'root/root', path: '/usr/bin/postfix-fix', target: '../lib/postfix-fix/postfix-fix.cjs' });
+    assert.equal(at('/usr/lib/postfix-fix/postfix-fix.cjs')?.mode, '-rwxr-xr-x');
+    assert.equal(at('/usr/lib/postfix-fix/postfix-fix.mjs')?.mode, '-rw-r--r--', 'the program is loaded by the entry, not run');
     for (const p of ['/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright', '/usr/share/doc/postfix-fix/changelog.gz']) {
       assert.equal(at(p)?.mode, '-rw-r--r--', p);
     }
@@ -68,12 +69,12 @@ describe('packaging: the .deb', function () {
     assert.ok(readFileSync(again.path).equals(readFileSync(deb.path)));
   });
 
-  it('its entry runs on the packaged node; the chunks are modules, not scripts', () => {
+  it('its entry runs on the packaged node; the program and chunks are modules, not scripts', () => {
     const x = join(dir, 'x');
     execFileSync('dpkg-deb', ['-x', deb.path, x]);
-    assert.match(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.mjs'), 'utf8'), /^#!\/usr\/bin\/node\n/);
-    const chunk = execFileSync('sh', ['-c', 'head -c 2 "$1"/usr/lib/postfix-fix/chunks/*.mjs | grep -c "#!" || true', 'sh', x], { encoding: 'utf8' });
-    assert.equal(chunk.trim(), '0');
-    assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.mjs'), 'utf8'), /sourceMappingURL/);
+    assert.match(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.cjs'), 'utf8'), /^#!\/usr\/bin\/node\n/);
+    const scripts = execFileSync('sh', ['-c', 'head -q -c 2 "$1"/usr/lib/postfix-fix/postfix-fix.mjs "$1"/usr/lib/postfix-fix/chunks/*.mjs | grep -c "#!" || true', 'sh', x], { encoding: 'utf8' });
+    assert.equal(scripts.trim(), '0');
+    for (const f of ['postfix-fix.cjs', 'postfix-fix.mjs']) assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix', f), 'utf8'), /sourceMappingURL/, f);
   });
 });
