@@ -4,6 +4,7 @@
 // inet_protocols changes on reload ("warning: service smtp: ignoring inet_interfaces change").
 
 import { join } from 'node:path';
+import { execRefused } from '../exec/refused.js';
 import type { ModuleContext } from './types.js';
 import { StepFailure, describeResult, mustRun, waitFor } from './command.js';
 
@@ -30,9 +31,8 @@ export async function postfixRunning(ctx: ModuleContext): Promise<boolean> {
 export async function postfixCheck(ctx: ModuleContext): Promise<void> {
   const r = await ctx.exec.run(['postfix', '-c', ctx.facts.postfix.configDir, 'check'], { timeoutMs: 30_000 });
   const problems = (r.stdout + r.stderr).split('\n').filter((l) => /\bfatal:/.test(l));
-  // 126: `postfix` could not be executed at all (seen under enforcing SELinux from a root shell);
-  // that is not a verdict on the configuration, and must not read like one.
-  if (r.exitCode === 126) throw new StepFailure('`postfix check` could not run: executing `postfix` was refused (under SELinux: the domain postfix-fix runs in may not run Postfix\'s commands)', describeResult(r));
+  // `postfix` could not be executed at all: not a verdict on the configuration.
+  if (execRefused(r, 'postfix')) throw new StepFailure('`postfix check` could not run: executing `postfix` was refused (under SELinux: the domain postfix-fix runs in may not run Postfix\'s commands)', describeResult(r));
   if (r.exitCode !== 0 || problems.length > 0) throw new StepFailure('`postfix check` failed: the new configuration is not safe to load', describeResult(r));
 }
 

@@ -1,6 +1,7 @@
 // `postfix check`: the probe. How it is started (under a pty, and early) is in
 // config-check-warmup.ts.
 
+import { execRefused } from '../exec/refused.js';
 import { factFailed } from '../facts/gather.js';
 import { POSTFIX_CHECK_TIMEOUT_MS, checkCommand, configUnchangedSince } from './config-check-warmup.js';
 import { runProbeCommand } from './budget.js';
@@ -50,10 +51,8 @@ export const configCheckProbe: Probe = {
       .map((l) => l.trim())
       .filter((l) => l !== '' && !/^Script (started|done)/.test(l));
     if (postconfError && !lines.some((l) => l.includes(postconfError))) lines.push(postconfError);
-    if (r.exitCode === 126 || lines.some((l) => /exec: postfix: Permission denied|postfix: Permission denied$/.test(l))) {
+    if (execRefused(r, 'postfix')) {
       // The shell could not even execute `postfix`: that says nothing about the configuration.
-      // Seen for real under SELinux (Debian's reference policy, enforcing): a root shell runs as
-      // unconfined_r, which may not enter postfix_master_t, so `postfix` is refused.
       return [unknown('postfix_check', '`postfix check` could not run: executing `postfix` was refused', [...lines, ...execDeniedHint(facts.mac.selinux)])];
     }
     if (r.exitCode !== 0) {

@@ -8,6 +8,7 @@ import { postfixCheck, postfixRunning } from '../postfix-control.js';
 import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
 import { directBackend } from './direct.js';
 import { openrcBackend } from './openrc.js';
+import { inOrder, restoreActions, restored } from './restore.js';
 import { systemdBackend } from './systemd.js';
 import { sysvBackend } from './sysv.js';
 import type { ServiceAction, ServiceArgs, ServiceBackend, UnitState } from './types.js';
@@ -72,34 +73,6 @@ function backendFor(ctx: ModuleContext, names: string[], manager: string = ctx.f
 const UNDO_ATTEMPTS = 3;
 const UNDO_SETTLE_MS = 1_000;
 
-/** What takes units from `now` back to `before`, in order. */
-function restoreActions(before: ServiceState, now: UnitState[], supportsMask: boolean): ServiceAction[] {
-  const actions: ServiceAction[] = [];
-  for (const was of before.units.filter((u) => u.exists)) {
-    const cur = now.find((u) => u.unit === was.unit);
-    if (!cur) continue;
-    if (cur.masked && !was.masked) actions.push({ verb: 'unmask', unit: was.unit });
-    // A unit we masked reads as not toggleable until it is unmasked (first in ORDER).
-    if (was.toggleable && (cur.toggleable || cur.masked) && cur.enabled !== was.enabled && !was.masked) actions.push({ verb: was.enabled ? 'enable' : 'disable', unit: was.unit });
-    if (cur.active && !was.active) actions.push({ verb: 'stop', unit: was.unit });
-    if (!cur.active && was.active) actions.push({ verb: 'start', unit: was.unit });
-    if (!cur.masked && was.masked && supportsMask) actions.push({ verb: 'mask', unit: was.unit });
-  }
-  return actions.sort((a, b) => ORDER[a.verb] - ORDER[b.verb]);
-}
-
-function restored(before: ServiceState, after: UnitState[]): boolean {
-  return before.units
-    .filter((u) => u.exists)
-    .every((was) => {
-      const cur = after.find((u) => u.unit === was.unit);
-      return cur !== undefined && cur.active === was.active && (was.enabled === null || cur.enabled === was.enabled) && cur.masked === was.masked;
-    });
-}
-
-/** The order actions must run in: unmask before enable/start; mask after stop. */
-const ORDER: Record<ServiceAction['verb'], number> = { unmask: 0, enable: 1, disable: 1, start: 2, stop: 2, mask: 3 };
-
 function plan(args: ServiceArgs, st: ServiceState, supportsMask: boolean): ServiceAction[] {
   const existing = st.units.filter((u) => u.exists);
   if (existing.length === 0) return [];
@@ -119,7 +92,7 @@ function plan(args: ServiceArgs, st: ServiceState, supportsMask: boolean): Servi
   }
   if (args.state === 'stopped') for (const u of existing) if (u.active) actions.push({ verb: 'stop', unit: u.unit });
   if (args.masked === true && supportsMask) for (const u of existing) if (!u.masked && u.maskable) actions.push({ verb: 'mask', unit: u.unit });
-  return actions.sort((a, b) => ORDER[a.verb] - ORDER[b.verb]);
+  return inOrder(actions);
 }
 
 export const serviceModule: ActionModule = {
@@ -206,11 +179,11 @@ export const serviceModule: ActionModule = {
     let ok = false;
     for (let attempt = 0; attempt < UNDO_ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, UNDO_SETTLE_MS));
-      const actions = restoreActions(before, await backend.read(args.service), backend.supportsMask);
+      const actions = restoreActions(before.units, await backend.read(args.service), backend.supportsMask);
       for (const a of actions) await backend.run(a);
       done.push(...actions);
       after = await backend.read(args.service);
-      ok = restored(before, after);
+      ok = restored(before.units, after);
       if (ok && (!crashedMidApply || attempt > 0)) break;
     }
     const evidence = after.filter((u) => u.exists).map((u) => `${u.unit}: ${u.detail}`);
