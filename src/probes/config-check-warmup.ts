@@ -32,7 +32,6 @@ export async function configUnchangedSince(fs: Pick<HostFs, 'stat'>, configDir: 
  * check itself if it must).
  */
 export const postfixCheckWarmup: Warmup = {
-  probe: 'postfix_check',
   timeoutMs: POSTFIX_CHECK_TIMEOUT_MS,
   async commands({ exec, fs, isRoot }) {
     if (!isRoot || !exec.has('postfix')) return [];

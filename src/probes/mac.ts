@@ -1,6 +1,7 @@
 // SELinux / AppArmor mode, and recent denials of Postfix programs when one is active. Denials are
 // read from the audit log, the kernel log, or the journal, whichever exists.
 
+import { auditField } from '../facts/audit-field.js';
 import { processStartEpoch } from '../facts/process-start.js';
 import { runProbeCommand } from './budget.js';
 import { ok, problem } from './finding.js';
@@ -59,9 +60,9 @@ async function currentAuditLines(ctx: ProbeContext): Promise<string[]> {
 
 /** The pid of an AVC line logged for Postfix's master (`comm="master"` raw, `comm=master` with -i). */
 function masterDenialPid(line: string): number | null {
-  if (!/\bcomm=(?:"master"|master\b)/.test(line)) return null;
-  const m = /\bpid=(\d+)\b/.exec(line);
-  return m ? Number(m[1]) : null;
+  if (auditField(line, 'comm') !== 'master') return null;
+  const pid = Number(auditField(line, 'pid'));
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 /** `audit(1701120000.123:412)` → 1701120000.123 */

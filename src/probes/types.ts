@@ -64,8 +64,6 @@ export interface WarmupCommand {
  * the point is to start before the rest of diagnose is loaded.
  */
 export interface Warmup {
-  /** The probe whose command this is. */
-  readonly probe: string;
   /** That probe's budget (the run gets the same, stretched by a longer --timeout). */
   readonly timeoutMs: number;
   commands(env: { exec: Executor; fs: HostFs; isRoot: boolean }): Promise<WarmupCommand[]>;

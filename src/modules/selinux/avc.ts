@@ -1,6 +1,8 @@
 // Which ports SELinux refused to let Postfix bind: `name_bind` AVC denials by Postfix programs,
 // from `ausearch -m AVC` (the audit log's own query tool). Parsing is pure.
 
+import { auditField } from '../../facts/audit-field.js';
+
 const POSTFIX_COMMS = new Set(['master', 'smtpd', 'postscreen', 'smtp', 'lmtp', 'qmgr', 'postfix']);
 
 export interface NameBindDenial {
@@ -13,10 +15,8 @@ export function parseNameBindDenials(text: string): NameBindDenial[] {
   const out: NameBindDenial[] = [];
   for (const line of text.split('\n')) {
     if (!/avc:\s+denied\s+\{[^}]*\bname_bind\b[^}]*\}/.test(line) || !/tclass=tcp_socket/.test(line)) continue;
-    // Raw records quote the command (comm="master"); `ausearch -i` prints it bare (comm=master).
-    const m = /\bcomm=(?:"([^"]+)"|([^\s"]+))/.exec(line);
-    const comm = m?.[1] ?? m?.[2];
-    const port = Number(/\bsrc=(\d+)\b/.exec(line)?.[1]);
+    const comm = auditField(line, 'comm');
+    const port = Number(auditField(line, 'src'));
     if (!comm || !POSTFIX_COMMS.has(comm) || !Number.isInteger(port) || port < 1 || port > 65535) continue;
     out.push({ comm, port, permissive: /\bpermissive=1\b/.test(line) });
   }

@@ -113,7 +113,7 @@ describe('probes/config-check-warmup: starting `postfix check` before anything e
     const [f] = await configCheckProbe.run(probeCtx(healthyFacts(), { exec: warm.exec }));
     assert.equal(f?.status, 'ok');
     assert.equal(inner.calls.length, 1, 'the probe got the run already under way');
-    const failing = startDiagnoseWarmup({ exec: inner, fs: emptyRoot(), isRoot: true, timeoutMs: 5_000, warmups: [{ probe: 'x', timeoutMs: 1_000, commands: () => Promise.reject(new Error('unreadable')) }] });
+    const failing = startDiagnoseWarmup({ exec: inner, fs: emptyRoot(), isRoot: true, timeoutMs: 5_000, warmups: [{ timeoutMs: 1_000, commands: () => Promise.reject(new Error('unreadable')) }] });
     await failing.decided;
     assert.equal(inner.calls.length, 1, 'a warm-up that cannot decide starts nothing (its probe runs the command itself)');
   });
