@@ -28,7 +28,6 @@ export interface GuestResult {
 // The console as lines of text: without the firmware's terminal escapes (SeaBIOS clears the
 // screen right before the guest's first line) and without the serial line's CRs.
 export function consoleLines(serial: string): string[] {
-  // eslint-disable-next-line no-control-regex
   return serial.replace(/\x1b(?:\[[0-9;?]*[A-Za-z]|[A-Za-z])/g, '').split('\n').map((l) => l.replace(/\r+$/, ''));
 }
 

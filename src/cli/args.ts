@@ -2,7 +2,7 @@
 // (exit 2) that names the flag, never silently ignored.
 
 import { parseArgs } from 'node:util';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../core/errors.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
 

@@ -7,9 +7,10 @@ import type { CauseProbe } from '../engine/checks.js';
 import type { Finding } from '../probes/types.js';
 import { makePlan } from '../engine/planner.js';
 import type { Plan } from '../engine/plan-types.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../core/version.js';
 import { flag, listOpt, stringOpt } from './args.js';
 import type { ParsedArgs } from './args.js';
+import { moduleContext } from './runtime.js';
 import type { HostView, Runtime } from './runtime.js';
 
 export interface Diagnosis {
@@ -48,7 +49,7 @@ export function planFor(rt: Runtime, host: HostView, diag: Diagnosis, a: ParsedA
   return makePlan({
     catalog: rt.catalog,
     modules: rt.modules,
-    ctx: { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null },
+    ctx: moduleContext(rt, host, null),
     findings: diag.findings,
     runbookIds: listOpt(a, 'runbook'),
     vars,

@@ -1,8 +1,8 @@
 // User errors are printed as the person can act on them, without a stack; anything else is our
 // bug and says so (with the stack behind --debug).
 
-import { isUserError } from '../engine/errors.js';
-import { ExitCode } from '../engine/exit-codes.js';
+import { isUserError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
 
 export function reportError(e: unknown, debug: boolean): number {
   if (isUserError(e)) {

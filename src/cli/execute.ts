@@ -9,23 +9,25 @@ import { ListrInquirerPromptAdapter } from '@listr2/prompt-adapter-inquirer';
 import { select } from '@inquirer/prompts';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
-import type { Risk } from '../engine/catalog/types.js';
-import { RISK_RANK } from '../engine/catalog/types.js';
+import type { Risk } from '../core/risk.js';
+import { RISK_RANK } from '../core/risk.js';
 import type { CauseProbe } from '../engine/checks.js';
-import { ExitCode } from '../engine/exit-codes.js';
+import { ExitCode } from '../core/exit-codes.js';
 import { needsHuman as needsHumanFor } from '../engine/needs-human.js';
 import { createSyslogChangeLog } from '../engine/change-log.js';
 import { createGuardScheduler } from '../engine/guards.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../engine/plan-types.js';
 import { newRunId, runDirOf } from '../engine/state-dir.js';
-import { AbortRequested, StepError, Transaction } from '../engine/transaction.js';
+import { AbortRequested, StepError } from '../core/errors.js';
+import { Transaction } from '../engine/transaction.js';
 import type { Decision } from '../engine/transaction.js';
 import type { UndoResult } from '../engine/undo.js';
 import type { Finding } from '../probes/types.js';
-import { redactorForHost } from '../report/redact.js';
+import { redactorForHost } from '../core/redact.js';
 import { RUN_REPORT_SCHEMA_VERSION } from '../report/run-report.js';
 import type { RunReport, RunStatus } from '../report/run-report.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../core/version.js';
+import { moduleContext } from './runtime.js';
 import type { HostView, Runtime } from './runtime.js';
 
 export interface ExecuteOptions {
@@ -77,7 +79,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunReport> {
   const runDir = runDirOf(o.rt.stateDir, runId);
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   o.rt.audit.mirrorToFile(join(runDir, 'commands.log'));
-  const ctx = { exec: o.rt.exec, fs: o.rt.fs, facts: o.host.facts, profile: o.host.profile, runDir };
+  const ctx = moduleContext(o.rt, o.host, runDir);
   // What is shown while the run goes (diffs, prompts, evidence) keeps password-like values out.
   const redact = await redactorForHost(o.rt.fs, o.host.facts.postfix.configDir, o.plan);
   const tx = await Transaction.begin({

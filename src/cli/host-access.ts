@@ -6,8 +6,8 @@
 import { AuditLog, formatAuditLine } from '../exec/audit.js';
 import { createExecutor } from '../exec/executor.js';
 import { createHostFs } from '../exec/host-fs.js';
-import type { HostFs } from '../exec/host-fs.js';
-import type { Executor } from '../exec/types.js';
+import type { HostFs } from '../core/host-fs.js';
+import type { Executor } from '../core/exec.js';
 import { startDiagnoseWarmup } from '../probes/warmup.js';
 import type { WarmExecutor } from '../probes/warm-exec.js';
 import { flag } from './args.js';

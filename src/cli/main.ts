@@ -2,7 +2,7 @@
 // be instant (the CommonJS launcher, launcher.ts, answers `--version` before this even loads).
 // Each command is loaded only when it runs.
 
-import { ExitCode } from '../engine/exit-codes.js';
+import { ExitCode } from '../core/exit-codes.js';
 import { isVersionRequest, versionLine } from './version-request.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };

@@ -3,9 +3,9 @@
 
 import { join } from 'node:path';
 import { writeFileAtomic } from '../exec/host-fs.js';
-import { ExitCode } from '../engine/exit-codes.js';
+import { ExitCode } from '../core/exit-codes.js';
 import { runDirOf } from '../engine/state-dir.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../core/redact.js';
 import type { RunReport } from '../report/run-report.js';
 import { renderRunText } from '../report/run-text.js';
 

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { loadCatalog } from '../engine/catalog/load.js';
 import { matchProfile } from '../engine/catalog/profile-match.js';
 import type { ProfileMatchResult } from '../engine/catalog/profile-match.js';
-import type { Catalog, Profile } from '../engine/catalog/types.js';
+import type { Catalog } from '../engine/catalog/types.js';
+import type { Profile } from '../core/profile.js';
 import { resolveStateDir } from '../engine/state-dir.js';
+import { dialSmtp } from '../exec/dial.js';
 import { gatherFacts } from '../facts/gather.js';
 import { readOsRelease } from '../facts/os-release.js';
 import type { Facts, OsFacts } from '../facts/types.js';
 import { createModuleRegistry } from '../modules/registry.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
+import type { ModuleContext } from '../modules/types.js';
 import { listOpt, stringOpt } from './args.js';
 import type { ParsedArgs } from './args.js';
 import { dataDir } from './data-dir.js';
@@ -60,6 +63,14 @@ export async function viewHost(rt: Runtime, timeoutMs: number): Promise<HostView
   const started = Date.now();
   const os = (await readOsRelease(rt.fs)).facts;
   const match = matchProfile(rt.catalog.profiles, os, stringOpt(rt.args, 'profile'));
-  const facts = await gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, deadline: started + timeoutMs });
+  const facts = await gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs });
   return { os, match, profile: match.profile, facts, gatherMs: Date.now() - started };
+}
+
+/**
+ * What modules are handed: read-only (runDir null) for plan, drift checks and diagnose, a run's
+ * directory when they may change the host. Runs set no overall deadline: every command has its own.
+ */
+export function moduleContext(rt: Runtime, host: HostView, runDir: string | null): ModuleContext {
+  return { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, dialer: dialSmtp, deadline: Number.POSITIVE_INFINITY, runDir };
 }

@@ -1,7 +1,7 @@
 // `postfix-fix --version`: answered by the CommonJS launcher (launcher.ts) before the program is
 // loaded, and by main.ts when the program runs without it (the single-file bundle).
 
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../core/version.js';
 
 export function isVersionRequest(argv: readonly string[]): boolean {
   const command = argv[0];

@@ -2,8 +2,8 @@
 // shows up where auditors already look: `journalctl -t postfix-fix`, /var/log/auth.log.
 // Best effort: a host without a log daemon still gets the journal and the run report.
 
-import type { Executor } from '../exec/types.js';
-import { Redactor } from '../report/redact.js';
+import type { Executor } from '../core/exec.js';
+import { Redactor } from '../core/redact.js';
 
 export interface ChangeLog {
   record(message: string): Promise<void>;

@@ -4,12 +4,13 @@
 
 import { CAUSES } from '../probes/causes.js';
 import { causeRank } from '../probes/finding.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../core/exit-codes.js';
 import type { Facts } from '../facts/types.js';
 import type { Finding, FindingStatus } from '../probes/types.js';
 import type { ProbeTiming } from '../probes/run.js';
-import type { Profile, Runbook } from './catalog/types.js';
-import { byCodePoint } from './compare.js';
+import type { Profile } from '../core/profile.js';
+import type { Runbook } from './catalog/types.js';
+import { byCodePoint } from '../core/compare.js';
 
 export const DIAGNOSE_SCHEMA_VERSION = 1;
 

@@ -1,21 +1,23 @@
 // diagnose: facts → probes → report, all under one deadline (--timeout). Read-only: every probe
 // only reads files, runs read-only commands, or opens a TCP connection.
 
+import { dialSmtp } from '../exec/dial.js';
 import { gatherFacts } from '../facts/gather.js';
 import { PROBES, probesFor } from '../probes/registry.js';
 import { runProbes } from '../probes/run.js';
 import { startDiagnoseWarmup, timeScaleFor } from '../probes/warmup.js';
 import type { WarmExecutor } from '../probes/warm-exec.js';
 import { buildReport } from './diagnose-report.js';
-import type { Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
+import type { Executor } from '../core/exec.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { Facts } from '../facts/types.js';
-import type { Dialer } from '../probes/net/dial.js';
+import type { Dialer } from '../core/dial.js';
 import type { Probe, ProbeContext } from '../probes/types.js';
-import type { Profile, Runbook } from './catalog/types.js';
+import type { Profile } from '../core/profile.js';
+import type { Runbook } from './catalog/types.js';
 import type { DiagnoseReport } from './diagnose-report.js';
 import type { CauseProbe } from './checks.js';
-import type { ExitCode } from './exit-codes.js';
+import type { ExitCode } from '../core/exit-codes.js';
 
 export const DEFAULT_OUTBOUND_DOMAIN = 'gmail.com';
 
@@ -64,7 +66,7 @@ export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseRes
   const probes = options.probes ?? PROBES;
   // Warm-ups belong to the default probes: a custom probe list (tests) starts none.
   const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, fs: options.fs, isRoot: options.isRoot, timeoutMs: options.timeoutMs, ...(options.probes ? { warmups: [] } : {}) });
-  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)) }));
+  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, dialer: options.dialer ?? dialSmtp, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)) }));
   const gatherMs = options.facts ? 0 : Date.now() - started;
   const { findings, timings } = await runProbes(probes, { ...probeBase(options, facts), exec: warm.exec }, deadline);
   const report = buildReport({
@@ -109,7 +111,7 @@ function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: 
     profile: options.profile,
     isRoot: options.isRoot ?? process.getuid?.() === 0,
     settings: { offline: options.offline, outboundDomain: options.outboundDomain ?? DEFAULT_OUTBOUND_DOMAIN },
-    ...(options.dialer ? { dialer: options.dialer } : {}),
+    dialer: options.dialer ?? dialSmtp,
     timeScale: timeScaleFor(options.timeoutMs),
   };
 }

@@ -6,7 +6,8 @@ import { readFact } from '../facts/paths.js';
 import type { Facts } from '../facts/types.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
 import type { ModuleContext } from '../modules/types.js';
-import type { Catalog, Profile } from './catalog/types.js';
+import type { Catalog } from './catalog/types.js';
+import type { Profile } from '../core/profile.js';
 import type { Plan } from './plan-types.js';
 import { planDigest } from './planner.js';
 

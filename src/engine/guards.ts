@@ -4,8 +4,8 @@
 // Both run `postfix-fix rollback RUN --step SEQ`, which is a no-op if the step was undone already.
 
 import { spawn } from 'node:child_process';
-import type { Executor } from '../exec/types.js';
-import { mustRun } from '../modules/command.js';
+import type { Executor } from '../core/exec.js';
+import { mustRun } from '../exec/command.js';
 
 export interface GuardScheduler {
   schedule(runId: string, seq: number, deadline: Date): Promise<{ mechanism: string; handle: string }>;

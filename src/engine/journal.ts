@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { JsonObject, JsonValue, StepAction } from './catalog/types.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { StepAction } from './catalog/types.js';
 import type { Change, Outcome } from '../modules/types.js';
-import { Redactor, redactJournalRecord } from '../report/redact.js';
+import { Redactor } from '../core/redact.js';
 
 export type JournalRecord =
   | { type: 'run-start'; runId: string; at: string; command: string; version: string; host: string; planDigest: string | null }
@@ -123,4 +124,24 @@ export function stepHistories(records: JournalRecord[]): StepHistory[] {
     if (r.type === 'guard-scheduled') h.guard = r;
   }
   return [...map.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The journal line as written: what a person reads (summary, diff, evidence, errors) is
+ * redacted; what undo needs (args, change.data/intent/restore, applied) keeps its real bytes.
+ */
+export function redactJournalRecord(rec: JournalRecord, r: Redactor): JournalRecord {
+  switch (rec.type) {
+    case 'step-intent':
+      r.learnFromSnapshots(rec.change.restore);
+      return { ...rec, change: { ...rec.change, summary: r.text(rec.change.summary), diff: r.lines(rec.change.diff) } };
+    case 'step-verified':
+    case 'step-undone':
+      return { ...rec, outcome: { ...rec.outcome, evidence: rec.outcome.evidence.map((e) => r.text(e)) } };
+    case 'step-failed':
+    case 'undo-failed':
+      return { ...rec, error: r.text(rec.error), evidence: rec.evidence.map((e) => r.text(e)) };
+    default:
+      return rec;
+  }
 }

@@ -6,7 +6,7 @@
 import { promises as fsp, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { RefusedError } from './errors.js';
+import { RefusedError } from '../core/errors.js';
 
 export interface LockHolder {
   pid: number;

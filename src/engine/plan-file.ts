@@ -2,7 +2,7 @@
 // of postfix-fix is refused clearly (its modules may mean something else).
 
 import { readFileSync } from 'node:fs';
-import { RefusedError, UserError } from './errors.js';
+import { RefusedError, UserError } from '../core/errors.js';
 import { PLAN_SCHEMA_VERSION } from './plan-types.js';
 import type { Plan } from './plan-types.js';
 

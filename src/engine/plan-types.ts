@@ -5,7 +5,9 @@
 import type { FactValue } from '../facts/paths.js';
 import type { Change } from '../modules/types.js';
 import type { Finding } from '../probes/types.js';
-import type { JsonObject, JsonValue, Risk, StepAction, VariableValue } from './catalog/types.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { Risk } from '../core/risk.js';
+import type { StepAction, VariableValue } from './catalog/types.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
 

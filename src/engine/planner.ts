@@ -5,23 +5,24 @@
 import { createHash } from 'node:crypto';
 import { readFact } from '../facts/paths.js';
 import type { FactValue } from '../facts/paths.js';
-import { NotApplicable, StepFailure } from '../modules/command.js';
+import { NotApplicable, StepFailure } from '../core/errors.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
 import type { ModuleContext } from '../modules/types.js';
 import { CAUSES } from '../probes/causes.js';
 import type { Finding } from '../probes/types.js';
 import { conditionFacts, describeCondition, evaluateCondition } from './catalog/conditions.js';
 import { findTemplateRefs } from './catalog/templates.js';
-import type { Catalog, Runbook, Risk } from './catalog/types.js';
-import { RISK_RANK } from './catalog/types.js';
+import type { Catalog, Runbook } from './catalog/types.js';
+import type { Risk } from '../core/risk.js';
+import { RISK_RANK } from '../core/risk.js';
 import { describeCheck, runCheck } from './checks.js';
 import type { CheckEnv } from './checks.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { PLAN_SCHEMA_VERSION } from './plan-types.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
 import { resolveArgs } from './resolve-args.js';
 import { checkVarsDeclared, resolveVariables } from './variables.js';
-import { byCodePoint } from './compare.js';
+import { byCodePoint } from '../core/compare.js';
 
 export interface PlanInput {
   catalog: Catalog;

@@ -3,12 +3,12 @@
 // report says what was not done and why.
 
 import policySchema from '../../schemas/policy.schema.json' with { type: 'json' };
-import { UserError, UserErrors } from './errors.js';
+import { UserError, UserErrors } from '../core/errors.js';
 import { validateWith } from './catalog/ajv.js';
 import { schemaErrorsToUserErrors } from './catalog/schema-errors.js';
 import { readYamlFile } from './catalog/yaml-source.js';
-import { RISK_RANK } from './catalog/types.js';
-import type { Risk } from './catalog/types.js';
+import { RISK_RANK } from '../core/risk.js';
+import type { Risk } from '../core/risk.js';
 import type { Plan } from './plan-types.js';
 
 export interface Policy {

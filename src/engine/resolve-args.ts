@@ -2,15 +2,17 @@
 // profile, then validated against the module's schema. A bad resolved value is the runbook's
 // fault, so the error points at the step in the runbook file.
 
-import { UserError, UserErrors } from './errors.js';
-import type { SourceLocation } from './errors.js';
+import { UserError, UserErrors } from '../core/errors.js';
+import type { SourceLocation } from '../core/errors.js';
 import { readFact } from '../facts/paths.js';
 import type { Facts } from '../facts/types.js';
 import { validateWith } from './catalog/ajv.js';
 import { readProfile } from './catalog/profile-paths.js';
 import { pointerToPath } from './catalog/schema-errors.js';
 import { resolveTemplates } from './catalog/templates.js';
-import type { JsonObject, JsonValue, Profile, VariableValue } from './catalog/types.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { Profile } from '../core/profile.js';
+import type { VariableValue } from './catalog/types.js';
 
 export interface ResolveEnv {
   facts: Facts;

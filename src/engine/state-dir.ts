@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/postfix-fix';
 

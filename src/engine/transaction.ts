@@ -3,7 +3,7 @@
 // every step this run applied, newest first, and says what was restored.
 
 import type { ModuleRegistry } from '../modules/registry-types.js';
-import { StepFailure } from '../modules/command.js';
+import { StepFailure } from '../core/errors.js';
 import type { ModuleContext } from '../modules/types.js';
 import type { Check, Runbook } from './catalog/types.js';
 import { runCheck } from './checks.js';
@@ -17,6 +17,7 @@ import type { PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js'
 export type { PlannedCheck };
 import { undoSteps } from './undo.js';
 import type { UndoResult } from './undo.js';
+import { AbortRequested, StepError } from '../core/errors.js';
 
 export type Decision = 'apply' | 'skip' | 'abort';
 
@@ -33,25 +34,6 @@ export interface StepResult {
   diff: string[];
   evidence: string[];
   durationMs: number;
-}
-
-/** The operator chose "abort": roll back what ran. */
-export class AbortRequested extends Error {
-  constructor() {
-    super('aborted by the operator');
-    this.name = 'AbortRequested';
-  }
-}
-
-export class StepError extends Error {
-  constructor(
-    message: string,
-    readonly step: PlannedStep,
-    readonly evidence: string[],
-  ) {
-    super(message);
-    this.name = 'StepError';
-  }
 }
 
 export interface TransactionOptions {

@@ -1,7 +1,7 @@
 // Undo steps from their journal records, newest first. Shared by the in-run rollback (a step
 // failed) and `postfix-fix rollback` (possibly in another process after a crash).
 
-import { StepFailure } from '../modules/command.js';
+import { StepFailure } from '../core/errors.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
 import type { ModuleContext, Outcome } from '../modules/types.js';
 import type { StepAction } from './catalog/types.js';

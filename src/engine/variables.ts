@@ -2,7 +2,7 @@
 // declared type. An override that no selected runbook declares is an error (a typo must not be
 // silently ignored on a production host).
 
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { parseVariableValue } from './catalog/runbook.js';
 import type { Runbook, VariableValue } from './catalog/types.js';
 

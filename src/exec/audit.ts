@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
-import { redactArgv } from '../report/redact.js';
+import { redactArgv } from '../core/redact.js';
 import { formatArgv } from './quote.js';
-import type { AuditEntry, AuditListener } from './types.js';
+import type { AuditEntry, AuditListener } from '../core/exec.js';
 
 /** One line per command, for the audit trail: time, exit, duration, the exact argv. */
 export function formatAuditLine(e: AuditEntry): string {

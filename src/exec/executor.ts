@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 import { $ } from 'zx/core';
 import { quoteForZx } from './quote.js';
 import type { AuditLog } from './audit.js';
-import type { CommandResult, Executor, RunOptions } from './types.js';
+import type { CommandResult, Executor, RunOptions } from '../core/exec.js';
 
 export interface ExecutorOptions {
   audit: AuditLog;

@@ -3,7 +3,7 @@
 // enter postfix_master_t, so `postfix` is refused. Not a verdict of the program's — callers must
 // not read it as one (a "failed" `postfix check` would blame the configuration).
 
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../core/exec.js';
 
 /**
  * Refused, by its exit status or by the shell's own words (`sh: 1: exec: postfix: Permission

@@ -3,7 +3,7 @@
 // "defer_unauth_destination" into an open relay. Indexed tables (hash:, lmdb:, …) are judged by
 // their postmap source file, the path without the .db.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 
 export const ACCESS_CHECKS = new Set([
   'check_client_access',

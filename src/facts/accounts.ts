@@ -1,7 +1,7 @@
 // User and group names from the host's own /etc/passwd and /etc/group (through HostFs), not this
 // process's NSS: in the lab the host is another root, and a name must mean the host's user.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 
 export interface Accounts {
   users: Map<number, string>;

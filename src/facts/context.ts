@@ -1,17 +1,12 @@
 // What every fact gatherer is handed: the one executor, the host's files, the distro profile, and
 // the absolute time (Date.now()) by which everything must have been gathered.
 
-import { budgetMs } from '../engine/deadline.js';
-import type { CommandResult, Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
-import type { Profile } from '../engine/catalog/types.js';
+import { budgetMs } from '../core/deadline.js';
+import type { CommandResult } from '../core/exec.js';
+import type { HostContext } from '../core/context.js';
 
-export interface FactContext {
-  exec: Executor;
-  fs: HostFs;
-  profile: Profile;
-  deadline: number;
-}
+/** Fact gatherers need nothing beyond the host context; `deadline` bounds the whole gathering. */
+export type FactContext = HostContext;
 
 /** A fact that could not be gathered; gatherers throw it so the reason lands in `facts.errors`. */
 export class FactUnavailable extends Error {

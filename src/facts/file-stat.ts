@@ -1,6 +1,6 @@
 // A file's mode and ownership, with owner names resolved on the host.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { Accounts } from './accounts.js';
 import type { FileStat } from './types.js';
 

@@ -3,7 +3,7 @@
 // deliberately empty value (no listeners, no interfaces, nothing active) that probes check
 // against `errors` before drawing conclusions — never a made-up observation.
 
-import { budgetMs, withTimeout } from '../engine/deadline.js';
+import { budgetMs, withTimeout } from '../core/deadline.js';
 import { accessTablesIn, readAccessTables } from './access-tables.js';
 import { readAccounts } from './accounts.js';
 import { FactUnavailable } from './context.js';

@@ -3,7 +3,8 @@
 
 import { runTool } from './context.js';
 import type { FactContext } from './context.js';
-import type { InitFacts, ServiceManager } from './types.js';
+import type { InitFacts } from './types.js';
+import type { ServiceManager } from '../core/profile.js';
 
 export async function gatherInit(ctx: FactContext): Promise<InitFacts> {
   const pid1 = ((await ctx.fs.tryReadText('/proc/1/comm')) ?? '').trim();

@@ -2,7 +2,7 @@
 // sourced or evaluated: we lex its quoting ourselves, so a broken or hostile file can run nothing
 // and `$(…)`, `$VAR` and backticks stay literal text.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { OsFacts } from './types.js';
 
 /** Where os-release(5) says to look, in order: the first file that exists is used exclusively. */

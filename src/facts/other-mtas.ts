@@ -5,7 +5,8 @@
 import { readPpid, unitFromCgroup } from './processes.js';
 import type { FactContext } from './context.js';
 import type { ProcessInfo } from './processes.js';
-import type { Listener, OtherMta, ServiceManager } from './types.js';
+import type { Listener, OtherMta } from './types.js';
+import type { ServiceManager } from '../core/profile.js';
 
 export async function gatherOtherMtas(ctx: FactContext, processes: ProcessInfo[], listeners: Listener[], manager: ServiceManager, masterPid: number | null): Promise<OtherMta[]> {
   const nameOf = new Map<string, string>();

@@ -2,7 +2,7 @@
 // the boot time from /proc/stat. Lets a probe tell evidence about the running Postfix from
 // evidence about an earlier one (an old AVC denial, an old log line).
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 
 /** Linux reports process times in USER_HZ, which is 100 on every architecture Postfix runs on. */
 const USER_HZ = 100;

@@ -1,7 +1,7 @@
 // The host's processes from /proc (through HostFs, so the lab sees the namespace host's pid
 // namespace): pid and command name for all, the rest read only for the few we care about.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 
 export interface ProcessInfo {
   pid: number;

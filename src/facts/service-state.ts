@@ -3,7 +3,7 @@
 
 import { runTool } from './context.js';
 import type { FactContext } from './context.js';
-import type { ServiceManager } from './types.js';
+import type { ServiceManager } from '../core/profile.js';
 
 export interface ServiceState {
   unit: string | null;

@@ -2,9 +2,8 @@
 // a `when` condition or a module's plan depends on comes from here, so a saved plan can
 // fingerprint exactly what it was made from.
 
-export type ServiceManager = 'systemd' | 'openrc' | 'sysv' | 'direct';
-export type FirewallBackend = 'firewalld' | 'ufw' | 'nftables' | 'iptables-nft' | 'iptables-legacy';
-export const FIREWALL_BACKENDS: readonly FirewallBackend[] = ['firewalld', 'ufw', 'nftables', 'iptables-nft', 'iptables-legacy'];
+
+import type { FirewallBackend, ServiceManager } from '../core/profile.js';
 
 export interface OsFacts {
   id: string;

@@ -2,8 +2,8 @@
 // there (content, mode, owner) — or remove what was not there.
 
 import { createHash } from 'node:crypto';
-import type { HostFs } from '../exec/host-fs.js';
-import type { JsonObject } from '../engine/catalog/types.js';
+import type { HostFs } from '../core/host-fs.js';
+import type { JsonObject } from '../core/json.js';
 
 export interface FileSnapshot extends JsonObject {
   path: string;

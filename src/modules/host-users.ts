@@ -1,7 +1,7 @@
 // Owner and group names resolved from the host's own /etc/passwd and /etc/group (through HostFs),
 // not this process's NSS: the lab aims us at another root, and names must mean the host's users.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 
 function parse(text: string | null): Map<string, number> {
   const m = new Map<string, number>();

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { execRefused } from '../exec/refused.js';
 import type { ModuleContext } from './types.js';
-import { StepFailure, describeResult, mustRun, waitFor } from './command.js';
+import { StepFailure } from '../core/errors.js';
+import { describeResult, mustRun, waitFor } from '../exec/command.js';
 
 export const RESTART_PARAMS = new Set(['inet_interfaces', 'inet_protocols', 'queue_directory', 'data_directory', 'config_directory', 'mail_owner', 'process_id_directory', 'daemon_directory']);
 

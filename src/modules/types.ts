@@ -4,17 +4,12 @@
 // — and never prompts or prints: the runner does both. A module's `diff` must be honest: the
 // change it returns is exactly what `apply` will do, because the plan shows it to a reviewer.
 
-import type { Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostContext } from '../core/context.js';
 import type { Facts } from '../facts/types.js';
-import type { JsonObject, JsonValue, Profile } from '../engine/catalog/types.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
 
-export interface ModuleContext {
-  exec: Executor;
-  /** The host's files; all reads and writes of host state go through it (never node:fs directly). */
-  fs: HostFs;
+export interface ModuleContext extends HostContext {
   facts: Facts;
-  profile: Profile;
   /** The run's directory (backups, scratch). null during plan/diagnose: nothing may be written. */
   runDir: string | null;
 }

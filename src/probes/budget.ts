@@ -1,11 +1,11 @@
 // Budgets inside a probe: every command and socket gets a timeout that ends before the probe's
 // own deadline, so the runner never has to abandon a probe that is still waiting on something.
 
-import { budgetMs } from '../engine/deadline.js';
-import { dialSmtp } from './net/dial.js';
+import { budgetMs } from '../core/deadline.js';
+import { dialSmtp } from '../exec/dial.js';
 import { DEFAULT_PROBE_SETTINGS } from './types.js';
-import type { CommandResult } from '../exec/types.js';
-import type { DialOptions, DialResult } from './net/dial.js';
+import type { CommandResult } from '../core/exec.js';
+import type { DialOptions, DialResult } from '../core/dial.js';
 import type { ProbeContext, ProbeSettings } from './types.js';
 
 /**

@@ -6,7 +6,7 @@ import { parseIp } from '../facts/cidr.js';
 import { isWildcardAddress } from '../facts/ss.js';
 import { allLoopback, isPostfixListener, listenersOn } from './smtp-ports.js';
 import type { Facts } from '../facts/types.js';
-import type { DialResult } from './net/dial.js';
+import type { DialResult } from '../core/dial.js';
 
 export interface DialMeaning {
   status: 'ok' | 'warn' | 'fail' | 'unknown';

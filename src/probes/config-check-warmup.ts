@@ -8,8 +8,8 @@
 // user ever goes into it.
 
 import { join } from 'node:path';
-import type { Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
+import type { Executor } from '../core/exec.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { Warmup, WarmupCommand } from './types.js';
 
 export const POSTFIX_CHECK_TIMEOUT_MS = 4_000;

@@ -4,7 +4,7 @@
 import { dial } from './budget.js';
 import { contentFilterTarget } from './content-filter-target.js';
 import { ok, problem, unknown } from './finding.js';
-import { describeDial } from './net/dial.js';
+import { describeDial } from '../exec/dial.js';
 import type { Probe } from './types.js';
 
 export const contentFilterProbe: Probe = {

@@ -5,7 +5,8 @@
 import { factFailed } from '../facts/gather.js';
 import { ok, problem, unknown } from './finding.js';
 import { servedPorts } from './smtp-ports.js';
-import type { FirewallBackend, FirewallPortVerdict } from '../facts/types.js';
+import type { FirewallBackend } from '../core/profile.js';
+import type { FirewallPortVerdict } from '../facts/types.js';
 import type { Finding, Probe } from './types.js';
 
 export const firewallProbe: Probe = {

@@ -7,7 +7,7 @@ import { dial, settingsOf } from './budget.js';
 import { queryDns } from './dns/query.js';
 import { sortMx } from './dns/dig.js';
 import { ok, problem, unknown } from './finding.js';
-import { describeDial } from './net/dial.js';
+import { describeDial } from '../exec/dial.js';
 import type { Probe } from './types.js';
 
 export const PROVIDER_STEPS = [

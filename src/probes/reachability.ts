@@ -7,9 +7,9 @@ import { isLinkLocal } from '../facts/cidr.js';
 import { LOCAL_CONNECT_MS, dial } from './budget.js';
 import { meaningOf } from './classify.js';
 import { causeRank, ok, problem, unknown } from './finding.js';
-import { describeDial } from './net/dial.js';
+import { describeDial } from '../exec/dial.js';
 import { servedPorts } from './smtp-ports.js';
-import type { DialResult } from './net/dial.js';
+import type { DialResult } from '../core/dial.js';
 import type { Finding, Probe } from './types.js';
 
 const MAX_ADDRESSES = 4;

@@ -2,7 +2,7 @@
 // that throws or runs out of time yields an `unknown` finding that says so — diagnose never
 // hangs on one check and never loses the others' answers.
 
-import { DeadlineExceeded, remainingMs, withTimeout } from '../engine/deadline.js';
+import { DeadlineExceeded, remainingMs, withTimeout } from '../core/deadline.js';
 import { unknown } from './finding.js';
 import type { Finding, Probe, ProbeContext } from './types.js';
 

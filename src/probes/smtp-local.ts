@@ -5,7 +5,7 @@
 import { LOCAL_CONNECT_MS, dial } from './budget.js';
 import { meaningOf } from './classify.js';
 import { ok, problem, unknown } from './finding.js';
-import { describeDial } from './net/dial.js';
+import { describeDial } from '../exec/dial.js';
 import { servedPorts } from './smtp-ports.js';
 import type { Finding, Probe } from './types.js';
 

@@ -1,11 +1,10 @@
 // Probes are diagnose's read-only checks. Each returns findings; a non-ok finding names a cause
 // (from the registry in causes.ts), and runbooks declare which causes they fix.
 
-import type { Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
+import type { Executor } from '../core/exec.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { Facts } from '../facts/types.js';
-import type { Profile } from '../engine/catalog/types.js';
-import type { Dialer } from './net/dial.js';
+import type { HostContext } from '../core/context.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail' | 'unknown';
 
@@ -24,20 +23,12 @@ export interface Finding {
   human?: { reason: string; steps: string[] };
 }
 
-export interface ProbeContext {
-  exec: Executor;
-  /** The host's files; all reads and writes of host state go through it (never node:fs directly). */
-  fs: HostFs;
+export interface ProbeContext extends HostContext {
   facts: Facts;
-  profile: Profile;
-  /** Absolute time (Date.now()) by which the probe must have returned. */
-  deadline: number;
   /** Whether we run as root (some checks need it; they say so instead of failing). */
   isRoot: boolean;
   /** How the network checks may behave; defaults when absent (see DEFAULT_PROBE_SETTINGS). */
   settings?: ProbeSettings;
-  /** TCP/SMTP dialer; the lab swaps in one that dials from inside a namespace host. */
-  dialer?: Dialer;
   /**
    * How much longer than their defaults probes and their commands may take: a --timeout above
    * the default stretches them in proportion (a slow or overloaded host; ≥ 1).

@@ -2,7 +2,7 @@
 // (`postfix check` ≈ 0.4 s) at t0, and when a probe later runs the same argv it gets the run
 // already under way instead of a second one. Each started run is handed out once.
 
-import type { CommandResult, Executor, RunOptions } from '../exec/types.js';
+import type { CommandResult, Executor, RunOptions } from '../core/exec.js';
 import type { WarmupCommand } from './types.js';
 
 export interface WarmExecutor {

@@ -4,8 +4,8 @@
 
 import { postfixCheckWarmup } from './config-check-warmup.js';
 import { createWarmExecutor } from './warm-exec.js';
-import type { Executor } from '../exec/types.js';
-import type { HostFs } from '../exec/host-fs.js';
+import type { Executor } from '../core/exec.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { Warmup } from './types.js';
 import type { WarmExecutor } from './warm-exec.js';
 

@@ -1,13 +1,13 @@
 // A diagnose report as the user asked for it: text (colour only on a terminal, NO_COLOR
 // respected), markdown for a ticket, or JSON — always with secrets from main.cf redacted.
 
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from '../core/host-fs.js';
 import type { DiagnoseReport } from '../engine/diagnose-report.js';
 import { createColours, wantColour } from './colour.js';
 import { renderDiagnoseJson } from './diagnose-json.js';
 import { renderDiagnoseMarkdown } from './diagnose-markdown.js';
 import { renderDiagnoseText } from './diagnose-text.js';
-import { redactorForHost } from './redact.js';
+import { redactorForHost } from '../core/redact.js';
 
 export interface DiagnoseRenderOptions {
   format: 'text' | 'markdown' | 'json';

@@ -1,15 +1,15 @@
-import { RefusedError } from '../../engine/errors.js';
+import { RefusedError } from '../../core/errors.js';
 import { findDrift } from '../../engine/drift.js';
 import { acquireLock } from '../../engine/lock.js';
 import { readPlanFile } from '../../engine/plan-file.js';
 import { ensureStateDir } from '../../engine/state-dir.js';
-import { toolVersion } from '../../version.js';
+import { toolVersion } from '../../core/version.js';
 import { flag, parseCommandArgs } from '../args.js';
 import { diagnoseHost } from '../diagnosis.js';
 import { executePlan } from '../execute.js';
-import { redactorForHost } from '../../report/redact.js';
+import { redactorForHost } from '../../core/redact.js';
 import { finishRun } from '../run-output.js';
-import { createRuntime, viewHost } from '../runtime.js';
+import { createRuntime, moduleContext, viewHost } from '../runtime.js';
 import { selfArgv } from '../self.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const started = Date.now();
     const host = await viewHost(rt, 5000);
-    const ctx = { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: null };
+    const ctx = moduleContext(rt, host, null);
     const drift = await findDrift({ plan, catalog: rt.catalog, modules: rt.modules, ctx, profile: host.profile, facts: host.facts });
     if (drift.length > 0) {
       throw new RefusedError(`the host or the runbooks changed since the plan was made; nothing was applied`, { hints: [...drift.map((d) => `- ${d}`), `make a new plan: postfix-fix plan --out ${file}`] });

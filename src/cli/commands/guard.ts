@@ -1,7 +1,7 @@
 // Hidden command: the detached watchdog that ends a temporary change by its deadline when no
 // systemd timer can (see engine/guards.ts). It sleeps, then runs the rollback of that one step.
 
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../core/errors.js';
 import { parseCommandArgs, stringOpt } from '../args.js';
 
 export async function run(argv: string[]): Promise<number> {

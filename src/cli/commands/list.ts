@@ -1,7 +1,7 @@
-import { byCodePoint } from '../../engine/compare.js';
-import { ExitCode } from '../../engine/exit-codes.js';
-import { RISK_RANK } from '../../engine/catalog/types.js';
-import type { Risk } from '../../engine/catalog/types.js';
+import { byCodePoint } from '../../core/compare.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { RISK_RANK } from '../../core/risk.js';
+import type { Risk } from '../../core/risk.js';
 import { CAUSES } from '../../probes/causes.js';
 import { flag, parseCommandArgs } from '../args.js';
 import { createRuntime } from '../runtime.js';

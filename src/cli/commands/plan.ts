@@ -1,10 +1,10 @@
 import { writeFileAtomic } from '../../exec/host-fs.js';
-import { ExitCode } from '../../engine/exit-codes.js';
+import { ExitCode } from '../../core/exit-codes.js';
 import { needsHuman } from '../../engine/needs-human.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { renderPlanText } from '../../report/plan-text.js';
-import { redactorForHost } from '../../report/redact.js';
+import { redactorForHost } from '../../core/redact.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
 import { diagnoseFlags, diagnoseHost, planFor } from '../diagnosis.js';
 import { createRuntime, viewHost } from '../runtime.js';

@@ -1,4 +1,4 @@
-import { ExitCode } from '../../engine/exit-codes.js';
+import { ExitCode } from '../../core/exit-codes.js';
 import { explainProfile } from '../../engine/catalog/profile-explain.js';
 import type { ProfileExplanation } from '../../engine/catalog/profile-explain.js';
 import { readOsRelease } from '../../facts/os-release.js';

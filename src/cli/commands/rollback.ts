@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
-import { ExitCode } from '../../engine/exit-codes.js';
+import { UserError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
 import { Journal, readJournal, stepHistories } from '../../engine/journal.js';
 import type { JournalRecord } from '../../engine/journal.js';
 import { createSyslogChangeLog } from '../../engine/change-log.js';
 import { acquireLock } from '../../engine/lock.js';
 import { ensureStateDir, isValidRunId, listRunIds, runDirOf } from '../../engine/state-dir.js';
 import { undoSteps } from '../../engine/undo.js';
-import { redactorForHost } from '../../report/redact.js';
+import { redactorForHost } from '../../core/redact.js';
 import { flag, parseCommandArgs, stringOpt } from '../args.js';
-import { createRuntime, viewHost } from '../runtime.js';
+import { createRuntime, moduleContext, viewHost } from '../runtime.js';
 
 interface RunSummary {
   runId: string;
@@ -94,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const host = await viewHost(rt, 5000);
     const journal = await Journal.open(path);
-    const results = await undoSteps(histories, { exec: rt.exec, fs: rt.fs, facts: host.facts, profile: host.profile, runDir: runDirOf(rt.stateDir, runId) }, rt.modules, journal, guard ? 'deadline guard' : 'postfix-fix rollback');
+    const results = await undoSteps(histories, moduleContext(rt, host, runDirOf(rt.stateDir, runId)), rt.modules, journal, guard ? 'deadline guard' : 'postfix-fix rollback');
     await journal.close();
     const changeLog = createSyslogChangeLog(rt.exec, runId);
     for (const r of results) await changeLog.record(`step ${r.seq} ${r.name}: ${r.ok ? 'undone' : `NOT undone (${r.error ?? 'failed'})`} (${guard ? 'deadline guard' : 'postfix-fix rollback'})`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { UserError, UserErrors } from '../../engine/errors.js';
-import { ExitCode } from '../../engine/exit-codes.js';
+import { UserError, UserErrors } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
 import { listYamlFiles, loadProfiles, loadRunbooks } from '../../engine/catalog/load.js';
 import { findAmbiguities } from '../../engine/catalog/profile-match.js';
 import { readYamlFile } from '../../engine/catalog/yaml-source.js';

@@ -1,12 +1,13 @@
 // `when` / `that` conditions: data, not shell. Parsed and checked against the known fact paths
 // and the runbook's variables at load time; evaluated against facts at plan time.
 
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { factType } from '../../facts/paths.js';
 import type { FactValue } from '../../facts/paths.js';
 import { joinPath } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
-import type { Condition, Operand, Scalar, VariableSpec, VariableValue } from './types.js';
+import type { Condition, Operand, VariableSpec, VariableValue } from './types.js';
+import type { Scalar } from '../../core/json.js';
 
 const OPERATORS = ['equals', 'in', 'contains', 'matches'] as const;
 const COMBINATORS = ['all', 'any', 'not'] as const;

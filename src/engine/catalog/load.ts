@@ -3,14 +3,15 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError, UserErrors } from '../errors.js';
+import { UserError, UserErrors } from '../../core/errors.js';
 import type { ModuleRegistry } from '../../modules/registry-types.js';
 import { parseProfileDoc, resolveProfiles } from './profile.js';
 import type { RawProfile } from './profile.js';
 import { embeddedYamlFiles } from './embedded.js';
 import { parseRunbook } from './runbook.js';
 import { readYamlFile } from './yaml-source.js';
-import type { Catalog, Profile, Runbook } from './types.js';
+import type { Catalog, Runbook } from './types.js';
+import type { Profile } from '../../core/profile.js';
 
 export interface CatalogSources {
   runbookDirs: string[];

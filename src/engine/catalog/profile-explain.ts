@@ -5,7 +5,7 @@ import type { OsFacts } from '../../facts/types.js';
 import { coerceVersionId } from './os-version.js';
 import type { CoercedVersion } from './os-version.js';
 import { extendsChain, matchProfile } from './profile-match.js';
-import type { ConflictingMta, Profile } from './types.js';
+import type { ConflictingMta, Profile } from '../../core/profile.js';
 
 export interface ProfileChainLink {
   id: string;

@@ -17,12 +17,12 @@
 //     the parent's ranges would pick by accident. The result says `fallback: true`.
 
 import { intersects, satisfies } from 'semver';
-import { InternalError, UserError } from '../errors.js';
+import { InternalError, UserError } from '../../core/errors.js';
 import type { OsFacts } from '../../facts/types.js';
 import { coerceVersionId, describeVersion } from './os-version.js';
 import type { CoercedVersion } from './os-version.js';
-import type { Profile } from './types.js';
-import { byCodePoint } from '../compare.js';
+import type { Profile } from '../../core/profile.js';
+import { byCodePoint } from '../../core/compare.js';
 
 export interface ProfileMatchResult {
   profile: Profile;

@@ -1,7 +1,7 @@
 // The profile fields a runbook may reference as `{{ profile.PATH }}` (snake_case, as in the YAML).
 
 import { snakeToCamel } from '../../facts/paths.js';
-import type { Profile } from './types.js';
+import type { Profile } from '../../core/profile.js';
 
 export const PROFILE_PATHS: Readonly<Record<string, 'string' | 'string[]' | 'object[]'>> = {
   id: 'string',

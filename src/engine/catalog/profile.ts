@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { validRange } from 'semver';
 import profileSchema from '../../../schemas/profile.schema.json' with { type: 'json' };
-import { UserError, UserErrors } from '../errors.js';
+import { UserError, UserErrors } from '../../core/errors.js';
 import { snakeToCamel } from '../../facts/paths.js';
 import { validateWith } from './ajv.js';
 import { schemaErrorsToUserErrors } from './schema-errors.js';
 import type { YamlSource } from './yaml-source.js';
-import type { Profile } from './types.js';
+import type { Profile } from '../../core/profile.js';
 
 /** A profile as written: possibly partial (when it extends another). Keys still snake_case. */
 export interface RawProfile {

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import runbookSchema from '../../../schemas/runbook.schema.json' with { type: 'json' };
-import { UserError, UserErrors } from '../errors.js';
+import { UserError, UserErrors } from '../../core/errors.js';
 import { isKnownCause } from '../../probes/causes.js';
 import type { ModuleRegistry } from '../../modules/registry-types.js';
 import { validateWith } from './ajv.js';
@@ -11,7 +11,9 @@ import { schemaErrorsToUserErrors } from './schema-errors.js';
 import { checkTemplates } from './templates.js';
 import { joinPath } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
-import type { Check, Condition, JsonObject, Runbook, Risk, Step, StepAction, VariableSpec, VariableType, VariableValue } from './types.js';
+import type { Check, Condition, Runbook, Step, StepAction, VariableSpec, VariableType, VariableValue } from './types.js';
+import type { JsonObject } from '../../core/json.js';
+import type { Risk } from '../../core/risk.js';
 
 export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook {
   const raw = src.value;

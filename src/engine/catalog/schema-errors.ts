@@ -2,7 +2,7 @@
 // expected — the message a person fixing a runbook at 3 a.m. can act on.
 
 import type { ErrorObject } from 'ajv';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { joinPath } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
 

@@ -2,13 +2,14 @@
 // exactly one template takes the referenced value with its type (a list stays a list); a
 // template inside a longer string is interpolated as text. References are checked at load time.
 
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { factType } from '../../facts/paths.js';
 import type { FactValue } from '../../facts/paths.js';
 import { PROFILE_PATHS } from './profile-paths.js';
 import { joinPath } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
-import type { JsonValue, VariableSpec } from './types.js';
+import type { JsonValue } from '../../core/json.js';
+import type { VariableSpec } from './types.js';
 
 const TEMPLATE = /\{\{\s*(var|fact|profile)\.([A-Za-z0-9_.-]+)\s*\}\}/g;
 const WHOLE = /^\{\{\s*(var|fact|profile)\.([A-Za-z0-9_.-]+)\s*\}\}$/;

@@ -4,11 +4,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { CORE_SCHEMA, EVENT_ID, constructFromEvents, getScalarValue, parseEvents } from 'js-yaml';
 import type { Event } from 'js-yaml';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { embeddedText } from './embedded.js';
 import { builtInSnapshot, snapshotValue } from './yaml-snapshot.js';
 import type { YamlSnapshot } from './yaml-snapshot.js';
-import type { SourceLocation } from '../errors.js';
+import type { SourceLocation } from '../../core/errors.js';
 
 export interface Position {
   /** Where the key of this field starts (absent for sequence items and the root). */

@@ -4,7 +4,7 @@
 // (a firewalld process; ufw's chains loaded), and iptables-legacy-save only when legacy tables
 // exist — asking would cost a spawn for nothing.
 
-import { FIREWALL_BACKENDS } from '../types.js';
+import { FIREWALL_BACKENDS } from '../../core/profile.js';
 import { describeFailure, runTool } from '../context.js';
 import { countRules, hasChainPrefix, parseIptablesSave } from './iptables-save.js';
 import { evaluateIptablesInput } from './iptables-eval.js';
@@ -13,7 +13,8 @@ import { evaluateNftInput } from './nft-eval.js';
 import { parseUfwStatus } from './ufw-status.js';
 import type { FactContext, NoteError } from '../context.js';
 import type { ProcessInfo } from '../processes.js';
-import type { FirewallBackend, FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
+import type { FirewallBackend } from '../../core/profile.js';
+import type { FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
 import type { IptablesSave } from './iptables-save.js';
 import type { NftRuleset } from './nft-json.js';
 import type { Decision, PacketModel } from './packet.js';

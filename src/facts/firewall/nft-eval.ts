@@ -8,7 +8,7 @@ import { ifaceMatches, triAnd, triNot } from './packet.js';
 import { chainKey, tableOwner } from './nft-json.js';
 import type { Decision, PacketModel, Tri } from './packet.js';
 import type { NftChain, NftRuleset } from './nft-json.js';
-import type { FirewallBackend } from '../types.js';
+import type { FirewallBackend } from '../../core/profile.js';
 
 const MAX_DEPTH = 32;
 // Families an IPv4 packet traverses at the input hook.

@@ -3,7 +3,7 @@
 // (`ip filter` with chains INPUT/FORWARD/OUTPUT), firewalld owns `firewalld`, anything else is
 // native nftables.
 
-import type { FirewallBackend } from '../types.js';
+import type { FirewallBackend } from '../../core/profile.js';
 
 export interface NftChain {
   family: string;

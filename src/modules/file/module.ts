@@ -1,8 +1,8 @@
 // file: make a file absent (its bytes kept in the journal for undo), or fix its mode and owner.
 // Content writes are not offered on purpose: main.cf goes through the postconf module.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
-import { NotApplicable, StepFailure } from '../command.js';
+import type { JsonObject } from '../../core/json.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import { lookupGid, lookupUid, nameOfGid, nameOfUid } from '../host-users.js';

@@ -13,11 +13,12 @@
 // permanent settings are back to what they were, undo puts those files back as they were too
 // (`--load-zone-defaults` when there was no file, which is how firewalld itself removes it).
 
-import type { JsonObject } from '../../engine/catalog/types.js';
+import type { JsonObject } from '../../core/json.js';
 import { parseNftJson } from '../../facts/firewall/nft-json.js';
 import { evaluateNftInput } from '../../facts/firewall/nft-eval.js';
-import type { FirewallBackend } from '../../facts/types.js';
-import { NotApplicable, StepFailure, describeResult } from '../command.js';
+import type { FirewallBackend } from '../../core/profile.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
+import { describeResult } from '../../exec/command.js';
 import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';

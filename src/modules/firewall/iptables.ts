@@ -6,13 +6,14 @@
 // Persistence is an insertion into the boot-time rules file at the same spot, only when that file
 // holds exactly the rules loaded now; otherwise the plan says why it is not persisted.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
+import type { JsonObject } from '../../core/json.js';
 import { evaluateIptablesInput } from '../../facts/firewall/iptables-eval.js';
 import { countRules, hasChainPrefix, parseIptablesSave, tokenize } from '../../facts/firewall/iptables-save.js';
 import type { IptablesChain, IptablesRule, IptablesSave } from '../../facts/firewall/iptables-save.js';
 import type { Decision } from '../../facts/firewall/packet.js';
-import type { FirewallBackend } from '../../facts/types.js';
-import { StepFailure, describeResult, mustRun } from '../command.js';
+import type { FirewallBackend } from '../../core/profile.js';
+import { StepFailure } from '../../core/errors.js';
+import { describeResult, mustRun } from '../../exec/command.js';
 import { snapshotFile, snapshotText } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';

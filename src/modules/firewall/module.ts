@@ -19,14 +19,15 @@
 // Mixed iptables-legacy and nft tables: both are evaluated; rules go only where one blocks, and
 // the plan says so (consolidating them is a decision the firewall-mixed-backends finding explains).
 
-import type { JsonObject, JsonValue } from '../../engine/catalog/types.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { FactContext } from '../../facts/context.js';
 import { gatherFirewall, outsideInterfaces } from '../../facts/firewall/gather.js';
 import { gatherNetwork } from '../../facts/network.js';
 import { scanProcesses } from '../../facts/processes.js';
-import { FIREWALL_BACKENDS } from '../../facts/types.js';
-import type { FirewallBackend, NetworkFacts } from '../../facts/types.js';
-import { NotApplicable, StepFailure } from '../command.js';
+import { FIREWALL_BACKENDS } from '../../core/profile.js';
+import type { FirewallBackend } from '../../core/profile.js';
+import type { NetworkFacts } from '../../facts/types.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
 import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
 import { firewalldBackend } from './firewalld.js';
 import { iptablesBackend } from './iptables.js';
@@ -96,7 +97,7 @@ function outsideOf(network: NetworkFacts): OutsideIface[] {
 async function look(ctx: ModuleContext): Promise<{ env: Omit<InspectEnv, 'ports'>; mixedIptables: boolean; errors: string[] }> {
   const errors: string[] = [];
   const note = (fact: string, message: string): void => void errors.push(`${fact}: ${message}`);
-  const fctx: FactContext = { exec: ctx.exec, fs: ctx.fs, profile: ctx.profile, deadline: Date.now() + 20_000 };
+  const fctx: FactContext = { ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 20_000) };
   const [network, processes] = await Promise.all([gatherNetwork(fctx, note), scanProcesses(ctx.fs)]);
   const fw = await gatherFirewall(fctx, note, processes, network);
   return { env: { outside: outsideOf(network), active: orderBackends(fw.active, ctx.profile.firewall.preferred) }, mixedIptables: fw.mixedIptables, errors };

@@ -15,12 +15,13 @@
 // builds is the one we planned against. The new file is checked with `nft -c -f` before it is
 // written, and loaded again in a scratch namespace after, to prove our rules land where planned.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
+import type { JsonObject } from '../../core/json.js';
 import { chainKey, nameOf, parseNftJson, tableOwner } from '../../facts/firewall/nft-json.js';
 import type { NftChain, NftRule, NftRuleset } from '../../facts/firewall/nft-json.js';
 import { describe as describeExpr, evaluateNftInput } from '../../facts/firewall/nft-eval.js';
-import type { FirewallBackend } from '../../facts/types.js';
-import { StepFailure, describeResult, mustRun } from '../command.js';
+import type { FirewallBackend } from '../../core/profile.js';
+import { StepFailure } from '../../core/errors.js';
+import { describeResult, mustRun } from '../../exec/command.js';
 import { snapshotFile, snapshotText } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';

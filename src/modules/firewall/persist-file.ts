@@ -3,8 +3,8 @@
 // at plan time, a byte-exact snapshot goes into the journal, and undo puts the snapshot back —
 // or, when someone edited the file after us, takes out only our lines.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
-import { StepFailure } from '../command.js';
+import type { JsonObject } from '../../core/json.js';
+import { StepFailure } from '../../core/errors.js';
 import { currentSha, restoreSnapshot, sha256 } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';

@@ -5,8 +5,8 @@
 // plan shown to a reviewer is computed from exactly the state that was journaled; `apply` and
 // `undo` act on the plan alone, so undo works from the journal in another process after a crash.
 
-import type { JsonObject, JsonValue } from '../../engine/catalog/types.js';
-import type { FirewallBackend } from '../../facts/types.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
+import type { FirewallBackend } from '../../core/profile.js';
 import type { Decision } from '../../facts/firewall/packet.js';
 import type { ModuleContext } from '../types.js';
 

@@ -12,12 +12,13 @@
 // (which updates it back, in place, with its original comment). When an earlier, broader ufw rule
 // blocks (`deny 25` covers tcp and udp), `ufw insert N` puts ours directly before it.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
+import type { JsonObject } from '../../core/json.js';
 import { evaluateIptablesInput } from '../../facts/firewall/iptables-eval.js';
 import { parseIptablesSave } from '../../facts/firewall/iptables-save.js';
 import type { IptablesSave } from '../../facts/firewall/iptables-save.js';
-import type { FirewallBackend } from '../../facts/types.js';
-import { NotApplicable, StepFailure, describeResult, mustRun } from '../command.js';
+import type { FirewallBackend } from '../../core/profile.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
+import { describeResult, mustRun } from '../../exec/command.js';
 import { cloneSave, decidingChain, normaliseSave, withRule } from './iptables.js';
 import type { ModuleContext } from '../types.js';
 import { TAG } from './types.js';

@@ -3,8 +3,9 @@
 // where a reload would be silently ignored (inet_interfaces, inet_protocols).
 
 import { join } from 'node:path';
-import type { JsonObject, JsonValue } from '../../engine/catalog/types.js';
-import { StepFailure, describeResult, mustRun } from '../command.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
+import { StepFailure } from '../../core/errors.js';
+import { describeResult, mustRun } from '../../exec/command.js';
 import { currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import { RESTART_PARAMS, controlPostfix, describePostfixAction, postfixCheck, postfixRunning } from '../postfix-control.js';

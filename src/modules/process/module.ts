@@ -3,8 +3,9 @@
 // — an unknown process is never killed, it is a finding for a human. Undo starts the daemon
 // again with the command line it had.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
-import { NotApplicable, StepFailure, mustRun, waitFor } from '../command.js';
+import type { JsonObject } from '../../core/json.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
+import { mustRun, waitFor } from '../../exec/command.js';
 import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
 
 const argsSchema = {

@@ -1,7 +1,7 @@
 // queue: ask Postfix to retry deferred mail now (`postqueue -f`). Nothing to restore afterwards:
 // a flush only moves delivery attempts earlier.
 
-import { mustRun } from '../command.js';
+import { mustRun } from '../../exec/command.js';
 import type { ActionModule, Change, ModuleContext, Outcome } from '../types.js';
 
 const argsSchema = {

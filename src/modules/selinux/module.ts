@@ -3,8 +3,9 @@
 // /etc/selinux/config and never turns enforcement off (see selinux-permissive for the
 // temporary, always-restored confirmation).
 
-import type { JsonObject } from '../../engine/catalog/types.js';
-import { NotApplicable, StepFailure, mustRun } from '../command.js';
+import type { JsonObject } from '../../core/json.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
+import { mustRun } from '../../exec/command.js';
 import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
 import { deniedPorts } from './avc.js';
 import { getEnforce, parseGetsebool, parsePortList, portLabelled } from './tools.js';

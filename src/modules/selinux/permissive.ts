@@ -3,7 +3,8 @@
 // applying it (a transient systemd timer, or a detached watchdog), and undoes it at the end of the
 // run in any case. Never edits /etc/selinux/config, so even a reboot restores enforcing mode.
 
-import { StepFailure, mustRun } from '../command.js';
+import { StepFailure } from '../../core/errors.js';
+import { mustRun } from '../../exec/command.js';
 import type { ActionModule, Change, Outcome, UndoRecord } from '../types.js';
 import { getEnforce } from './tools.js';
 

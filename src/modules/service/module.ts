@@ -2,8 +2,8 @@
 // manager that actually runs on this host (systemd, OpenRC, SysV, or Postfix's own commands in
 // a container without one).
 
-import type { JsonObject, JsonValue } from '../../engine/catalog/types.js';
-import { NotApplicable, StepFailure } from '../command.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
+import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { postfixCheck, postfixRunning } from '../postfix-control.js';
 import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
 import { directBackend } from './direct.js';

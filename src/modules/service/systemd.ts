@@ -1,5 +1,5 @@
-import type { Executor } from '../../exec/types.js';
-import { mustRun, waitFor } from '../command.js';
+import type { Executor } from '../../core/exec.js';
+import { mustRun, waitFor } from '../../exec/command.js';
 import type { ServiceAction, ServiceBackend, UnitState } from './types.js';
 
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'alias', 'indirect', 'generated', 'static', 'transient']);

@@ -1,5 +1,5 @@
-import type { Executor } from '../../exec/types.js';
-import { mustRun } from '../command.js';
+import type { Executor } from '../../core/exec.js';
+import { mustRun } from '../../exec/command.js';
 import type { ServiceBackend, UnitState } from './types.js';
 
 // SysV init: run state through `service`; boot state through update-rc.d (Debian) or chkconfig

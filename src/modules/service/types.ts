@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../engine/catalog/types.js';
+import type { JsonObject } from '../../core/json.js';
 
 export type ServiceVerb = 'start' | 'stop' | 'enable' | 'disable' | 'mask' | 'unmask';
 

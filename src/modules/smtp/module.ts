@@ -2,8 +2,9 @@
 // `host: non-loopback` means every non-loopback address of this host, which is how
 // "Postfix now listens beyond loopback" is proven from the host itself.
 
-import type { JsonObject } from '../../engine/catalog/types.js';
-import { probeSmtp } from '../../net/smtp-probe.js';
+import type { DialResult } from '../../core/dial.js';
+import type { JsonObject } from '../../core/json.js';
+import { describeDial } from '../../exec/dial.js';
 import type { CheckModule, ModuleContext, Outcome } from '../types.js';
 
 const argsSchema = {
@@ -39,13 +40,12 @@ export const smtpCheck: CheckModule = {
     const expect = String(args.expect ?? 'banner');
     const hosts = targets(ctx, String(args.host ?? '127.0.0.1'));
     if (hosts.length === 0) return { ok: false, evidence: ['this host has no non-loopback address to test'] };
-    const results = await Promise.all(hosts.flatMap((h) => ports.map((p) => probeSmtp(h, p, { timeoutMs: Number(args.timeout_ms ?? 3000) }))));
+    const timeoutMs = Number(args.timeout_ms ?? 3000);
+    const results = await Promise.all(hosts.flatMap((h) => ports.map((p) => ctx.dialer(h, p, { connectTimeoutMs: timeoutMs, bannerTimeoutMs: timeoutMs, deadline: Math.min(ctx.deadline, Date.now() + 2 * timeoutMs) }))));
     const pattern = args.banner_matches ? new RegExp(String(args.banner_matches)) : null;
-    const good = (k: string, banner?: string): boolean =>
-      expect === 'banner' ? k === 'banner' && (pattern === null || pattern.test(banner ?? '')) : expect === 'refused' ? k === 'refused' : k !== 'banner';
-    return {
-      ok: results.every((r) => good(r.kind, r.banner)),
-      evidence: results.map((r) => `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port} → ${r.kind}${r.banner ? ` "${r.banner.split('\n')[0]}"` : ''}${r.detail ? ` (${r.detail})` : ''} in ${r.ms} ms`),
-    };
+    // A greeting that refuses (4xx/5xx) is not the banner a client needs.
+    const good = (r: DialResult): boolean =>
+      expect === 'banner' ? r.outcome === 'banner' && r.code === 220 && (pattern === null || pattern.test(r.banner ?? '')) : expect === 'refused' ? r.outcome === 'refused' : r.outcome !== 'banner';
+    return { ok: results.every(good), evidence: results.map(describeDial) };
   },
 };

@@ -2,7 +2,7 @@
 // Postfix runs, unlike `postqueue`), and read a sample of defer logs for the reasons. Queue ids
 // are long; hash subdirectories are one hex digit, so no stat per entry is needed.
 
-import type { HostFs } from '../../exec/host-fs.js';
+import type { HostFs } from '../../core/host-fs.js';
 import { parseDeferLog } from './reasons.js';
 
 export const QUEUES = ['maildrop', 'incoming', 'active', 'deferred', 'hold'] as const;

@@ -26,7 +26,7 @@ describe('cli: what start-up loads', function () {
   this.timeout(30_000);
 
   it('the launcher (`--version`) loads nothing but the version', async () => {
-    assert.deepEqual(await loadedBeforeRunning('src/cli/launcher.ts', 'cjs'), ['src/cli/launcher.ts', 'src/cli/version-request.ts', 'src/version.ts']);
+    assert.deepEqual(await loadedBeforeRunning('src/cli/launcher.ts', 'cjs'), ['src/cli/launcher.ts', 'src/cli/version-request.ts', 'src/core/version.ts']);
   });
 
   it('diagnose starts `postfix check` before loading the catalog, YAML, schemas, facts or reports', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildReport, exitCodeFor, sortFindings } from '../../../src/engine/diagnose-report.js';
-import { ExitCode } from '../../../src/engine/exit-codes.js';
+import { ExitCode } from '../../../src/core/exit-codes.js';
 import { ok, problem, unknown } from '../../../src/probes/finding.js';
 import { debianProfile } from '../helpers/context.js';
 import { healthyFacts } from '../probes/helpers/facts.js';

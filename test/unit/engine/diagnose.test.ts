@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createCauseProbe, runDiagnose } from '../../../src/engine/diagnose.js';
-import { ExitCode } from '../../../src/engine/exit-codes.js';
+import { ExitCode } from '../../../src/core/exit-codes.js';
 import { debianProfile } from '../helpers/context.js';
 import { fakeExec } from '../probes/helpers/fake-exec.js';
 import { factsWith, healthyFacts, stoppedFacts } from '../probes/helpers/facts.js';
 import { BANNER, emptyRoot, fakeDialer } from '../probes/helpers/probe-ctx.js';
 import { RUNBOOKS } from './helpers/runbooks.js';
-import type { Dialer } from '../../../src/probes/net/dial.js';
+import type { Dialer } from '../../../src/core/dial.js';
 
 const HEALTHY_EXEC = () => fakeExec([
   { argv: ['postfix', 'status'], result: { exitCode: 0 } },

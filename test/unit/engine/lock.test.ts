@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RefusedError } from '../../../src/engine/errors.js';
+import { RefusedError } from '../../../src/core/errors.js';
 import { acquireLock, procStartTime } from '../../../src/engine/lock.js';
 import { scratchDir } from '../helpers/context.js';
 import type { Scratch } from '../helpers/context.js';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJournal, stepHistories } from '../../../src/engine/journal.js';
-import { StepError } from '../../../src/engine/transaction.js';
+import { StepError } from '../../../src/core/errors.js';
 import { undoSteps } from '../../../src/engine/undo.js';
 import { Journal } from '../../../src/engine/journal.js';
 import { baseFacts, scratchDir, scratchPostfixConfig, testContext } from '../helpers/context.js';

@@ -9,6 +9,7 @@ import { debianProfile } from '../helpers/context.js';
 import { fakeExec } from '../probes/helpers/fake-exec.js';
 import { fixture } from './fixture.js';
 import type { Script } from '../probes/helpers/fake-exec.js';
+import { dialSmtp } from '../../../src/exec/dial.js';
 
 // The whole gathering against a host root laid out in a scratch directory (the lab's seam:
 // HostFs over another root) and scripted commands answering with real captured outputs.
@@ -61,7 +62,7 @@ describe('facts/gather: gatherFacts', function () {
 
   it('gathers a running Postfix, another MTA on 587, interfaces, routes and an nftables ruleset', async () => {
     const exec = fakeExec(scripts(), ['iptables-legacy-save']);
-    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), deadline: Date.now() + 5_000 });
+    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });
     assert.deepEqual(facts.errors, []);
     assert.equal(facts.hostname, 'mx1');
     assert.equal(facts.os.id, 'debian');
@@ -96,7 +97,7 @@ describe('facts/gather: gatherFacts', function () {
         { argv: ['ip'], result: { exitCode: 1, stderr: 'Cannot open netlink socket: Permission denied' } },
       ]),
     );
-    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), deadline: Date.now() + 5_000 });
+    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });
     assert.match(factFailed(facts, 'postfix.params') ?? '', /missing '=' after attribute name/);
     assert.equal(facts.postfix.installed, true);
     assert.deepEqual(facts.postfix.params, {});
@@ -109,7 +110,7 @@ describe('facts/gather: gatherFacts', function () {
   it('falls back to /proc/net/tcp without ss, and says so', async () => {
     put('/proc/1/net/tcp', fixture('proc-net-tcp.txt'));
     const exec = fakeExec(scripts().filter((s) => s.argv[0] !== 'ss'));
-    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), deadline: Date.now() + 5_000 });
+    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });
     assert.deepEqual(facts.listeners, [{ family: 4, address: '0.0.0.0', port: 25, pid: null, process: null }]);
     assert.match(factFailed(facts, 'listeners') ?? '', /ss is not installed.*\/proc\/net\/tcp/);
   });
@@ -117,7 +118,7 @@ describe('facts/gather: gatherFacts', function () {
   it('a hung tool costs its budget, not the run: the deadline holds', async () => {
     const exec = fakeExec(scripts([{ argv: ['ip'], delayMs: 10_000 }, { argv: ['nft'], delayMs: 10_000 }]));
     const started = Date.now();
-    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), deadline: started + 400 });
+    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: started + 400 });
     const took = Date.now() - started;
     assert.ok(took < 1_000, `took ${took} ms`);
     assert.ok(factFailed(facts, 'network'));
@@ -126,7 +127,7 @@ describe('facts/gather: gatherFacts', function () {
 
   it('reports Postfix missing when postconf is not there', async () => {
     const exec = fakeExec(scripts().filter((s) => s.argv[0] !== 'postconf'));
-    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), deadline: Date.now() + 5_000 });
+    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });
     assert.equal(facts.postfix.installed, false);
     assert.equal(factFailed(facts, 'postfix'), null);
   });

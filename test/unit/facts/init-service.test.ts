@@ -8,6 +8,7 @@ import { gatherServiceState } from '../../../src/facts/service-state.js';
 import { debianProfile } from '../helpers/context.js';
 import { fakeExec } from '../probes/helpers/fake-exec.js';
 import type { Script } from '../probes/helpers/fake-exec.js';
+import { dialSmtp } from '../../../src/exec/dial.js';
 
 function ctxWith(pid1: string, scripts: Script[], files: Record<string, string> = {}) {
   const root = mkdtempSync(join(tmpdir(), 'pf-init-'));
@@ -15,7 +16,7 @@ function ctxWith(pid1: string, scripts: Script[], files: Record<string, string> 
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), text);
   }
-  return { exec: fakeExec(scripts), fs: createHostFs(root), profile: debianProfile(), deadline: Date.now() + 5_000 };
+  return { exec: fakeExec(scripts), fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 };
 }
 
 describe('facts/init and service state', () => {

@@ -8,13 +8,14 @@ import { gatherMasterPid, masterPidPath } from '../../../src/facts/master-pid.js
 import { debianProfile } from '../helpers/context.js';
 import { fakeExec } from '../probes/helpers/fake-exec.js';
 import type { ChildProcess } from 'node:child_process';
+import { dialSmtp } from '../../../src/exec/dial.js';
 
 // A real flock on a scratch file, seen through the real /proc/locks: who holds master.pid.
 describe('facts/master-pid: the lock holder, for real', function () {
   this.timeout(10_000);
   let dir: string;
   let holder: ChildProcess | null = null;
-  const ctx = () => ({ exec: fakeExec([]), fs: createHostFs('/'), profile: debianProfile(), deadline: Date.now() + 5_000 });
+  const ctx = () => ({ exec: fakeExec([]), fs: createHostFs('/'), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pf-masterpid-'));
   });

@@ -129,8 +129,17 @@ function replaceNth(root: unknown, n: number, repl: unknown): unknown {
   const nodes: Array<{ parent: Record<string, unknown> | unknown[] | null; key: string | number }> = [{ parent: null, key: '' }];
   const visit = (v: unknown): void => {
     if (nodes.length > 5000) return;
-    if (Array.isArray(v)) v.forEach((x, i) => (nodes.push({ parent: v, key: i }), visit(x)));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) (nodes.push({ parent: v as Record<string, unknown>, key: k }), visit(x));
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        nodes.push({ parent: v, key: i });
+        visit(x);
+      });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        nodes.push({ parent: v as Record<string, unknown>, key: k });
+        visit(x);
+      }
+    }
   };
   visit(root);
   const target = nodes[n % nodes.length] as (typeof nodes)[number];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { UserError } from '../../../src/engine/errors.js';
+import { UserError } from '../../../src/core/errors.js';
 import { decodeJournal, encodeRecord, stepHistories } from '../../../src/engine/journal.js';
 import type { JournalRecord } from '../../../src/engine/journal.js';
 import { readPlanFile } from '../../../src/engine/plan-file.js';

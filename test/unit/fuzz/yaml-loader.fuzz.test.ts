@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { UserError } from '../../../src/engine/errors.js';
+import { UserError } from '../../../src/core/errors.js';
 import { parseProfileDoc, resolveProfiles } from '../../../src/engine/catalog/profile.js';
 import { parseRunbook } from '../../../src/engine/catalog/runbook.js';
 import { parseYaml } from '../../../src/engine/catalog/yaml-source.js';

@@ -10,10 +10,11 @@ import { createExecutor } from '../../../src/exec/executor.js';
 import { createHostFs } from '../../../src/exec/host-fs.js';
 import { loadProfiles } from '../../../src/engine/catalog/load.js';
 import { listYamlFiles } from '../../../src/engine/catalog/load.js';
-import type { Profile } from '../../../src/engine/catalog/types.js';
-import type { UserError } from '../../../src/engine/errors.js';
+import type { Profile } from '../../../src/core/profile.js';
+import type { UserError } from '../../../src/core/errors.js';
 import type { Facts } from '../../../src/facts/types.js';
 import type { ModuleContext } from '../../../src/modules/types.js';
+import { dialSmtp } from '../../../src/exec/dial.js';
 
 export function debianProfile(): Profile {
   const errors: UserError[] = [];
@@ -77,5 +78,5 @@ export function scratchPostfixConfig(s: Scratch): string {
 
 export function testContext(facts: Facts, runDir: string | null = null): ModuleContext & { audit: AuditLog } {
   const audit = new AuditLog();
-  return { exec: createExecutor({ audit }), fs: createHostFs('/'), facts, profile: debianProfile(), runDir, audit };
+  return { exec: createExecutor({ audit }), fs: createHostFs('/'), facts, profile: debianProfile(), dialer: dialSmtp, deadline: Number.POSITIVE_INFINITY, runDir, audit };
 }

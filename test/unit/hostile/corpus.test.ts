@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVarFlags } from '../../../src/engine/variables.js';
-import { UserError } from '../../../src/engine/errors.js';
+import { UserError } from '../../../src/core/errors.js';
 import { LabHost, cliBundlePath, runCli } from '../../e2e/lab/index.js';
 import { restorableState } from '../../e2e/scenario.js';
 import type { CliResult } from '../../e2e/lab/index.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { StepFailure } from '../../../src/modules/command.js';
+import { StepFailure } from '../../../src/core/errors.js';
 import { postfixCheck } from '../../../src/modules/postfix-control.js';
 import { fakeExec } from '../probes/helpers/fake-exec.js';
 import { baseFacts, testContext } from '../helpers/context.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHostFs } from '../../../src/exec/host-fs.js';
-import type { HostFs } from '../../../src/exec/host-fs.js';
+import type { HostFs } from '../../../src/core/host-fs.js';
 import { configCheckProbe } from '../../../src/probes/config-check.js';
 import { POSTFIX_CHECK_TIMEOUT_MS, postfixCheckWarmup } from '../../../src/probes/config-check-warmup.js';
 import { startDiagnoseWarmup } from '../../../src/probes/warmup.js';

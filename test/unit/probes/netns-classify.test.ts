@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { DialResult } from '../../../src/probes/net/dial.js';
+import type { DialResult } from '../../../src/core/dial.js';
 
 // The TCP classification proven for real: a child process in its own network namespace dials a
 // peer namespace across a veth pair — a listener, a closed port, an iptables DROP, an nft
 // `reject with icmpx admin-prohibited`, a silent listener, and an address with no route.
-describe('probes/net/dial: classification in throwaway network namespaces', function () {
+describe('exec/dial: classification in throwaway network namespaces', function () {
   this.timeout(30_000);
   let results: DialResult[] = [];
 

@@ -4,7 +4,7 @@ import { reachabilityProbe } from '../../../src/probes/reachability.js';
 import { smtpLocalProbe } from '../../../src/probes/smtp-local.js';
 import { factsWith, healthyFacts, stoppedFacts } from './helpers/facts.js';
 import { BANNER, fakeDialer, probeCtx } from './helpers/probe-ctx.js';
-import type { DialOptions } from '../../../src/probes/net/dial.js';
+import type { DialOptions } from '../../../src/core/dial.js';
 
 const res = (o: object) => ({ host: '10.0.0.5', port: 25, ms: 5, outcome: 'refused' as const, ...o });
 

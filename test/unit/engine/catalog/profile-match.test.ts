@@ -3,11 +3,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { UserError } from '../../../../src/engine/errors.js';
+import { UserError } from '../../../../src/core/errors.js';
 import { listYamlFiles, loadProfiles } from '../../../../src/engine/catalog/load.js';
 import { explainProfile } from '../../../../src/engine/catalog/profile-explain.js';
 import { findAmbiguities, matchProfile } from '../../../../src/engine/catalog/profile-match.js';
-import type { Profile } from '../../../../src/engine/catalog/types.js';
+import type { Profile } from '../../../../src/core/profile.js';
 import { osReleaseFromTexts } from '../../../../src/facts/os-release.js';
 import type { OsFacts } from '../../../../src/facts/types.js';
 

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { UserError } from '../../../../src/engine/errors.js';
+import type { UserError } from '../../../../src/core/errors.js';
 import { listYamlFiles, loadProfiles } from '../../../../src/engine/catalog/load.js';
-import type { Profile } from '../../../../src/engine/catalog/types.js';
+import type { Profile } from '../../../../src/core/profile.js';
 
 const SHIPPED = join(dirname(fileURLToPath(import.meta.url)), '../../../../distro-profiles');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError, UserErrors } from '../../../../src/engine/errors.js';
+import { UserError, UserErrors } from '../../../../src/core/errors.js';
 import { loadRunbooks } from '../../../../src/engine/catalog/load.js';
 import { parseRunbook } from '../../../../src/engine/catalog/runbook.js';
 import { parseYaml, readYamlFile } from '../../../../src/engine/catalog/yaml-source.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, UserErrors } from '../../../../src/engine/errors.js';
+import { UserError, UserErrors } from '../../../../src/core/errors.js';
 import { parseRunbook } from '../../../../src/engine/catalog/runbook.js';
 import { decodeSnapshot, encodeSnapshot } from '../../../../src/engine/catalog/yaml-snapshot.js';
 import { parseYaml } from '../../../../src/engine/catalog/yaml-source.js';

@@ -9,6 +9,7 @@ import { fakeExec } from '../../probes/helpers/fake-exec.js';
 import { fixture } from '../fixture.js';
 import type { Script } from '../../probes/helpers/fake-exec.js';
 import type { NetworkFacts } from '../../../../src/facts/types.js';
+import { dialSmtp } from '../../../../src/exec/dial.js';
 
 const network: NetworkFacts = {
   interfaces: [
@@ -26,7 +27,7 @@ function ctx(scripts: Script[], installed: string[], ipTablesNames: string | nul
     writeFileSync(join(root, 'proc/1/net/ip_tables_names'), ipTablesNames);
   }
   const exec = fakeExec(scripts, installed);
-  return { c: { exec, fs: createHostFs(root), profile: debianProfile(), deadline: Date.now() + 5_000 }, exec };
+  return { c: { exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 }, exec };
 }
 
 const notes: Array<[string, string]> = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { JsonObject, JsonValue } from '../../../../src/engine/catalog/types.js';
-import type { FirewallBackend } from '../../../../src/facts/types.js';
+import type { JsonObject, JsonValue } from '../../../../src/core/json.js';
+import type { FirewallBackend } from '../../../../src/core/profile.js';
 import { firewallModule } from '../../../../src/modules/firewall/module.js';
 import type { Change, ModuleContext } from '../../../../src/modules/types.js';
 import { UNRELATED_RULE_LINES, injectFirewalldPublic, injectIptablesBlock25, injectMixedIptablesBackends, injectNftablesBlock25, injectUfwDenyIncoming, smtpProbe } from '../../../e2e/lab/index.js';

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { AuditLog } from '../../../../src/exec/audit.js';
 import { createExecutor } from '../../../../src/exec/executor.js';
 import { createHostFs } from '../../../../src/exec/host-fs.js';
-import type { Executor } from '../../../../src/exec/types.js';
+import type { Executor } from '../../../../src/core/exec.js';
 import { gatherFacts } from '../../../../src/facts/gather.js';
 import type { ModuleContext } from '../../../../src/modules/types.js';
 import { LabHost, link, pollUntil, smtpProbe } from '../../../e2e/lab/index.js';
 import { normaliseIptablesSave, normaliseNft } from '../../../e2e/lab/snapshot.js';
 import type { ProbeKind } from '../../../e2e/lab/index.js';
 import { baseFacts, debianProfile } from '../../helpers/context.js';
+import { dialSmtp } from '../../../../src/exec/dial.js';
 
 export const PORTS = [25, 587] as const;
 /** Long enough to tell a DROP (no answer) from an answer (a banner takes ~10 ms here). */
@@ -57,8 +58,8 @@ export async function labContext(host: LabHost, opts: { wrap?: (e: Executor) => 
   const exec = opts.wrap ? opts.wrap(direct) : direct;
   const fs = createHostFs(root);
   const profile = debianProfile();
-  const facts = opts.realFacts ? await gatherFacts({ exec, fs, profile, deadline: Date.now() + 15_000 }) : baseFacts();
-  return { exec, fs, facts, profile, runDir: null };
+  const facts = opts.realFacts ? await gatherFacts({ exec, fs, profile, dialer: dialSmtp, deadline: Date.now() + 15_000 }) : baseFacts();
+  return { exec, fs, facts, profile, dialer: dialSmtp, deadline: Number.POSITIVE_INFINITY, runDir: null };
 }
 
 /** An executor that dies (throws, as a killed process would stop) at the Nth command `when` matches. */

@@ -4,7 +4,7 @@ import { parseIptablesSave } from '../../../../src/facts/firewall/iptables-save.
 import { evaluateIptablesInput } from '../../../../src/facts/firewall/iptables-eval.js';
 import { evaluateNftInput } from '../../../../src/facts/firewall/nft-eval.js';
 import { parseNftJson } from '../../../../src/facts/firewall/nft-json.js';
-import type { FirewallBackend } from '../../../../src/facts/types.js';
+import type { FirewallBackend } from '../../../../src/core/profile.js';
 import { snapshotFile } from '../../../../src/modules/file-snapshot.js';
 import { parseActiveZones, parseListAll, planFirewalld, zoneCommands } from '../../../../src/modules/firewall/firewalld.js';
 import { insertIntoRulesFile, normaliseSave, ourRuleArgs, planFamily, policyCaveats, withRule } from '../../../../src/modules/firewall/iptables.js';

@@ -6,10 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHostFs } from '../../../../src/exec/host-fs.js';
 import { serviceModule } from '../../../../src/modules/service/module.js';
-import type { CommandResult, Executor } from '../../../../src/exec/types.js';
+import type { CommandResult, Executor } from '../../../../src/core/exec.js';
 import type { Outcome, UndoRecord } from '../../../../src/modules/types.js';
 import { debianProfile, scratchDir } from '../../helpers/context.js';
 import { factsWith } from '../../probes/helpers/facts.js';
+import { dialSmtp } from '../../../../src/exec/dial.js';
 
 function orphanedStartHost(upAfterStatusCall = 1): { exec: Executor; commands: string[]; running: () => boolean } {
   let statusCalls = 0;
@@ -48,7 +49,7 @@ describe('modules/service undo', function () {
       const facts = factsWith((f) => {
         f.init = { pid1: 'sleep', manager: 'direct' };
       });
-      const ctx = { exec: host.exec, fs: createHostFs(s.dir), facts, profile: debianProfile(), runDir: null };
+      const ctx = { exec: host.exec, fs: createHostFs(s.dir), facts, profile: debianProfile(), dialer: dialSmtp, deadline: Number.POSITIVE_INFINITY, runDir: null };
       const down = { unit: 'postfix.service', exists: true, active: false, enabled: null, masked: false, toggleable: false, maskable: false, detail: 'not running (postfix status)' };
       const record: UndoRecord = {
         args: { service: ['postfix.service'], state: 'started' },

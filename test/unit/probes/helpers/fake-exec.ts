@@ -1,7 +1,7 @@
 // A scripted executor: answers commands from a table (first match wins), records every call, and
 // says which programs are "installed". Unmatched commands look like a missing program.
 
-import type { CommandResult, Executor, RunOptions } from '../../../../src/exec/types.js';
+import type { CommandResult, Executor, RunOptions } from '../../../../src/core/exec.js';
 
 export interface Script {
   /** argv prefix to match, e.g. ['postfix', 'status']. */

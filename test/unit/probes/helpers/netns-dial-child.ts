@@ -3,7 +3,7 @@
 // the real dialSmtp. Prints one JSON line. Nothing here can touch the machine's own network.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { dialSmtp } from '../../../../src/probes/net/dial.js';
+import { dialSmtp } from '../../../../src/exec/dial.js';
 import type { ChildProcess } from 'node:child_process';
 
 const children: ChildProcess[] = [];

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { createHostFs } from '../../../../src/exec/host-fs.js';
 import { debianProfile } from '../../helpers/context.js';
 import { fakeExec } from './fake-exec.js';
-import type { HostFs } from '../../../../src/exec/host-fs.js';
-import type { Executor } from '../../../../src/exec/types.js';
+import type { HostFs } from '../../../../src/core/host-fs.js';
+import type { Executor } from '../../../../src/core/exec.js';
 import type { Facts } from '../../../../src/facts/types.js';
-import type { DialOptions, DialResult, Dialer } from '../../../../src/probes/net/dial.js';
+import type { DialOptions, DialResult, Dialer } from '../../../../src/core/dial.js';
 import type { ProbeContext, ProbeSettings } from '../../../../src/probes/types.js';
 
 export interface CtxOptions {

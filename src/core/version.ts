@@ -7,6 +7,6 @@ declare const __POSTFIX_FIX_VERSION__: string | undefined;
 
 export function toolVersion(): string {
   if (typeof __POSTFIX_FIX_VERSION__ === 'string') return __POSTFIX_FIX_VERSION__;
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

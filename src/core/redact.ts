@@ -10,8 +10,7 @@
 // The journal keeps what undo needs byte for byte (`restore` snapshots, a module's `data`) as it
 // is; only its human-readable fields are redacted. SECURITY.md says how those bytes are protected.
 
-import type { JournalRecord } from '../engine/journal.js';
-import type { HostFs } from '../exec/host-fs.js';
+import type { HostFs } from './host-fs.js';
 
 export const REDACTED = '«redacted»';
 
@@ -239,26 +238,6 @@ export function redactArgv(argv: readonly string[]): string[] {
     if (m && isSensitiveParam(m[1] as string)) return `${m[1]}=${redactParamValue(m[1] as string, m[2] as string)}`;
     return redactUrlCredentials(a);
   });
-}
-
-/**
- * The journal line as written: what a person reads (summary, diff, evidence, errors) is
- * redacted; what undo needs (args, change.data/intent/restore, applied) keeps its real bytes.
- */
-export function redactJournalRecord(rec: JournalRecord, r: Redactor): JournalRecord {
-  switch (rec.type) {
-    case 'step-intent':
-      r.learnFromSnapshots(rec.change.restore);
-      return { ...rec, change: { ...rec.change, summary: r.text(rec.change.summary), diff: r.lines(rec.change.diff) } };
-    case 'step-verified':
-    case 'step-undone':
-      return { ...rec, outcome: { ...rec.outcome, evidence: rec.outcome.evidence.map((e) => r.text(e)) } };
-    case 'step-failed':
-    case 'undo-failed':
-      return { ...rec, error: r.text(rec.error), evidence: rec.evidence.map((e) => r.text(e)) };
-    default:
-      return rec;
-  }
 }
 
 function walk(v: unknown, visit: (o: Record<string, unknown>) => void, depth = 0): void {

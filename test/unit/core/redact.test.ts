@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Journal, readJournal } from '../../../src/engine/journal.js';
 import type { JournalRecord } from '../../../src/engine/journal.js';
 import { formatAuditLine } from '../../../src/exec/audit.js';
-import { REDACTED, Redactor, isSensitiveParam, redactArgv, redactorFor, secretsInMainCf } from '../../../src/report/redact.js';
+import { REDACTED, Redactor, isSensitiveParam, redactArgv, redactorFor, secretsInMainCf } from '../../../src/core/redact.js';
 import { renderPlanText } from '../../../src/report/plan-text.js';
 import { applyPostconfEdits } from '../../../src/modules/postconf/main-cf.js';
 import { unifiedDiff } from '../../../src/modules/text-diff.js';

@@ -75,3 +75,40 @@ export class InternalError extends Error {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** A command or check a step depends on failed; `evidence` is what the report shows (argv, exit, stderr). */
+export class StepFailure extends Error {
+  readonly evidence: string[];
+  constructor(message: string, evidence: string[] = []) {
+    super(message);
+    this.name = 'StepFailure';
+    this.evidence = evidence;
+  }
+}
+
+/** The step cannot be carried out on this host as written (e.g. masking without systemd). */
+export class NotApplicable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotApplicable';
+  }
+}
+
+/** The operator chose "abort": roll back what ran. */
+export class AbortRequested extends Error {
+  constructor() {
+    super('aborted by the operator');
+    this.name = 'AbortRequested';
+  }
+}
+
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly step: { seq: number; runbook: string; name: string },
+    readonly evidence: string[],
+  ) {
+    super(message);
+    this.name = 'StepError';
+  }
+}

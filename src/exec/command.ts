@@ -1,17 +1,10 @@
 // Run a command that must succeed; a failure becomes a StepFailure carrying the evidence (argv,
 // exit, stderr) the report shows. Modules use it for every state-changing command.
 
-import { formatArgv } from '../exec/quote.js';
-import type { CommandResult, Executor, RunOptions } from '../exec/types.js';
+import { formatArgv } from './quote.js';
+import type { CommandResult, Executor, RunOptions } from '../core/exec.js';
+import { StepFailure } from '../core/errors.js';
 
-export class StepFailure extends Error {
-  readonly evidence: string[];
-  constructor(message: string, evidence: string[] = []) {
-    super(message);
-    this.name = 'StepFailure';
-    this.evidence = evidence;
-  }
-}
 
 export function describeResult(r: CommandResult): string[] {
   const status = r.timedOut ? `timed out after ${r.durationMs} ms` : r.notFound ? 'command not found' : r.exitCode === null ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
@@ -37,10 +30,3 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
-/** The step cannot be carried out on this host as written (e.g. masking without systemd). */
-export class NotApplicable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotApplicable';
-  }
-}

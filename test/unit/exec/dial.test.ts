@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { completeReply, describeDial, dialSmtp } from '../../../src/probes/net/dial.js';
+import { completeReply, describeDial, dialSmtp } from '../../../src/exec/dial.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
 
 // Real sockets on 127.0.0.1 with tiny SMTP-ish servers: the greeting, EHLO, QUIT, silence.
 // (DROP and ICMP rejects need a firewall: see netns-classify.test.ts.)
-describe('probes/net/dial: in-process SMTP dial on loopback', function () {
+describe('exec/dial: in-process SMTP dial on loopback', function () {
   const servers: Server[] = [];
   const serve = async (onConn: (s: Socket) => void): Promise<number> => {
     const srv = createServer(onConn);
@@ -78,7 +78,7 @@ describe('probes/net/dial: in-process SMTP dial on loopback', function () {
   });
 });
 
-describe('probes/net/dial: postscreen', function () {
+describe('exec/dial: postscreen', function () {
   let srv: Server;
   after(() => srv?.close());
   it('a multi-line greeting held back by a pregreet pause still counts as a banner (and no EHLO is sent early)', async () => {
