@@ -4,9 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { AJV_OPTIONS } from '../src/engine/catalog/ajv-options.js';
+import { AJV_OPTIONS } from '../src/core/ajv-options.js';
 import { allSchemas } from '../src/engine/catalog/schema-set.js';
-import { schemaKey } from '../src/engine/catalog/schema-key.js';
+import { schemaKey } from '../src/core/schema-key.js';
 
 export function generateValidators(): string {
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
@@ -32,5 +32,5 @@ export function generateValidators(): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(new URL('../src/engine/catalog/validators.generated.ts', import.meta.url), generateValidators());
+  writeFileSync(new URL('../src/core/validators.generated.ts', import.meta.url), generateValidators());
 }

@@ -4,7 +4,7 @@
 
 import policySchema from '../../schemas/policy.schema.json' with { type: 'json' };
 import { UserError, UserErrors } from '../core/errors.js';
-import { validateWith } from './catalog/ajv.js';
+import { validateWith } from '../core/validate.js';
 import { schemaErrorsToUserErrors } from './catalog/schema-errors.js';
 import { readYamlFile } from './catalog/yaml-source.js';
 import { RISK_RANK } from '../core/risk.js';

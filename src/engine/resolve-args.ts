@@ -6,7 +6,7 @@ import { UserError, UserErrors } from '../core/errors.js';
 import type { SourceLocation } from '../core/errors.js';
 import { readFact } from '../facts/paths.js';
 import type { Facts } from '../facts/types.js';
-import { validateWith } from './catalog/ajv.js';
+import { validateWith } from '../core/validate.js';
 import { readProfile } from './catalog/profile-paths.js';
 import { pointerToPath } from './catalog/schema-errors.js';
 import { resolveTemplates } from './catalog/templates.js';

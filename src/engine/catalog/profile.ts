@@ -6,7 +6,7 @@ import { validRange } from 'semver';
 import profileSchema from '../../../schemas/profile.schema.json' with { type: 'json' };
 import { UserError, UserErrors } from '../../core/errors.js';
 import { snakeToCamel } from '../../facts/paths.js';
-import { validateWith } from './ajv.js';
+import { validateWith } from '../../core/validate.js';
 import { schemaErrorsToUserErrors } from './schema-errors.js';
 import type { YamlSource } from './yaml-source.js';
 import type { Profile } from '../../core/profile.js';

@@ -5,7 +5,7 @@ import runbookSchema from '../../../schemas/runbook.schema.json' with { type: 'j
 import { UserError, UserErrors } from '../../core/errors.js';
 import { isKnownCause } from '../../probes/causes.js';
 import type { ModuleRegistry } from '../../modules/registry-types.js';
-import { validateWith } from './ajv.js';
+import { validateWith } from '../../core/validate.js';
 import { parseCondition } from './conditions.js';
 import { schemaErrorsToUserErrors } from './schema-errors.js';
 import { checkTemplates } from './templates.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import reportSchema from '../../../schemas/diagnose-report.schema.json' with { type: 'json' };
-import { validateWith } from '../../../src/engine/catalog/ajv.js';
+import { validateWith } from '../../../src/core/validate.js';
 import { buildReport } from '../../../src/engine/diagnose-report.js';
 import { ok, problem, unknown } from '../../../src/probes/finding.js';
 import { createColours, wantColour } from '../../../src/report/colour.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isPrecompiled } from '../../../../src/engine/catalog/ajv.js';
-import { allSchemas } from '../../../../src/engine/catalog/schema-set.js';
-import { generateValidators } from '../../../../scripts/gen-validators.js';
+import { isPrecompiled } from '../../../src/core/validate.js';
+import { allSchemas } from '../../../src/engine/catalog/schema-set.js';
+import { generateValidators } from '../../../scripts/gen-validators.js';
 
 describe('build-time schema validators', () => {
   it('every schema in use is precompiled (a stale set would make every command compile schemas at start)', () => {
@@ -10,7 +10,7 @@ describe('build-time schema validators', () => {
   });
 
   it('the committed generated file is what the generator produces now', () => {
-    const committed = readFileSync(new URL('../../../../src/engine/catalog/validators.generated.ts', import.meta.url), 'utf8');
+    const committed = readFileSync(new URL('../../../src/core/validators.generated.ts', import.meta.url), 'utf8');
     assert.equal(committed, generateValidators(), 'stale: run npm run gen');
   });
 });

@@ -1,0 +1,4 @@
+// One set of ajv options for the build-time compiler and the run-time fallback alike.
+// useDefaults: a module's args arrive with every `default` of its schema filled in, so defaults
+// live in one place (the schema a reviewer reads), never again in code.
+export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, useDefaults: true } as const;
