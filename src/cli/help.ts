@@ -1,17 +1,9 @@
 // Every command's --help, written for the person at the terminal at 3 a.m.: what it does, what it
 // changes (or that it changes nothing), its options, its exit codes, and an example.
 
-const EXIT_CODES = `Exit codes:
-  0   OK: healthy, nothing to do, or done (run/apply without --detailed-exitcodes)
-  1   internal error in postfix-fix (a bug: please report it with --debug output)
-  2   invalid usage or input (flags, runbook, profile, plan, policy, --var)
-  3   a step failed; what this run changed was rolled back and verified
-  4   a problem remains that needs a human (see the report for what and why)
-  5   refused before any change: another run holds the lock, or the saved plan drifted
-  6   a step failed and rollback was incomplete: read the report, run \`postfix-fix rollback\`
-  7   diagnose: problems a runbook fixes; plan --detailed-exitcodes: changes pending
-  10  run/apply --detailed-exitcodes: changes made, host healthy
-  130 interrupted; what had been applied was rolled back`;
+import { exitCodeLines } from '../core/exit-codes.js';
+
+const EXIT_CODES = ['Exit codes:', ...exitCodeLines()].join('\n');
 
 const COMMON = `Common options:
   --profile NAME       use this distro profile instead of the one matched from /etc/os-release

@@ -25,15 +25,30 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * What each code means, in one place: `--help` and the man page print it (help.ts), the README's
+ * table is generated from it (`npm run gen`), and a test keeps all three equal. Markdown
+ * backticks mark commands and flags; plain-text renderings drop them.
+ */
 export const EXIT_CODE_DOCS: ReadonlyArray<readonly [ExitCode, string]> = [
-  [ExitCode.Ok, 'OK: healthy, nothing to do, or done (run/apply without --detailed-exitcodes)'],
-  [ExitCode.Internal, 'internal error in postfix-fix (a bug: please report it with --debug output)'],
-  [ExitCode.InvalidInput, 'invalid usage or input (flags, runbook, profile, plan, policy, --var)'],
-  [ExitCode.FailedRolledBack, 'a step failed; what this run changed was rolled back and verified'],
-  [ExitCode.NeedsHuman, 'a problem remains that needs a human (see the report for what and why)'],
+  [ExitCode.Ok, 'OK: healthy, nothing to do, or done (`run`/`apply` without `--detailed-exitcodes`)'],
+  [ExitCode.Internal, 'internal error in postfix-fix (a bug: report it with the `--debug` output)'],
+  [ExitCode.InvalidInput, 'invalid usage or input: flags, runbook, profile, plan, policy, `--var`'],
+  [ExitCode.FailedRolledBack, 'a step failed; everything this run applied was rolled back and verified'],
+  [ExitCode.NeedsHuman, 'a problem remains that needs a human (blocked runbook, skipped step, cause no runbook fixes)'],
   [ExitCode.Refused, 'refused before any change: another run holds the lock, or the saved plan drifted'],
-  [ExitCode.RollbackIncomplete, 'a step failed and rollback was incomplete: read the report, run `postfix-fix rollback`'],
-  [ExitCode.ChangesNeeded, 'diagnose: problems a runbook fixes; plan --detailed-exitcodes: changes pending'],
-  [ExitCode.Changed, 'run/apply --detailed-exitcodes: changes made, host healthy'],
-  [ExitCode.Interrupted, 'interrupted (SIGINT/SIGTERM); applied steps were rolled back'],
+  [ExitCode.RollbackIncomplete, 'a step failed and rollback was incomplete: read the report, then `postfix-fix rollback`'],
+  [ExitCode.ChangesNeeded, '`diagnose`: problems a runbook fixes; `plan --detailed-exitcodes`: changes pending'],
+  [ExitCode.Changed, '`run`/`apply --detailed-exitcodes`: changes made, host healthy'],
+  [ExitCode.Interrupted, 'interrupted (SIGINT/SIGTERM); what had been applied was rolled back'],
 ];
+
+/** The table as `--help` and the man page print it. */
+export function exitCodeLines(): string[] {
+  return EXIT_CODE_DOCS.map(([code, text]) => `  ${String(code).padEnd(3)} ${text.replace(/`/g, '')}`);
+}
+
+/** The table as the README shows it (generated into README.md between its markers). */
+export function exitCodeMarkdown(): string {
+  return ['| code | meaning |', '|---:|---|', ...EXIT_CODE_DOCS.map(([code, text]) => `| ${code} | ${text} |`)].join('\n');
+}

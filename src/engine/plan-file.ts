@@ -1,10 +1,19 @@
-// Reading a saved plan: a bad file is a user error with a position, a plan from another version
-// of postfix-fix is refused clearly (its modules may mean something else).
+// Reading a saved plan: it is checked against schemas/plan.schema.json like every other file
+// postfix-fix reads, and a bad one is a user error naming the field and where it is; a plan from
+// another version of postfix-fix is refused clearly (its modules may mean something else).
 
 import { readFileSync } from 'node:fs';
-import { RefusedError, UserError } from '../core/errors.js';
+import planSchema from '../../schemas/plan.schema.json' with { type: 'json' };
+import { RefusedError, UserError, UserErrors } from '../core/errors.js';
+import type { SourceLocation } from '../core/errors.js';
+import { validateWith } from '../core/validate.js';
+import { schemaErrorsToUserErrors } from './catalog/schema-errors.js';
+import { parseYaml } from './catalog/yaml-source.js';
+import type { YamlSource } from './catalog/yaml-source.js';
 import { PLAN_SCHEMA_VERSION } from './plan-types.js';
 import type { Plan } from './plan-types.js';
+
+const NOT_A_PLAN = 'not a valid postfix-fix plan';
 
 function position(text: string, message: string): { line: number; column: number } {
   const m = /position (\d+)/.exec(message);
@@ -15,6 +24,26 @@ function position(text: string, message: string): { line: number; column: number
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Where each field of the (already parsed) JSON is: JSON is YAML, and the YAML loader keeps
+ * positions. Only computed for a plan that is wrong; one too deep or too large for that loader
+ * is located at its start.
+ */
+function located(file: string, text: string, value: unknown): YamlSource {
+  try {
+    return parseYaml(file, text);
+  } catch {
+    const start: SourceLocation = { file, line: 1, column: 1 };
+    return { file, text, value, positions: new Map(), locate: () => start };
+  }
+}
+
+function invalid(file: string, text: string, value: unknown): UserError {
+  const found = schemaErrorsToUserErrors(located(file, text, value), [...validateWith(planSchema, value)]);
+  const errors = found.map((e, i) => new UserError(`${NOT_A_PLAN}: ${e.message}`, { ...e.details, ...(i === found.length - 1 ? { hints: ['a plan file is what `postfix-fix plan --out FILE` wrote, unedited'] } : {}) }));
+  return errors.length === 1 ? (errors[0] as UserError) : new UserErrors(errors);
+}
 
 export function readPlanFile(file: string, version: string): Plan {
   let text: string;
@@ -29,26 +58,12 @@ export function readPlanFile(file: string, version: string): Plan {
   } catch (e) {
     throw new UserError(`not a plan file: invalid JSON (${(e as Error).message})`, { location: { file, ...position(text, (e as Error).message) } });
   }
-  const bad = (field: string, expected: string): never => {
-    throw new UserError('not a valid postfix-fix plan', { location: { file, line: 1, column: 1 }, field, expected });
-  };
-  if (!isObj(v)) bad('(document)', 'a JSON object written by `postfix-fix plan --out`');
-  const p = v as Record<string, unknown>;
-  if (!isObj(p.tool) || p.tool.name !== 'postfix-fix') bad('tool.name', '"postfix-fix"');
-  if (p.schemaVersion !== PLAN_SCHEMA_VERSION) throw new RefusedError(`plan format version ${String(p.schemaVersion)} is not ${PLAN_SCHEMA_VERSION}: make a new plan with this version of postfix-fix`, { location: { file, line: 1, column: 1 } });
-  const tool = p.tool as Record<string, unknown>;
-  if (tool.version !== version) throw new RefusedError(`the plan was made by postfix-fix ${String(tool.version)}; this is ${version}. Make a new plan with this version (its modules may behave differently).`, { location: { file, line: 1, column: 1 } });
-  if (!Array.isArray(p.runbooks) || !p.runbooks.every((r) => isObj(r) && typeof r.id === 'string' && typeof r.sha256 === 'string' && Array.isArray(r.steps) && Array.isArray(r.verify) && r.verify.every(isObj) && isObj(r.variables)))
-    bad('runbooks', 'a list of planned runbooks (id, sha256, variables, steps, verify)');
-  for (const r of p.runbooks as Array<Record<string, unknown>>) {
-    for (const s of r.steps as unknown[]) {
-      if (!isObj(s) || typeof s.seq !== 'number' || typeof s.module !== 'string' || typeof s.stepId !== 'string' || !isObj(s.args) || typeof s.status !== 'string') bad(`runbooks[${String(r.id)}].steps`, 'planned steps (seq, stepId, module, args, status)');
-      const st = s as Record<string, unknown>;
-      if (st.rollback !== undefined && st.rollback !== null && !(isObj(st.rollback) && typeof st.rollback.module === 'string' && isObj(st.rollback.args))) bad(`runbooks[${String(r.id)}].steps[${String(st.seq)}].rollback`, 'null or an explicit rollback action (module, args)');
-      if (st.status === 'change' && (!isObj(st.change) || !Array.isArray((st.change as Record<string, unknown>).diff))) bad(`runbooks[${String(r.id)}].steps[${String(st.seq)}].change`, 'a change with a diff');
-    }
-  }
-  if (!isObj(p.fingerprint) || typeof p.fingerprint.digest !== 'string' || !isObj(p.fingerprint.facts)) bad('fingerprint', 'facts and digest');
-  if (!isObj(p.profile) || typeof p.profile.id !== 'string' || !isObj(p.host) || !Array.isArray(p.findings) || !isObj(p.summary)) bad('profile/host/findings/summary', 'the fields `plan --out` writes');
-  return v as Plan;
+  // Whose file and which format come first: a plan of another version is refused (exit 5)
+  // before its content is judged by this version's schema.
+  if (!isObj(v) || !isObj(v.tool) || v.tool.name !== 'postfix-fix') throw invalid(file, text, v);
+  const where = { location: { file, line: 1, column: 1 } };
+  if (v.schemaVersion !== PLAN_SCHEMA_VERSION) throw new RefusedError(`plan format version ${String(v.schemaVersion)} is not ${PLAN_SCHEMA_VERSION}: make a new plan with this version of postfix-fix`, where);
+  if (v.tool.version !== version) throw new RefusedError(`the plan was made by postfix-fix ${String(v.tool.version)}; this is ${version}. Make a new plan with this version (its modules may behave differently).`, where);
+  if (validateWith(planSchema, v).length > 0) throw invalid(file, text, v);
+  return v as unknown as Plan;
 }

@@ -31,3 +31,18 @@ describe('README set-up commands', () => {
     assert.deepEqual(runs, [test]);
   });
 });
+
+describe('README tables generated from the code', () => {
+  it('every generated section is current (`npm run gen` rewrites them)', async () => {
+    const { regenerate, README_SECTIONS } = await import('../../scripts/gen-readme.js');
+    for (const name of Object.keys(README_SECTIONS)) assert.match(readme, new RegExp(`<!-- ${name}:start`), `README has the ${name} markers`);
+    assert.equal(regenerate(readme), readme, 'README.md is stale: run `npm run gen`');
+  });
+
+  it('the exit codes in --help (and so the man page) are the same table', async () => {
+    const { EXIT_CODE_DOCS } = await import('../../src/core/exit-codes.js');
+    const { HELP } = await import('../../src/cli/help.js');
+    const main = HELP.main ?? '';
+    for (const [code, text] of EXIT_CODE_DOCS) assert.ok(main.includes(`${String(code).padEnd(3)} ${text.replace(/`/g, '')}`), `--help lists exit code ${code} as the table says`);
+  });
+});

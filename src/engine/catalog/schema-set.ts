@@ -2,6 +2,7 @@
 // build compiles them ahead of time (scripts/gen-validators.ts → validators.generated.ts), so no
 // command pays for compiling schemas at start-up.
 
+import planSchema from '../../../schemas/plan.schema.json' with { type: 'json' };
 import policySchema from '../../../schemas/policy.schema.json' with { type: 'json' };
 import profileSchema from '../../../schemas/profile.schema.json' with { type: 'json' };
 import runbookSchema from '../../../schemas/runbook.schema.json' with { type: 'json' };
@@ -13,6 +14,7 @@ export function allSchemas(): object[] {
     runbookSchema,
     profileSchema,
     policySchema,
+    planSchema,
     ...modules.actionNames().map((n) => modules.action(n)?.argsSchema as object),
     ...modules.checkNames().map((n) => modules.check(n)?.argsSchema as object),
   ];
