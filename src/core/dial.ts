@@ -13,6 +13,11 @@ export interface DialResult {
   code?: number;
   /** EHLO keywords (`STARTTLS`, `SIZE 10240000`, …) when EHLO was asked for and answered. */
   ehlo?: string[];
+  /**
+   * With `mail`: the replies to EHLO, MAIL and RCPT in order, up to the first that is not 2xx
+   * (code 0: no reply in time). What a sender sees after the banner.
+   */
+  dialogue?: SmtpReply[];
   /** errno code or what went wrong. */
   detail?: string;
   ms: number;
@@ -27,6 +32,19 @@ export interface DialOptions {
   heloName?: string;
   /** Absolute time (Date.now()) no phase may run past, whatever its own timeout says. */
   deadline?: number;
+  /**
+   * After EHLO, MAIL FROM and RCPT TO, then RSET and QUIT: never DATA, so nothing is queued.
+   * Implies `ehlo`. An empty `from` is the null sender `<>`.
+   */
+  mail?: { from: string; to: string };
+}
+
+export interface SmtpReply {
+  command: 'EHLO' | 'MAIL' | 'RCPT';
+  /** 0 when no reply came in time. */
+  code: number;
+  /** The reply's lines joined with a space (`451 4.3.5 Server configuration error`). */
+  text: string;
 }
 
 /** The lab swaps in a dialer that runs inside a namespace host; production uses dialSmtp. */

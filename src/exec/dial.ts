@@ -5,23 +5,31 @@
 //   unreachable     ICMP unreachable/admin-prohibited: nft/firewalld reject, no route
 //   timeout         no answer to the SYN: a DROP rule (or a black hole upstream)
 //   banner-timeout  connected, but no greeting in time (a proxy, a stuck smtpd, slow DNS)
-// Optionally EHLO afterwards, to see whether STARTTLS is offered; then QUIT.
+// Optionally EHLO afterwards, to see whether STARTTLS is offered, and then a sender's first steps
+// (MAIL, RCPT, RSET: never DATA) to see whether mail is accepted at all; then QUIT.
 
 import { Socket } from 'node:net';
-import type { DialResult, Dialer } from '../core/dial.js';
+import type { DialResult, Dialer, SmtpReply } from '../core/dial.js';
 
-const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+// EACCES/EPERM: this host's own OUTPUT rules refused the SYN before it left.
+const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EACCES', 'EPERM']);
+
+type Phase = 'connect' | 'banner' | 'EHLO' | 'MAIL' | 'RCPT' | 'RSET';
 
 export const dialSmtp: Dialer = (host, port, options) =>
   new Promise<DialResult>((resolve) => {
     const started = Date.now();
     const socket = new Socket();
     let settled = false;
-    let phase: 'connect' | 'banner' | 'ehlo' = 'connect';
+    let phase: Phase = 'connect';
     let buffer = '';
     let greeting: { banner: string; code: number } | null = null;
+    let ehlo: string[] | undefined;
+    const dialogue: SmtpReply[] = [];
     let timer: NodeJS.Timeout | null = null;
+    const wantEhlo = options.ehlo === true || options.mail !== undefined;
 
+    const spoken = (): Partial<DialResult> => ({ ...(greeting ?? {}), ...(ehlo !== undefined ? { ehlo } : {}), ...(options.mail ? { dialogue } : {}) });
     const finish = (r: Omit<DialResult, 'host' | 'port' | 'ms'>): void => {
       if (settled) return;
       settled = true;
@@ -40,6 +48,14 @@ export const dialSmtp: Dialer = (host, port, options) =>
       const capped = options.deadline === undefined ? ms : Math.min(ms, options.deadline - Date.now());
       timer = setTimeout(onExpire, Math.max(1, capped));
     };
+    const send = (next: Phase, line: string): void => {
+      phase = next;
+      socket.write(`${line}\r\n`);
+      arm(options.bannerTimeoutMs, () => {
+        if (next !== 'RSET') dialogue.push({ command: next as SmtpReply['command'], code: 0, text: `no reply within ${options.bannerTimeoutMs} ms` });
+        finish({ outcome: 'banner', ...spoken(), detail: `no answer to ${next}` });
+      });
+    };
 
     socket.setNoDelay(true);
     socket.on('error', (e: NodeJS.ErrnoException) => {
@@ -50,11 +66,11 @@ export const dialSmtp: Dialer = (host, port, options) =>
         if (code === 'ETIMEDOUT') return finish({ outcome: 'timeout', detail: code });
         return finish({ outcome: 'error', detail: code });
       }
-      if (greeting) return finish({ outcome: 'banner', ...greeting, detail: `${code} after the greeting` });
+      if (greeting) return finish({ outcome: 'banner', ...spoken(), detail: `${code} after the greeting` });
       finish({ outcome: 'error', detail: `${code} before any greeting` });
     });
     socket.on('close', () => {
-      if (greeting) finish({ outcome: 'banner', ...greeting });
+      if (greeting) finish({ outcome: 'banner', ...spoken(), ...(phase !== 'banner' && phase !== 'RSET' ? { detail: `closed by the server after ${phase}` } : {}) });
       else finish({ outcome: 'error', detail: phase === 'connect' ? 'closed' : 'closed by the server before any greeting' });
     });
     socket.on('connect', () => {
@@ -75,16 +91,28 @@ export const dialSmtp: Dialer = (host, port, options) =>
         return;
       }
       buffer = '';
-      if (phase === 'banner') {
-        greeting = { banner: reply.lines[0] ?? '', code: reply.code };
-        if (!options.ehlo || reply.code !== 220) return finish({ outcome: 'banner', ...greeting });
-        phase = 'ehlo';
-        socket.write(`EHLO ${options.heloName ?? 'postfix-fix.invalid'}\r\n`);
-        arm(options.bannerTimeoutMs, () => finish({ outcome: 'banner', ...(greeting as { banner: string; code: number }), detail: 'no answer to EHLO' }));
-        return;
+      const text = reply.lines.join(' ');
+      switch (phase) {
+        case 'banner':
+          greeting = { banner: reply.lines[0] ?? '', code: reply.code };
+          if (!wantEhlo || reply.code !== 220) return finish({ outcome: 'banner', ...spoken() });
+          return send('EHLO', `EHLO ${options.heloName ?? 'postfix-fix.invalid'}`);
+        case 'EHLO':
+          ehlo = reply.code === 250 ? reply.lines.slice(1).map((l) => l.slice(4).trim()) : [];
+          if (!options.mail) return finish({ outcome: 'banner', ...spoken() });
+          dialogue.push({ command: 'EHLO', code: reply.code, text });
+          if (reply.code !== 250) return finish({ outcome: 'banner', ...spoken() });
+          return send('MAIL', `MAIL FROM:<${options.mail.from}>`);
+        case 'MAIL':
+        case 'RCPT':
+          dialogue.push({ command: phase, code: reply.code, text });
+          if (reply.code < 200 || reply.code > 299) return finish({ outcome: 'banner', ...spoken() });
+          if (phase === 'MAIL') return send('RCPT', `RCPT TO:<${options.mail?.to ?? ''}>`);
+          // The transaction is abandoned before DATA: nothing is queued.
+          return send('RSET', 'RSET');
+        default:
+          return finish({ outcome: 'banner', ...spoken() });
       }
-      const ehlo = reply.code === 250 ? reply.lines.slice(1).map((l) => l.slice(4).trim()) : [];
-      finish({ outcome: 'banner', ...(greeting as { banner: string; code: number }), ehlo });
     });
 
     arm(options.connectTimeoutMs, () => finish({ outcome: 'timeout', detail: `no answer to the connection attempt within ${options.connectTimeoutMs} ms` }));

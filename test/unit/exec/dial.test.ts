@@ -70,6 +70,61 @@ describe('exec/dial: in-process SMTP dial on loopback', function () {
     assert.ok(Date.now() - started < 600);
   });
 
+  // A scripted server: replies by command; records everything the client sent.
+  const scripted = async (replies: Record<string, string | null>): Promise<{ port: number; heard: string[]; done: Promise<void> }> => {
+    const heard: string[] = [];
+    let ended: () => void = () => undefined;
+    const done = new Promise<void>((r) => (ended = r));
+    const port = await serve((s) => {
+      s.write('220 mx.test ESMTP Postfix\r\n');
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d.toString();
+        for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          heard.push(line);
+          const verb = line.split(/[ :]/)[0] as string;
+          if (verb === 'QUIT') {
+            s.end('221 2.0.0 Bye\r\n');
+            ended();
+            return;
+          }
+          const reply = replies[verb];
+          if (reply !== null) s.write(`${reply ?? '250 2.0.0 Ok'}\r\n`);
+        }
+      });
+    });
+    return { port, heard, done };
+  };
+
+  it('mail: EHLO, MAIL, RCPT, then RSET and QUIT — never DATA', async () => {
+    const srv = await scripted({ EHLO: '250-mx.test\r\n250 PIPELINING' });
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, mail: { from: '', to: 'postmaster@mx.test' } });
+    await srv.done;
+    assert.deepEqual(srv.heard, ['EHLO postfix-fix.invalid', 'MAIL FROM:<>', 'RCPT TO:<postmaster@mx.test>', 'RSET', 'QUIT']);
+    assert.deepEqual(r.dialogue?.map((d) => [d.command, d.code]), [['EHLO', 250], ['MAIL', 250], ['RCPT', 250]]);
+    assert.deepEqual(r.ehlo, ['PIPELINING']);
+  });
+
+  it('mail: a refusal at RCPT is reported with its text, and the dialogue stops there', async () => {
+    const srv = await scripted({ RCPT: '451 4.3.5 Server configuration error' });
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, mail: { from: '', to: 'postmaster@mx.test' } });
+    await srv.done;
+    assert.deepEqual(r.dialogue?.at(-1), { command: 'RCPT', code: 451, text: '451 4.3.5 Server configuration error' });
+    assert.ok(!srv.heard.includes('RSET') && !srv.heard.some((l) => l.startsWith('DATA')), srv.heard.join(' | '));
+    assert.equal(r.outcome, 'banner');
+  });
+
+  it('mail: a server that never answers RCPT costs one reply timeout, and says so', async () => {
+    const srv = await scripted({ RCPT: null });
+    const started = Date.now();
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, mail: { from: '', to: 'postmaster@mx.test' } });
+    assert.deepEqual(r.dialogue?.at(-1), { command: 'RCPT', code: 0, text: `no reply within ${opts.bannerTimeoutMs} ms` });
+    assert.ok(Date.now() - started < 3 * opts.bannerTimeoutMs + 1_000);
+    await srv.done;
+  });
+
   it('completeReply waits for the last line of a multi-line reply', () => {
     assert.equal(completeReply('250-a\r\n250-b\r\n'), null);
     assert.deepEqual(completeReply('250-a\r\n250 b\r\n'), { code: 250, lines: ['250-a', '250 b'] });
