@@ -21,8 +21,7 @@ const ADDRESS = /^[0-9a-f.:]+(\/\d{1,3})?$/i;
 
 // smtpd greets the client with a refusal instead of 220: client restrictions evaluated at
 // connect time (smtpd_delay_reject = no) that reject it. Measured (greeting.test.ts): the peer
-// reads "554 5.7.1 <unknown[ADDR]>: Client host rejected: Access denied" as its greeting, and
-// the connection stays open (every command then gets 503).
+// reads "554 5.7.1 <unknown[ADDR]>: Client host rejected: Access denied" as its greeting.
 export async function injectGreetingRefusal(host: Host, opts: GreetingRefusalOptions = {}): Promise<GreetingRefusalFault> {
   let restrictions = 'reject';
   let clients: string[] | 'all' = 'all';

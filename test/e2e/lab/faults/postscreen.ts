@@ -49,6 +49,8 @@ export async function injectPostscreen(host: Host, opts: PostscreenOptions = {})
   const settings = [`postscreen_access_list=${accessList}`, `postscreen_denylist_action=${denyAction}`];
   if (opts.greetWait !== undefined) settings.push(`postscreen_greet_wait=${opts.greetWait}`);
   await host.execOk(['postconf', '-e', ...settings]);
+  // Back to Postfix's default when not asked for (an earlier injection may have set it).
+  if (opts.greetWait === undefined) await host.execOk(['postconf', '-X', 'postscreen_greet_wait']);
   await host.execOk(['postconf', '-M', ...POSTSCREEN_SERVICES]);
   await backdateConfig(host);
   if (await postfixIsRunning(host)) await postfixReload(host);
