@@ -106,7 +106,8 @@ export type TlsMode = 'none' | 'starttls' | 'implicit';
 export interface SessionOptions {
   tls?: TlsMode;
   helo?: string;
-  // AUTH PLAIN with these, after TLS when TLS was asked for.
+  // AUTH PLAIN with these, after TLS when TLS was asked for. Dovecot answers late after failed
+  // logins from the same address (2 s, doubling): give timeoutMs room for it.
   auth?: { user: string; password: string };
   // MAIL FROM / RCPT TO (never DATA), after AUTH when auth was given: whether the server would
   // take this message, as this (un)authenticated client.
