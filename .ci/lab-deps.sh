@@ -21,6 +21,9 @@ packages=(
   man-db groff-base  # the man page test renders postfix-fix.8
   tmux               # run --interactive is tested in a real terminal (send-keys / capture-pane)
   bind9-dnsutils     # dig, for the triage guide's script that `npm run bench` compares diagnose with
+  fail2ban           # 1.0.2: jails banning mail clients (lab/fail2ban.ts), run only inside lab hosts
+  dovecot-core       # Dovecot 2.3 as Postfix's SASL backend for 587/465 (lab/dovecot.ts), only in lab hosts
+  openssl            # certificates for the TLS faults (lab/certs.ts): req -x509, ca -startdate/-enddate
 )
 
 missing=()

@@ -2,6 +2,8 @@
 // tools inside the host, and returns what a test needs to check the damage (and the repair).
 export { injectDeadContentFilter } from './faults/content-filter.js';
 export type { DeadFilterFault } from './faults/content-filter.js';
+export { injectFail2banBan } from './faults/fail2ban.js';
+export type { Fail2banBanOptions, Fail2banFault } from './faults/fail2ban.js';
 export {
   NFT_TABLE,
   UNRELATED_RULE_LINES,
@@ -20,6 +22,8 @@ export type {
   NftablesFault,
   UfwFault,
 } from './faults/firewall.js';
+export { injectGreetingRefusal } from './faults/greeting.js';
+export type { GreetingRefusalFault, GreetingRefusalOptions } from './faults/greeting.js';
 export { injectLoopbackOnly } from './faults/interfaces.js';
 export type { LoopbackOnlyFault, LoopbackOnlyOptions, UnsafeRelay } from './faults/interfaces.js';
 export { injectIpv6Less } from './faults/ipv6.js';
@@ -30,7 +34,13 @@ export { MASTER_PID_FILE, injectForeignMasterLock, injectStaleMasterPid } from '
 export type { ForeignLockFault, StalePidFault } from './faults/master-pid.js';
 export { injectEximHolds25, injectEximService, injectListenerHolds25 } from './faults/port25.js';
 export type { ListenerOptions, PortHeldFault } from './faults/port25.js';
+export { injectPostscreen } from './faults/postscreen.js';
+export type { PostscreenFault, PostscreenOptions } from './faults/postscreen.js';
+export { injectSaslSocketMissing } from './faults/sasl.js';
+export type { SaslSocketHow, SaslSocketMissingFault } from './faults/sasl.js';
 export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js';
 export type { DisabledFault, StoppedFault } from './faults/service.js';
 export { injectSelinuxDeniesPort, installSelinuxStandin, selinuxStandinState } from './faults/selinux.js';
 export type { SelinuxFault } from './faults/selinux.js';
+export { injectCertificate, injectRenewedNotReloaded } from './faults/tls.js';
+export type { CertificateFault, RenewedFaultOptions, RenewedNotReloadedFault } from './faults/tls.js';

@@ -35,7 +35,8 @@ function allocateSubnet(a: Host, b: Host): number {
   throw new Error('all 256 lab subnets are in use');
 }
 
-function nextInterface(host: Host): string {
+// The next free ethN name in host (links and container attachments share the count).
+export function nextInterface(host: Host): string {
   const n = interfaceCount.get(host) ?? 0;
   interfaceCount.set(host, n + 1);
   return `eth${n}`;

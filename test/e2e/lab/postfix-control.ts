@@ -66,3 +66,35 @@ export async function backdateConfig(host: Host): Promise<void> {
 export async function postconfGet(host: Host, name: string): Promise<string> {
   return (await host.execOk(['postconf', '-h', name])).stdout.trim();
 }
+
+// Daemons that hold the configuration they started with until they exit.
+const CLIENT_FACING = new Set(['smtpd', 'postscreen', 'tlsproxy']);
+
+// Children of the Postfix master serving clients: pid and command name.
+async function clientFacingDaemons(host: Host): Promise<number[]> {
+  const pidFile = await host.exec(['cat', '/var/spool/postfix/pid/master.pid'], { timeoutMs: 5_000 });
+  const master = Number(pidFile.stdout.trim());
+  if (pidFile.code !== 0 || !Number.isInteger(master) || master <= 0) return [];
+  const ps = await host.exec(['ps', '-o', 'pid=,comm=', '--ppid', String(master)], { timeoutMs: 5_000 });
+  return ps.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm !== undefined && CLIENT_FACING.has(comm))
+    .map(([pid]) => Number(pid));
+}
+
+// `postfix reload`, then waits until every smtpd/postscreen/tlsproxy process that predates it
+// has exited: an idle one may otherwise still take the next connection with the old settings.
+// (The reload itself only signals the master.)
+export async function postfixReload(host: Host): Promise<void> {
+  const before = await clientFacingDaemons(host);
+  await host.execOk(['postfix', 'reload'], { timeoutMs: 30_000 });
+  if (before.length === 0) return;
+  await pollUntil(
+    async () => {
+      const alive = await host.exec(['ps', '-o', 'pid=', '-p', before.join(',')], { timeoutMs: 5_000 });
+      return alive.stdout.trim() === '' ? true : undefined;
+    },
+    { timeoutMs: STOP_TIMEOUT_MS, what: `${host.name}: smtpd processes ${before.join(' ')} gone after reload` },
+  );
+}

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Host } from './host-types.js';
 import { HOST_ENV, PROBE_SCRIPT, PYTHON } from './paths.js';
 import { run } from './run.js';
@@ -10,6 +11,8 @@ export interface ProbeResult {
   // silent; error: anything else (detail says what).
   kind: ProbeKind;
   banner?: string;
+  // The greeting's reply code (220, or 554/521 from a server that refuses the client).
+  code?: number;
   detail?: string;
   ms: number;
 }
@@ -60,6 +63,7 @@ export async function smtpProbe(fromHost: Host, addr: string, port = 25, timeout
   const raw = await runProbe(fromHost, ['banner', addr, String(port), seconds(timeoutMs)], timeoutMs);
   const result: ProbeResult = { kind: raw['kind'] as ProbeKind, ms: Number(raw['ms']) };
   if (typeof raw['banner'] === 'string') result.banner = raw['banner'];
+  if (typeof raw['code'] === 'number') result.code = raw['code'];
   if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
   return result;
 }
@@ -91,6 +95,144 @@ async function smtpDialogue(
     stage: raw['stage'] as RelayStage,
     ms: Number(raw['ms']),
   };
+  if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
+  return result;
+}
+
+// How a session gets to TLS: not at all, STARTTLS after EHLO (25, 587), or TLS before the
+// banner (465, "submissions", wrappermode).
+export type TlsMode = 'none' | 'starttls' | 'implicit';
+
+export interface SessionOptions {
+  tls?: TlsMode;
+  helo?: string;
+  // AUTH PLAIN with these, after TLS when TLS was asked for. Dovecot answers late after failed
+  // logins from the same address (2 s, doubling): give timeoutMs room for it.
+  auth?: { user: string; password: string };
+  // MAIL FROM / RCPT TO (never DATA), after AUTH when auth was given: whether the server would
+  // take this message, as this (un)authenticated client.
+  relay?: { from: string; to: string };
+  timeoutMs?: number;
+}
+
+export interface SmtpReply {
+  code: number;
+  text: string;
+}
+
+export interface EhloReply extends SmtpReply {
+  // Keywords after the greeting line: "PIPELINING", "STARTTLS", "AUTH PLAIN LOGIN", ...
+  extensions: string[];
+}
+
+export interface ServedCertificate {
+  subject: string;
+  issuer: string;
+  subjectAltName: string | undefined;
+  validFrom: Date;
+  validTo: Date;
+  // "AB:CD:..." as `openssl x509 -fingerprint -sha256` prints it.
+  fingerprint256: string;
+  pem: string;
+}
+
+export interface TlsInfo {
+  version?: string;
+  cipher?: string;
+  certificate?: ServedCertificate;
+  // The handshake failed: what the client's TLS library said.
+  error?: string;
+}
+
+export type SessionStage = 'tls' | 'banner' | 'ehlo' | 'starttls' | 'ehlo-tls' | 'auth' | 'mail' | 'rcpt' | 'done';
+
+export interface SessionResult {
+  // How the connection went, as smtpProbe classifies it; 'tls-error' when implicit TLS failed
+  // before any banner. A refusing greeting (554) is still kind 'banner': read banner.code.
+  kind: ProbeKind | 'tls-error';
+  // 'done' when every step asked for was answered (whatever the answers were); otherwise the
+  // step at which the server stopped the dialogue or the connection failed.
+  stage: SessionStage | 'connect';
+  banner?: SmtpReply;
+  ehlo?: EhloReply;
+  starttls?: SmtpReply;
+  tls?: TlsInfo;
+  ehloTls?: EhloReply;
+  // From the last EHLO the client read (after TLS, when it got that far).
+  authMechanisms: string[];
+  auth?: SmtpReply & { ok: boolean };
+  relay?: SmtpReply & { stage: 'mail' | 'rcpt'; accepted: boolean };
+  detail?: string;
+  ms: number;
+}
+
+function reply(raw: unknown): SmtpReply | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  return { code: Number(r['code']), text: String(r['text'] ?? '') };
+}
+
+function ehloReply(raw: unknown): EhloReply | undefined {
+  const base = reply(raw);
+  if (!base) return undefined;
+  const exts = (raw as Record<string, unknown>)['extensions'];
+  return { ...base, extensions: Array.isArray(exts) ? exts.map(String) : [] };
+}
+
+function tlsInfo(raw: unknown): TlsInfo | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const info: TlsInfo = {};
+  if (typeof r['version'] === 'string') info.version = r['version'];
+  if (typeof r['cipher'] === 'string') info.cipher = r['cipher'];
+  if (typeof r['error'] === 'string') info.error = r['error'];
+  if (typeof r['cert'] === 'string') info.certificate = describeCertificate(new X509Certificate(Buffer.from(r['cert'], 'base64')));
+  return info;
+}
+
+export function describeCertificate(cert: X509Certificate): ServedCertificate {
+  return {
+    subject: cert.subject,
+    issuer: cert.issuer,
+    subjectAltName: cert.subjectAltName,
+    validFrom: new Date(cert.validFrom),
+    validTo: new Date(cert.validTo),
+    fingerprint256: cert.fingerprint256,
+    pem: cert.toString(),
+  };
+}
+
+// A mail client's (or another server's) dialogue from fromHost: banner, EHLO, optionally
+// STARTTLS or TLS-first, AUTH PLAIN and an attempt to send somewhere (stopping before DATA).
+// TLS is not verified: the served certificate is returned for the test to judge.
+export async function smtpSession(fromHost: Host, addr: string, port: number, opts: SessionOptions = {}): Promise<SessionResult> {
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const options = { helo: opts.helo ?? `${fromHost.name}.peer.test`, tls: opts.tls ?? 'none', auth: opts.auth, relay: opts.relay };
+  // Every step reads with timeoutMs: allow for a handful of them.
+  const raw = await runProbe(fromHost, ['session', addr, String(port), seconds(timeoutMs), JSON.stringify(options)], 3 * timeoutMs);
+  const result: SessionResult = {
+    kind: raw['kind'] as SessionResult['kind'],
+    stage: (raw['stage'] as SessionResult['stage'] | undefined) ?? 'connect',
+    authMechanisms: Array.isArray(raw['authMechanisms']) ? raw['authMechanisms'].map(String) : [],
+    ms: Number(raw['ms']),
+  };
+  const banner = reply(raw['banner']);
+  if (banner) result.banner = banner;
+  const ehlo = ehloReply(raw['ehlo']);
+  if (ehlo) result.ehlo = ehlo;
+  const starttls = reply(raw['starttls']);
+  if (starttls) result.starttls = starttls;
+  const tls = tlsInfo(raw['tls']);
+  if (tls) result.tls = tls;
+  const ehloTls = ehloReply(raw['ehloTls']);
+  if (ehloTls) result.ehloTls = ehloTls;
+  const auth = reply(raw['auth']);
+  if (auth) result.auth = { ...auth, ok: auth.code === 235 };
+  const relay = raw['relay'] as Record<string, unknown> | undefined;
+  const relayReply = reply(relay);
+  if (relay && relayReply) {
+    result.relay = { ...relayReply, stage: relay['stage'] === 'rcpt' ? 'rcpt' : 'mail', accepted: relay['accepted'] === true };
+  }
   if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
   return result;
 }
