@@ -169,6 +169,8 @@ export const WATCHED_PARAMS = [
   'data_directory',
   'mail_version',
   'master_service_disable',
+  'virtual_alias_domains',
+  'virtual_mailbox_domains',
 ] as const;
 
 /**

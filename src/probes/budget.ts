@@ -2,7 +2,6 @@
 // own deadline, so the runner never has to abandon a probe that is still waiting on something.
 
 import { budgetMs } from '../core/deadline.js';
-import { dialSmtp } from '../exec/dial.js';
 import { DEFAULT_PROBE_SETTINGS } from './types.js';
 import type { CommandResult } from '../core/exec.js';
 import type { DialOptions, DialResult } from '../core/dial.js';
@@ -26,15 +25,16 @@ export function runProbeCommand(ctx: ProbeContext, argv: readonly string[], want
 }
 
 /** Dial within the probe's budget: connect and greeting share what is left. */
-export function dial(ctx: ProbeContext, host: string, port: number, wanted: { connectMs: number; bannerMs: number; ehlo?: boolean }): Promise<DialResult> {
+export function dial(ctx: ProbeContext, host: string, port: number, wanted: { connectMs: number; bannerMs: number; ehlo?: boolean; mail?: DialOptions['mail'] }): Promise<DialResult> {
   const connectMs = probeBudget(ctx, wanted.connectMs);
   const options: DialOptions = {
     connectTimeoutMs: connectMs,
     bannerTimeoutMs: probeBudget(ctx, wanted.bannerMs),
     ehlo: wanted.ehlo ?? false,
     deadline: ctx.deadline - MARGIN_MS,
+    ...(wanted.mail ? { mail: wanted.mail } : {}),
   };
-  return (ctx.dialer ?? dialSmtp)(host, port, options);
+  return ctx.dialer(host, port, options);
 }
 
 export function settingsOf(ctx: ProbeContext): ProbeSettings {

@@ -8,6 +8,7 @@ import { LOCAL_CONNECT_MS, dial } from './budget.js';
 import { meaningOf } from './classify.js';
 import { causeRank, ok, problem, unknown } from './finding.js';
 import { describeDial } from '../exec/dial.js';
+import { inMynetworks, judgeMail, mailOptions } from './mail.js';
 import { servedPorts } from './smtp-ports.js';
 import type { DialResult } from '../core/dial.js';
 import type { Finding, Probe } from './types.js';
@@ -18,7 +19,7 @@ export const reachabilityProbe: Probe = {
   name: 'reachability',
   description: "connects to the host's own non-loopback addresses",
   timeoutMs: 3_000,
-  causes: ['firewall-blocks-smtp', 'loopback-only', 'postfix-stopped', 'smtp-service-disabled', 'smtp-no-banner', 'smtp-banner-rejects'],
+  causes: ['firewall-blocks-smtp', 'loopback-only', 'postfix-stopped', 'smtp-service-disabled', 'smtp-no-banner', 'smtp-banner-rejects', 'mail-refused'],
   async run(ctx) {
     const addresses = ctx.facts.network.interfaces
       .filter((i) => i.up && !i.loopback)
@@ -27,8 +28,20 @@ export const reachabilityProbe: Probe = {
       .slice(0, MAX_ADDRESSES);
     if (addresses.length === 0) return [unknown('reachability', 'this host has no address besides loopback to connect to')];
     const ports = servedPorts(ctx.facts);
-    const results = await Promise.all(addresses.flatMap((addr) => ports.map((port) => dial(ctx, addr, port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500 }))));
-    return ports.map((port) => judgePort(ctx.facts, port, results.filter((r) => r.port === port)));
+    // From its own outside address the host is (on most configurations) a stranger to itself:
+    // not in mynetworks, so a mail there meets the restrictions outside senders meet.
+    const mail = mailOptions(ctx.facts);
+    const first = addresses[0] as string;
+    const results = await Promise.all(
+      addresses.flatMap((addr) => ports.map((port) => dial(ctx, addr, port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500, ...(mail && port === 25 && addr === first ? { mail } : {}) }))),
+    );
+    const out = ports.map((port) => judgePort(ctx.facts, port, results.filter((r) => r.port === port)));
+    const dialogue = results.find((r) => r.dialogue !== undefined);
+    if (mail && dialogue) {
+      const judged = await judgeMail(ctx, 'smtp_mail', dialogue, `from ${first} (this host's own address${inMynetworks(ctx.facts, first) ? ', in mynetworks' : ', as outside senders are treated'})`, mail.to);
+      if (judged) out.push(judged);
+    }
+    return out;
   },
 };
 

@@ -6,6 +6,7 @@ import { LOCAL_CONNECT_MS, dial } from './budget.js';
 import { meaningOf } from './classify.js';
 import { ok, problem, unknown } from './finding.js';
 import { describeDial } from '../exec/dial.js';
+import { judgeMail, mailOptions } from './mail.js';
 import { servedPorts } from './smtp-ports.js';
 import type { Finding, Probe } from './types.js';
 
@@ -13,11 +14,18 @@ export const smtpLocalProbe: Probe = {
   name: 'smtp_banner',
   description: 'SMTP greeting and STARTTLS on 127.0.0.1',
   timeoutMs: 3_000,
-  causes: ['smtp-no-banner', 'smtp-banner-rejects', 'starttls-missing', 'firewall-blocks-smtp', 'postfix-stopped', 'smtp-service-disabled', 'loopback-only'],
+  causes: ['smtp-no-banner', 'smtp-banner-rejects', 'starttls-missing', 'firewall-blocks-smtp', 'postfix-stopped', 'smtp-service-disabled', 'loopback-only', 'mail-refused'],
   async run(ctx) {
     const ports = servedPorts(ctx.facts);
-    const results = await Promise.all(ports.map((port) => dial(ctx, '127.0.0.1', port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500, ehlo: port !== 465 })));
+    // On 25 the same connection goes on to MAIL/RCPT: a greeting alone proves nothing.
+    const mail = mailOptions(ctx.facts);
+    const results = await Promise.all(ports.map((port) => dial(ctx, '127.0.0.1', port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500, ehlo: port !== 465, ...(port === 25 && mail ? { mail } : {}) })));
     const out: Finding[] = [];
+    for (const r of results) {
+      if (r.port !== 25 || !mail) continue;
+      const judged = await judgeMail(ctx, 'smtp_mail', r, 'from 127.0.0.1', mail.to);
+      if (judged) out.push(judged);
+    }
     for (const r of results) {
       const evidence = [describeDial(r)];
       if (r.port === 465 && r.outcome === 'banner-timeout') {
