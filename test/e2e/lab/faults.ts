@@ -34,3 +34,27 @@ export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js
 export type { DisabledFault, StoppedFault } from './faults/service.js';
 export { injectSelinuxDeniesPort, installSelinuxStandin, selinuxStandinState } from './faults/selinux.js';
 export type { SelinuxFault } from './faults/selinux.js';
+export { injectStaleChrootCopies } from './faults/chroot.js';
+export type { StaleChrootFault, StaleChrootOptions } from './faults/chroot.js';
+export {
+  injectReloadTrap,
+  injectSmtpServiceDisabled,
+  injectSmtpdFatalAtStartup,
+  injectUnknownInterfaceAddress,
+} from './faults/config.js';
+export type {
+  ReloadTrapFault,
+  SmtpServiceDisabledFault,
+  SmtpServiceDisabledVariant,
+  SmtpdFatalFault,
+  UnknownInterfaceFault,
+  UnknownInterfaceOptions,
+} from './faults/config.js';
+export { injectMilterDown, injectPolicyServiceDown, wireMilter, wirePolicyService } from './faults/dependencies.js';
+export type { MilterDownFault, MilterDownOptions, PolicyDownFault, PolicyDownOptions } from './faults/dependencies.js';
+export { injectLocalhostV6First } from './faults/localhost.js';
+export type { LocalhostV6FirstFault } from './faults/localhost.js';
+export { injectMissingMapDb } from './faults/maps.js';
+export type { MissingMapFault, MissingMapOptions, MissingMapVariant } from './faults/maps.js';
+export { injectQueueSpaceLow } from './faults/queue-space.js';
+export type { QueueSpaceFault, QueueSpaceOptions, QueueSpaceVariant } from './faults/queue-space.js';

@@ -20,16 +20,39 @@ export {
   postconfRemove,
   postconfSet,
   postfixIsRunning,
+  postfixLog,
+  postfixReload,
   postfixRestart,
   postfixStart,
   postfixStop,
+  waitForPostfixLog,
 } from './postfix-control.js';
 export { destroyAllHosts, liveHosts } from './registry.js';
 export { ensureRootfs, rootfsPath } from './rootfs.js';
 export { PID_AND_LISTENERS, snapshot } from './snapshot.js';
 export type { HostSnapshot } from './snapshot.js';
-export { relayAttempt, sendMail, smtpProbe } from './smtp.js';
-export type { ProbeKind, ProbeResult, RelayOptions, RelayResult } from './smtp.js';
+export {
+  milterAnswers,
+  policyAnswer,
+  postfixMilterFor,
+  startOpendkim,
+  startPostgrey,
+  stopOpendkim,
+  stopPostgrey,
+  syncChrootCopies,
+} from './services.js';
+export type { Opendkim, OpendkimOptions, OpendkimSocket, Postgrey, StopServiceOptions } from './services.js';
+export { mailDialogue, relayAttempt, sendMail, smtpProbe } from './smtp.js';
+export type {
+  DialogueOptions,
+  DialogueStage,
+  MailDialogue,
+  ProbeKind,
+  ProbeResult,
+  RelayOptions,
+  RelayResult,
+  SmtpReply,
+} from './smtp.js';
 export { sweepStaleLabs } from './sweep.js';
 export { pollUntil } from './wait.js';
 export { presentAs } from './distro.js';

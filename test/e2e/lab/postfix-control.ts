@@ -66,3 +66,45 @@ export async function backdateConfig(host: Host): Promise<void> {
 export async function postconfGet(host: Host, name: string): Promise<string> {
   return (await host.execOk(['postconf', '-h', name])).stdout.trim();
 }
+
+// `postfix reload` the host's way (`systemctl reload postfix` under systemd), waiting until the
+// master has logged that it re-read its configuration.
+export async function postfixReload(host: Host): Promise<ExecResult> {
+  const before = countReloads(await postfixLog(host));
+  const result =
+    host.kind === 'nspawn'
+      ? await host.exec(['systemctl', 'reload', 'postfix.service'], { timeoutMs: 60_000 })
+      : await host.exec(['postfix', 'reload'], { timeoutMs: 60_000 });
+  if (result.code === 0) {
+    await pollUntil(async () => (countReloads(await postfixLog(host)) > before ? true : undefined), {
+      timeoutMs: 15_000,
+      what: `${host.name}: master logged "reload"`,
+    });
+  }
+  return result;
+}
+
+function countReloads(log: string): number {
+  return log.match(/postfix\/master\[\d+\]: reload -- version/g)?.length ?? 0;
+}
+
+// Everything Postfix logged on the host: the lab's maillog_file on a namespace host, the
+// journal of postfix@- on a systemd host (no syslog there).
+export async function postfixLog(host: Host): Promise<string> {
+  if (host.kind === 'nspawn') {
+    const r = await host.exec(['journalctl', '-u', 'postfix@-.service', '--no-pager', '-q', '-o', 'short'], { timeoutMs: 15_000 });
+    return r.stdout;
+  }
+  const r = await host.exec(['cat', '/var/log/postfix.log'], { timeoutMs: 10_000 });
+  return r.code === 0 ? r.stdout : '';
+}
+
+// Waits until Postfix's log matches pattern (Postfix logs asynchronously, through postlogd or
+// journald); returns the match.
+export async function waitForPostfixLog(host: Host, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+  return pollUntil(async () => (await postfixLog(host)).match(pattern) ?? undefined, {
+    timeoutMs,
+    intervalMs: 100,
+    what: `${host.name}: Postfix log matching ${pattern}`,
+  });
+}
