@@ -21,6 +21,8 @@ packages=(
   man-db groff-base  # the man page test renders postfix-fix.8
   tmux               # run --interactive is tested in a real terminal (send-keys / capture-pane)
   bind9-dnsutils     # dig, for the triage guide's script that `npm run bench` compares diagnose with
+  opendkim           # a real milter smtpd depends on (lab services.ts); only ever started inside lab hosts
+  postgrey           # a real policy service (check_policy_service); likewise only inside lab hosts
 )
 
 missing=()
@@ -47,6 +49,15 @@ if postfix status >/dev/null 2>&1; then
   echo 'lab-deps: stopping the machine Postfix'
   postfix stop
 fi
+
+# opendkim and postgrey enable their units on install (policy-rc.d only stops the start): they
+# run inside lab hosts only, never at the machine's next boot.
+for unit in opendkim.service postgrey.service; do
+  if command -v systemctl >/dev/null && systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+    echo "lab-deps: disabling $unit on the machine"
+    systemctl disable --quiet "$unit"
+  fi
+done
 
 # exim4 packages are fetched with `apt-get download`, which needs the package lists.
 if ! apt-cache show exim4-daemon-light >/dev/null 2>&1; then
