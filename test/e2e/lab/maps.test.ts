@@ -3,7 +3,7 @@ import { injectMissingMapDb } from './faults.js';
 import { LabHost } from './host.js';
 import { link } from './peer.js';
 import { postconfGet, postfixLog, postfixReload, waitForPostfixLog } from './postfix-control.js';
-import { mailDialogue } from './smtp.js';
+import { mailDialogue, sendMail } from './smtp.js';
 import { pollUntil } from './wait.js';
 
 // Lookup tables whose compiled file is missing or older than its source. The banner, EHLO and
@@ -91,7 +91,7 @@ describe('lab: lookup tables without their compiled .db', function () {
     assert.equal(fault.map, 'hash:/etc/postfix/client_access');
   });
 
-  it('alias_maps without aliases.db: postmaster passes, other local users get 451 4.3.0', async function () {
+  it('alias_maps without aliases.db: postmaster passes RCPT (then defers), other local users get 451 4.3.0', async function () {
     const fault = await injectMissingMapDb(server, { variant: 'alias-missing' });
     assert.equal(fault.map, 'hash:/etc/aliases');
     // Postfix accepts postmaster without a recipient lookup: a "can postmaster get mail" check
@@ -103,6 +103,11 @@ describe('lab: lookup tables without their compiled .db', function () {
     assert.match(root.replies.rcpt?.text ?? '', /^451 4\.3\.0 <root@[^>]+>: Temporary lookup failure$/);
     const log = await postfixLog(server);
     assert.match(log, /warning: hash:\/etc\/aliases is unavailable\. open database \/etc\/aliases\.db: No such file or directory/);
+    // Mail to postmaster is taken (250 queued) and then sits deferred: local(8) needs the table.
+    const sent = await sendMail(peer, addr, 25, await mailTo('postmaster'));
+    assert.equal(sent.accepted, true, JSON.stringify(sent));
+    await waitForPostfixLog(server, /postfix\/local\[\d+\]: error: open database \/etc\/aliases\.db: No such file or directory/);
+    await waitForPostfixLog(server, /to=<postmaster@[^>]+>, relay=local, .*dsn=4\.3\.0, status=deferred \(alias database unavailable\)/);
   });
 });
 

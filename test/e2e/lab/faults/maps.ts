@@ -10,7 +10,8 @@ import { postconfSet, postfixRestart } from '../postfix-control.js';
 //   /etc/postfix/client_access.db is older than source file /etc/postfix/client_access"
 //   (Postfix says so only once the source is more than 100 s old).
 // alias-missing: /etc/aliases.db gone (newaliases never run): local recipients other than
-//   postmaster get "451 4.3.0 <user@...>: Temporary lookup failure" at RCPT.
+//   postmaster get "451 4.3.0 <user@...>: Temporary lookup failure" at RCPT; mail to postmaster
+//   is accepted and then deferred by local(8): "status=deferred (alias database unavailable)".
 export type MissingMapVariant = 'missing' | 'stale' | 'alias-missing';
 
 export interface MissingMapOptions {
