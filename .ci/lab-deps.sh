@@ -24,6 +24,8 @@ packages=(
   fail2ban           # 1.0.2: jails banning mail clients (lab/fail2ban.ts), run only inside lab hosts
   dovecot-core       # Dovecot 2.3 as Postfix's SASL backend for 587/465 (lab/dovecot.ts), only in lab hosts
   openssl            # certificates for the TLS faults (lab/certs.ts): req -x509, ca -startdate/-enddate
+  opendkim           # a real milter smtpd depends on (lab services.ts); only ever started inside lab hosts
+  postgrey           # a real policy service (check_policy_service); likewise only inside lab hosts
 )
 
 missing=()
@@ -50,6 +52,15 @@ if postfix status >/dev/null 2>&1; then
   echo 'lab-deps: stopping the machine Postfix'
   postfix stop
 fi
+
+# opendkim and postgrey enable their units on install (policy-rc.d only stops the start): they
+# run inside lab hosts only, never at the machine's next boot.
+for unit in opendkim.service postgrey.service; do
+  if command -v systemctl >/dev/null && systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+    echo "lab-deps: disabling $unit on the machine"
+    systemctl disable --quiet "$unit"
+  fi
+done
 
 # exim4 packages are fetched with `apt-get download`, which needs the package lists.
 if ! apt-cache show exim4-daemon-light >/dev/null 2>&1; then

@@ -44,3 +44,27 @@ export { injectSelinuxDeniesPort, installSelinuxStandin, selinuxStandinState } f
 export type { SelinuxFault } from './faults/selinux.js';
 export { injectCertificate, injectRenewedNotReloaded } from './faults/tls.js';
 export type { CertificateFault, RenewedFaultOptions, RenewedNotReloadedFault } from './faults/tls.js';
+export { injectStaleChrootCopies } from './faults/chroot.js';
+export type { StaleChrootFault, StaleChrootOptions } from './faults/chroot.js';
+export {
+  injectReloadTrap,
+  injectSmtpServiceDisabled,
+  injectSmtpdFatalAtStartup,
+  injectUnknownInterfaceAddress,
+} from './faults/config.js';
+export type {
+  ReloadTrapFault,
+  SmtpServiceDisabledFault,
+  SmtpServiceDisabledVariant,
+  SmtpdFatalFault,
+  UnknownInterfaceFault,
+  UnknownInterfaceOptions,
+} from './faults/config.js';
+export { injectMilterDown, injectPolicyServiceDown, wireMilter, wirePolicyService } from './faults/dependencies.js';
+export type { MilterDownFault, MilterDownOptions, PolicyDownFault, PolicyDownOptions } from './faults/dependencies.js';
+export { injectLocalhostV6First } from './faults/localhost.js';
+export type { LocalhostV6FirstFault } from './faults/localhost.js';
+export { injectMissingMapDb } from './faults/maps.js';
+export type { MissingMapFault, MissingMapOptions, MissingMapVariant } from './faults/maps.js';
+export { injectQueueSpaceLow } from './faults/queue-space.js';
+export type { QueueSpaceFault, QueueSpaceOptions, QueueSpaceVariant } from './faults/queue-space.js';

@@ -39,18 +39,24 @@ export {
   postconfRemove,
   postconfSet,
   postfixIsRunning,
+  postfixLog,
   postfixReload,
   postfixRestart,
   postfixStart,
   postfixStop,
+  waitForPostfixLog,
 } from './postfix-control.js';
 export { destroyAllHosts, liveHosts } from './registry.js';
 export { ensureRootfs, rootfsPath } from './rootfs.js';
 export { PID_AND_LISTENERS, snapshot } from './snapshot.js';
 export type { HostSnapshot } from './snapshot.js';
-export { describeCertificate, relayAttempt, sendMail, smtpProbe, smtpSession } from './smtp.js';
+export { describeCertificate, mailDialogue, relayAttempt, sendMail, smtpProbe, smtpSession } from './smtp.js';
 export type {
+  DialogueOptions,
+  DialogueReply,
+  DialogueStage,
   EhloReply,
+  MailDialogue,
   ProbeKind,
   ProbeResult,
   RelayOptions,
@@ -63,6 +69,17 @@ export type {
   TlsInfo,
   TlsMode,
 } from './smtp.js';
+export {
+  milterAnswers,
+  policyAnswer,
+  postfixMilterFor,
+  startOpendkim,
+  startPostgrey,
+  stopOpendkim,
+  stopPostgrey,
+  syncChrootCopies,
+} from './services.js';
+export type { Opendkim, OpendkimOptions, OpendkimSocket, Postgrey, StopServiceOptions } from './services.js';
 export { SUBMISSION_PORTS, enableSubmission } from './submission.js';
 export type { SubmissionInfo, SubmissionOptions, SubmissionService } from './submission.js';
 export { sweepStaleLabs } from './sweep.js';

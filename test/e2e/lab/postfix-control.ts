@@ -83,18 +83,55 @@ async function clientFacingDaemons(host: Host): Promise<number[]> {
     .map(([pid]) => Number(pid));
 }
 
-// `postfix reload`, then waits until every smtpd/postscreen/tlsproxy process that predates it
-// has exited: an idle one may otherwise still take the next connection with the old settings.
-// (The reload itself only signals the master.)
-export async function postfixReload(host: Host): Promise<void> {
+// `postfix reload` the host's way (`systemctl reload postfix` under systemd). Waits until the
+// master has logged that it re-read its configuration, then until every smtpd/postscreen/
+// tlsproxy process that predates it has exited: an idle one may otherwise still take the next
+// connection with the old settings (the reload itself only signals the master).
+export async function postfixReload(host: Host): Promise<ExecResult> {
   const before = await clientFacingDaemons(host);
-  await host.execOk(['postfix', 'reload'], { timeoutMs: 30_000 });
-  if (before.length === 0) return;
-  await pollUntil(
-    async () => {
-      const alive = await host.exec(['ps', '-o', 'pid=', '-p', before.join(',')], { timeoutMs: 5_000 });
-      return alive.stdout.trim() === '' ? true : undefined;
-    },
-    { timeoutMs: STOP_TIMEOUT_MS, what: `${host.name}: smtpd processes ${before.join(' ')} gone after reload` },
-  );
+  const reloads = countReloads(await postfixLog(host));
+  const result =
+    host.kind === 'nspawn'
+      ? await host.exec(['systemctl', 'reload', 'postfix.service'], { timeoutMs: 60_000 })
+      : await host.exec(['postfix', 'reload'], { timeoutMs: 60_000 });
+  if (result.code !== 0) return result;
+  await pollUntil(async () => (countReloads(await postfixLog(host)) > reloads ? true : undefined), {
+    timeoutMs: 15_000,
+    what: `${host.name}: master logged "reload"`,
+  });
+  if (before.length > 0) {
+    await pollUntil(
+      async () => {
+        const alive = await host.exec(['ps', '-o', 'pid=', '-p', before.join(',')], { timeoutMs: 5_000 });
+        return alive.stdout.trim() === '' ? true : undefined;
+      },
+      { timeoutMs: STOP_TIMEOUT_MS, what: `${host.name}: smtpd processes ${before.join(' ')} gone after reload` },
+    );
+  }
+  return result;
+}
+
+function countReloads(log: string): number {
+  return log.match(/postfix\/master\[\d+\]: reload -- version/g)?.length ?? 0;
+}
+
+// Everything Postfix logged on the host: the lab's maillog_file on a namespace host, the
+// journal of postfix@- on a systemd host (no syslog there).
+export async function postfixLog(host: Host): Promise<string> {
+  if (host.kind === 'nspawn') {
+    const r = await host.exec(['journalctl', '-u', 'postfix@-.service', '--no-pager', '-q', '-o', 'short'], { timeoutMs: 15_000 });
+    return r.stdout;
+  }
+  const r = await host.exec(['cat', '/var/log/postfix.log'], { timeoutMs: 10_000 });
+  return r.code === 0 ? r.stdout : '';
+}
+
+// Waits until Postfix's log matches pattern (Postfix logs asynchronously, through postlogd or
+// journald); returns the match.
+export async function waitForPostfixLog(host: Host, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+  return pollUntil(async () => (await postfixLog(host)).match(pattern) ?? undefined, {
+    timeoutMs,
+    intervalMs: 100,
+    what: `${host.name}: Postfix log matching ${pattern}`,
+  });
 }

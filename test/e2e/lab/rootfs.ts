@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pruneCacheEntries, removeStaleBuilds } from './cache-dir.js';
 import { withFileLock } from './flock.js';
@@ -10,15 +10,25 @@ import { runOk } from './run.js';
 // Everything that shapes the rootfs. Its hash names the cache directory, so changing the
 // recipe builds a new rootfs instead of silently reusing an old one.
 export const ROOTFS_RECIPE = {
-  revision: 2,
+  revision: 3,
   suite: 'bookworm',
   variant: 'minbase',
   // libpam-systemd: firewalld -> polkitd needs a logind, and debootstrap does not resolve it.
   // libstdc++6: the machine's node binary, bound into containers by cli.ts, links against it.
+  // opendkim, postgrey: the milter and the policy service smtpd depends on (faults/dependencies.ts).
+  // perl-openssl-defaults provides the virtual perl-openssl-abi-3 that postgrey's
+  // libnet-ssleay-perl needs; debootstrap does not resolve virtual packages.
   include: [
     'systemd', 'systemd-sysv', 'libpam-systemd', 'dbus', 'iproute2', 'procps', 'python3', 'postfix', 'ufw',
-    'firewalld', 'iptables', 'nftables', 'netcat-openbsd', 'libstdc++6',
+    'firewalld', 'iptables', 'nftables', 'netcat-openbsd', 'libstdc++6', 'opendkim', 'postgrey',
+    'perl-openssl-defaults',
   ],
+  // Units Debian's packages enable on install that a lab host must not start at boot: hosts
+  // boot with only Postfix listening; tests start these when they need them.
+  disabledUnits: ['firewalld.service', 'opendkim.service', 'postgrey.service'],
+  // Debian's opendkim.conf listens on a unix socket under /run, outside Postfix's chroot; its
+  // README.Debian offers TCP on localhost instead, which is what Postfix sites commonly use.
+  opendkimSocket: 'inet:8891@localhost',
   hostname: 'lab-nspawn',
   mailname: 'lab-nspawn.lab.test',
 } as const;
@@ -109,8 +119,10 @@ async function buildRootfs(root: string, log: (line: string) => void): Promise<v
   await inIsolatedChroot(root, ['/debootstrap/debootstrap', '--second-stage']);
 
   log('post-install');
-  // Debian's firewalld enables itself on install; lab hosts must boot "open".
-  await inIsolatedChroot(root, ['systemctl', 'disable', 'firewalld.service'], 60_000);
+  // Debian's firewalld, opendkim and postgrey enable themselves on install; lab hosts must boot
+  // "open", with nothing but Postfix listening.
+  await inIsolatedChroot(root, ['systemctl', 'disable', ...ROOTFS_RECIPE.disabledUnits], 60_000);
+  setOpendkimSocket(root);
   // postinst derives mydestination from name lookups that see a half-built system (it wrote
   // "..., localhost.lab.test, , localhost"); give it the shape a fresh install has.
   const { hostname, mailname } = ROOTFS_RECIPE;
@@ -128,6 +140,15 @@ async function buildRootfs(root: string, log: (line: string) => void): Promise<v
   await verifyRootfs(root);
 }
 
+// One line of Debian's /etc/opendkim.conf changes (Socket); the rest stays as the package ships it.
+function setOpendkimSocket(root: string): void {
+  const path = join(root, 'etc/opendkim.conf');
+  const text = readFileSync(path, 'utf8');
+  const socketLine = /^Socket\s.*$/m;
+  if (!socketLine.test(text)) throw new Error('/etc/opendkim.conf has no Socket line');
+  writeFileSync(path, text.replace(socketLine, `Socket\t\t\t${ROOTFS_RECIPE.opendkimSocket}`));
+}
+
 // debconf's file database, written before stage 2 configures postfix: the same effect as
 // debconf-set-selections, which cannot run before debconf itself is configured.
 function preseedPostfix(root: string): void {
@@ -143,11 +164,17 @@ function preseedPostfix(root: string): void {
 }
 
 async function verifyRootfs(root: string): Promise<void> {
-  for (const path of ['usr/sbin/postfix', 'usr/bin/python3', 'lib/systemd/systemd', 'usr/sbin/ufw', 'usr/sbin/firewalld']) {
+  const binaries = ['usr/sbin/postfix', 'usr/bin/python3', 'lib/systemd/systemd', 'usr/sbin/ufw', 'usr/sbin/firewalld', 'usr/sbin/opendkim', 'usr/sbin/postgrey'];
+  for (const path of binaries) {
     if (!existsSync(join(root, path))) throw new Error(`rootfs is missing /${path}`);
   }
-  if (existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/firewalld.service'))) {
-    throw new Error('firewalld is still enabled in the rootfs');
+  for (const unit of ROOTFS_RECIPE.disabledUnits) {
+    if (existsSync(join(root, 'etc/systemd/system/multi-user.target.wants', unit))) {
+      throw new Error(`${unit} is still enabled in the rootfs`);
+    }
+  }
+  if (!readFileSync(join(root, 'etc/opendkim.conf'), 'utf8').includes(ROOTFS_RECIPE.opendkimSocket)) {
+    throw new Error('/etc/opendkim.conf does not name the lab socket');
   }
   await runOk(['postconf', '-c', join(root, 'etc/postfix'), '-h', 'myhostname'], { timeoutMs: 10_000 });
 }

@@ -236,3 +236,64 @@ export async function smtpSession(fromHost: Host, addr: string, port: number, op
   if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
   return result;
 }
+
+export type DialogueStage = 'banner' | 'ehlo' | 'mail' | 'rcpt' | 'rset' | 'quit';
+
+export interface DialogueReply {
+  code: number;
+  // The whole reply, continuation lines joined with \n.
+  text: string;
+  // From sending the command (or connecting, for the banner) to the end of the reply.
+  ms: number;
+}
+
+export interface MailDialogue {
+  // How the TCP connect ended; only 'connected' has replies.
+  connect: 'connected' | 'refused' | 'unreachable' | 'timeout' | 'error';
+  // Every reply read, by stage. MAIL and RCPT are sent only while the replies before them were
+  // 2xx; RSET follows whenever the banner was 220, then QUIT.
+  replies: Partial<Record<DialogueStage, DialogueReply>>;
+  // The stage whose reply never came (closed or timed out), if any.
+  failedAt?: DialogueStage;
+  // The first stage answered with something other than 2xx/3xx.
+  refusedAt?: DialogueStage;
+  detail?: string;
+  ms: number;
+}
+
+export interface DialogueOptions {
+  from: string;
+  to: string;
+  port?: number;
+  helo?: string;
+  // Per connect and per reply.
+  timeoutMs?: number;
+}
+
+const DIALOGUE_ORDER: readonly DialogueStage[] = ['banner', 'ehlo', 'mail', 'rcpt', 'rset', 'quit'];
+
+// One SMTP session from a peer up to RCPT TO (never DATA) that reports the reply at each stage:
+// for faults whose symptom is a refusal after a normal banner (a milter or policy service down,
+// a missing map, a full queue), where the test must say which command was refused and how.
+export async function mailDialogue(fromHost: Host, addr: string, opts: DialogueOptions): Promise<MailDialogue> {
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const helo = opts.helo ?? `${fromHost.name}.peer.test`;
+  const args = ['dialogue', addr, String(opts.port ?? 25), seconds(timeoutMs), helo, opts.from, opts.to];
+  // Up to six replies, each with its own timeout.
+  const raw = await runProbe(fromHost, args, 3 * timeoutMs);
+  const replies: Partial<Record<DialogueStage, DialogueReply>> = {};
+  const rawReplies = (raw['replies'] ?? {}) as Record<string, { code: number; text: string; ms: number }>;
+  for (const stage of DIALOGUE_ORDER) {
+    const r = rawReplies[stage];
+    if (r) replies[stage] = { code: Number(r.code), text: String(r.text), ms: Number(r.ms) };
+  }
+  const result: MailDialogue = { connect: raw['connect'] as MailDialogue['connect'], replies, ms: Number(raw['ms']) };
+  if (typeof raw['failedAt'] === 'string') result.failedAt = raw['failedAt'] as DialogueStage;
+  if (typeof raw['detail'] === 'string') result.detail = raw['detail'];
+  const refused = DIALOGUE_ORDER.find((stage) => {
+    const code = replies[stage]?.code;
+    return code !== undefined && (code < 200 || code >= 400);
+  });
+  if (refused) result.refusedAt = refused;
+  return result;
+}
