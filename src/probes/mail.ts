@@ -62,7 +62,17 @@ export async function judgeMail(ctx: ProbeContext, check: string, r: DialResult,
   }
   const explained = await sessionLog(ctx, r.host === '127.0.0.1' || r.host === '::1' ? ['127.0.0.1', '::1'] : [r.host]);
   const stage = last.code === 0 ? `${last.command} is never answered` : `${last.command} is refused with ${last.code}`;
-  return problem('fail', check, 'mail-refused', [...evidence, ...explained], { title: `mail to ${to} ${seat}: ${stage}${last.code === 0 ? '' : ` (${last.text.replace(/^\d{3}[ -]/, '')})`}` });
+  return problem('fail', check, 'mail-refused', [...evidence, ...explained], {
+    title: `mail to ${to} ${seat}: ${stage}${last.code === 0 ? '' : ` (${last.text.replace(/^\d{3}[ -]/, '')})`}`,
+    human: {
+      reason: 'Postfix greets, then refuses the mail: the log line(s) above say what smtpd could not use',
+      steps: [
+        'A lookup table, milter, policy service or SASL backend named in the log line: make it answer, then `postfix reload` (running smtpd processes keep a failed open)',
+        `Try it by hand: \`swaks --server ${r.host} --to ${to} --quit-after RCPT\`, or telnet ${r.host} ${r.port} and type EHLO, MAIL FROM:<>, RCPT TO:<${to}>`,
+        'A 5xx for postmaster is a refusal of a required address (RFC 5321 §4.5.1): check the restrictions that matched',
+      ],
+    },
+  });
 }
 
 const LOG_WAIT_MS = 400;
@@ -89,7 +99,7 @@ async function sessionLog(ctx: ProbeContext, clients: readonly string[]): Promis
 export function explainingLines(lines: readonly string[], clients: readonly string[]): string[] {
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] as string;
-    const m = /\bsmtpd\[(\d+)\]: (?:NOQUEUE|[0-9A-F]+): reject: (?:MAIL|RCPT) from [^[]*\[([^\]]+)\]/.exec(line);
+    const m = /\bsmtpd\[(\d+)\]: (?:NOQUEUE|[0-9A-F]+): (?:milter-)?reject: (?:MAIL|RCPT) from [^[]*\[([^\]]+)\]/.exec(line);
     if (!m || !clients.includes(m[2] as string) || !line.includes(`helo=<${PROBE_HELO}>`)) continue;
     const pid = m[1] as string;
     const before: string[] = [];

@@ -91,6 +91,10 @@ install -m 0644 /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
 if [ $# -gt 0 ]; then postconf -e "$@"; fi
 # Postfix pauses 2-3 s when main.cf changed within the last ~2 s.
 touch -d '-1 min' /etc/postfix/main.cf /etc/postfix/master.cf
+# The copies of /etc files a chrooted smtpd reads (hosts, resolv.conf, services, ...), made as
+# Debian's postfix@- unit and init script make them before every start: without them this host
+# would not be the Debian it stands for (smtpd in its chroot could not resolve `localhost`).
+if [ -x /usr/lib/postfix/configure-instance.sh ]; then /usr/lib/postfix/configure-instance.sh - >/dev/null 2>&1 || echo "LAB-CONFIGURE-INSTANCE-FAILED"; fi
 
 read_banner() {
   exec 3<>/dev/tcp/127.0.0.1/25 || return 1

@@ -1,0 +1,92 @@
+// "Healthy" is a claim about clients: a server that greets and then refuses every mail is never
+// healthy. On real Postfix in lab hosts, with the refusals production sees (a lookup table never
+// built, a milter and a policy service down), diagnose must follow the dialogue past the banner,
+// name the refused stage with Postfix's reply, and quote the log line that explains it.
+
+import assert from 'node:assert/strict';
+import { LabHost, injectMilterDown, injectMissingMapDb, injectPolicyServiceDown, link, mailDialogue, runCli } from '../lab/index.js';
+import type { Host, LinkInfo } from '../lab/index.js';
+
+interface Finding {
+  check: string;
+  status: string;
+  cause?: string;
+  title: string;
+  evidence: string[];
+}
+interface Report {
+  status: string;
+  topCause: { cause: string } | null;
+  findings: Finding[];
+}
+
+async function diagnose(host: Host): Promise<{ code: number; report: Report }> {
+  const r = await runCli(host, ['diagnose', '--json', '--offline']);
+  assert.ok(r.json, `diagnose --json printed no JSON: ${r.stderr}`);
+  return { code: r.code, report: r.json as Report };
+}
+
+const mailFindings = (r: Report): Finding[] => r.findings.filter((f) => f.check === 'smtp_mail');
+
+describe('e2e diagnose: past the banner (mail to postmaster up to RCPT)', function () {
+  this.timeout(180_000);
+  const hosts: Host[] = [];
+  const make = async (name: string): Promise<{ host: Host; peer: Host; net: LinkInfo }> => {
+    const host = await LabHost.create({ name });
+    const peer = await LabHost.create({ name: `${name}-p`, postfix: false });
+    hosts.push(host, peer);
+    return { host, peer, net: await link(host, peer) };
+  };
+  after(async () => {
+    await Promise.all(hosts.map((h) => h.destroy()));
+  });
+
+  it('healthy: mail to postmaster is accepted from loopback and from the host\'s own address — and the peer agrees', async () => {
+    const { host, peer, net } = await make('pb-ok');
+    const { code, report } = await diagnose(host);
+    const mail = mailFindings(report);
+    assert.equal(mail.length, 2, JSON.stringify(mail, null, 1));
+    assert.ok(mail.every((f) => f.status === 'ok' && /is accepted/.test(f.title)), JSON.stringify(mail, null, 1));
+    assert.equal(report.status, 'healthy');
+    assert.equal(code, 0);
+    const fromPeer = await mailDialogue(peer, net.aAddr, { from: '', to: mail[0]?.title.match(/postmaster@\S+/)?.[0] ?? 'postmaster@invalid' });
+    assert.equal(fromPeer.refusedAt, undefined, JSON.stringify(fromPeer));
+  });
+
+  it('a check_client_access map never postmapped: 451 at RCPT, named with the log line — not Healthy', async () => {
+    const { host, peer, net } = await make('pb-map');
+    await injectMissingMapDb(host, { variant: 'missing', restriction: 'client' });
+    const seen = await mailDialogue(peer, net.aAddr, { from: '', to: 'postmaster@pb-map.lab.test' });
+    assert.equal(seen.refusedAt, 'rcpt', 'the fault: the peer is greeted, then refused at RCPT');
+    const { code, report } = await diagnose(host);
+    assert.notEqual(report.status, 'healthy');
+    assert.notEqual(code, 0);
+    const refused = mailFindings(report).filter((f) => f.cause === 'mail-refused');
+    assert.ok(refused.length > 0, JSON.stringify(report.findings, null, 1));
+    const f = refused[0] as Finding;
+    assert.match(f.title, /RCPT is refused with 451/);
+    assert.ok(f.evidence.some((e) => /client_access.*(unavailable|open database)/.test(e)), f.evidence.join('\n'));
+  });
+
+  it('a milter down (milter_default_action = tempfail): 451 at MAIL, with the milter warning', async () => {
+    const { host } = await make('pb-milter');
+    await injectMilterDown(host);
+    const { report } = await diagnose(host);
+    const f = mailFindings(report).find((x) => x.cause === 'mail-refused');
+    assert.ok(f, JSON.stringify(report.findings, null, 1));
+    assert.match(f.title, /MAIL is refused with 451/);
+    assert.ok(f.evidence.some((e) => /Milter service/.test(e)), f.evidence.join('\n'));
+    assert.notEqual(report.status, 'healthy');
+  });
+
+  it('a policy service down: 451 at RCPT, with the policy warning', async () => {
+    const { host } = await make('pb-policy');
+    await injectPolicyServiceDown(host);
+    const { report } = await diagnose(host);
+    const f = mailFindings(report).find((x) => x.cause === 'mail-refused');
+    assert.ok(f, JSON.stringify(report.findings, null, 1));
+    assert.match(f.title, /RCPT is refused with 451/);
+    assert.ok(f.evidence.some((e) => /127\.0\.0\.1:10023/.test(e)), f.evidence.join('\n'));
+    assert.notEqual(report.status, 'healthy');
+  });
+});
