@@ -8,6 +8,7 @@ import { firewallProbe } from './firewall.js';
 import { inetConfigProbe } from './inet-config.js';
 import { listenersProbe } from './listeners.js';
 import { logsProbe } from './logs.js';
+import { lookupTablesProbe } from './lookup-tables.js';
 import { macProbe } from './mac.js';
 import { masterPidProbe } from './master-pid.js';
 import { outboundProbe } from './outbound.js';
@@ -25,6 +26,7 @@ export const PROBES: readonly Probe[] = [
   inetConfigProbe,
   configCheckProbe,
   configPermsProbe,
+  lookupTablesProbe,
   smtpLocalProbe,
   reachabilityProbe,
   firewallProbe,

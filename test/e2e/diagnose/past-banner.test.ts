@@ -66,6 +66,10 @@ describe('e2e diagnose: past the banner (mail to postmaster up to RCPT)', functi
     const f = refused[0] as Finding;
     assert.match(f.title, /RCPT is refused with 451/);
     assert.ok(f.evidence.some((e) => /client_access.*(unavailable|open database)/.test(e)), f.evidence.join('\n'));
+    // The symptom is explained by its cause, which ranks first: the table never built.
+    assert.equal(report.topCause?.cause, 'lookup-table-not-built');
+    const table = report.findings.find((x) => x.cause === 'lookup-table-not-built');
+    assert.match(table?.title ?? '', /hash:\/etc\/postfix\/client_access was never built/);
   });
 
   it('a milter down (milter_default_action = tempfail): 451 at MAIL, with the milter warning', async () => {
