@@ -27,6 +27,8 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'postfix-disabled': { title: 'Postfix does not start at boot', rank: 50 },
   'firewall-mixed-backends': { title: 'iptables-legacy and iptables-nft rules are both loaded', rank: 55 },
   'smtp-no-banner': { title: 'the SMTP port accepts connections but sends no banner', rank: 25 },
+  // The explanation of no banner, when the log has it: ranked before the symptom.
+  'smtpd-dies-at-startup': { title: 'smtpd dies as it starts (a fatal: error in the log): clients connect and get no banner', rank: 24 },
   'queue-backlog': { title: 'mail is piling up in the queue', rank: 60 },
   'outbound-smtp-blocked': { title: 'outbound port 25 is blocked upstream (cloud or ISP)', rank: 70 },
   'mx-missing': { title: 'no MX record for the mail domain', rank: 75 },

@@ -8,13 +8,14 @@ import { ok, problem, unknown } from './finding.js';
 import { describeDial } from '../exec/dial.js';
 import { judgeMail, mailOptions } from './mail.js';
 import { servedPorts } from './smtp-ports.js';
+import { noGreeting, startupFatal } from './startup-fatal.js';
 import type { Finding, Probe } from './types.js';
 
 export const smtpLocalProbe: Probe = {
   name: 'smtp_banner',
   description: 'SMTP greeting and STARTTLS on 127.0.0.1',
   timeoutMs: 3_000,
-  causes: ['smtp-no-banner', 'smtp-banner-rejects', 'starttls-missing', 'firewall-blocks-smtp', 'postfix-stopped', 'smtp-service-disabled', 'loopback-only', 'mail-refused'],
+  causes: ['smtp-no-banner', 'smtp-banner-rejects', 'starttls-missing', 'firewall-blocks-smtp', 'postfix-stopped', 'smtp-service-disabled', 'loopback-only', 'mail-refused', 'smtpd-dies-at-startup'],
   async run(ctx) {
     const ports = servedPorts(ctx.facts);
     // On 25 the same connection goes on to MAIL/RCPT: a greeting alone proves nothing.
@@ -30,6 +31,22 @@ export const smtpLocalProbe: Probe = {
       const evidence = [describeDial(r)];
       if (r.port === 465 && r.outcome === 'banner-timeout') {
         out.push(ok('smtp_banner', '127.0.0.1:465 accepts connections (implicit TLS: no plain-text greeting expected)', evidence));
+        continue;
+      }
+      const dying = noGreeting(r) ? await startupFatal(ctx) : null;
+      if (dying) {
+        out.push(
+          problem('fail', 'smtp_banner', 'smtpd-dies-at-startup', [...evidence, ...dying.fatal.lines.map((l) => `${dying.source}: ${l}`)], {
+            title: `127.0.0.1:${r.port} gives no banner: smtpd dies at start-up (fatal: ${dying.fatal.message})`,
+            human: {
+              reason: `every smtpd exits as it starts: "${dying.fatal.message}"`,
+              steps: [
+                'Fix what the fatal line names (a SASL backend that is down, a certificate or table smtpd must open, a bad -o override in master.cf), then `postfix reload`',
+                'After such failures the master waits 60 s before it starts smtpd again ("throttling"): a reload ends the wait',
+              ],
+            },
+          }),
+        );
         continue;
       }
       const m = meaningOf(ctx.facts, r);

@@ -4,7 +4,7 @@
 // name the refused stage with Postfix's reply, and quote the log line that explains it.
 
 import assert from 'node:assert/strict';
-import { LabHost, injectMilterDown, injectMissingMapDb, injectPolicyServiceDown, link, mailDialogue, runCli } from '../lab/index.js';
+import { LabHost, injectMilterDown, injectMissingMapDb, injectPolicyServiceDown, injectSmtpdFatalAtStartup, link, mailDialogue, runCli, smtpProbe } from '../lab/index.js';
 import type { Host, LinkInfo } from '../lab/index.js';
 
 interface Finding {
@@ -92,5 +92,17 @@ describe('e2e diagnose: past the banner (mail to postmaster up to RCPT)', functi
     assert.match(f.title, /RCPT is refused with 451/);
     assert.ok(f.evidence.some((e) => /127\.0\.0\.1:10023/.test(e)), f.evidence.join('\n'));
     assert.notEqual(report.status, 'healthy');
+  });
+
+  it('smtpd dying at start-up: no banner, named by the fatal: line that killed it', async () => {
+    const { host, peer, net } = await make('pb-fatal');
+    await injectSmtpdFatalAtStartup(host);
+    const seen = await smtpProbe(peer, net.aAddr, 25, 3_000);
+    assert.notEqual(seen.kind, 'banner', 'the fault: no banner for the peer');
+    const { code, report } = await diagnose(host);
+    assert.equal(report.topCause?.cause, 'smtpd-dies-at-startup', JSON.stringify(report.findings, null, 1));
+    const f = report.findings.find((x) => x.cause === 'smtpd-dies-at-startup') as Finding;
+    assert.match(f.title, /fatal: no SASL authentication mechanisms/);
+    assert.equal(code, 4, 'no runbook removes what the fatal line names: a human decides');
   });
 });
