@@ -60,6 +60,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
       ...(opts.detached ? { stdio: ['ignore', 'ignore', 'ignore'] as const } : hasInput ? { input: opts.input } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
     });
     const words = [...prefix, ...argv];
+    // zx kills the command when its timeout fires; this says that it did, whatever status the
+    // killed tree then reports (relayed through pipes it may be the shell's 137, or a pipe's).
+    let expired = false;
+    const expiry = setTimeout(() => (expired = true), timeoutMs);
     // `exec` makes the program replace the shell, so the timeout kill reaches it directly.
     // Under enforcing SELinux, node's stdio (socketpairs) would reach the program as sockets of
     // *our* domain, which a program that transitions to its own domain (ip → ifconfig_t, postfix
@@ -72,10 +76,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
       : hasInput
         ? await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { cat 3>&- 4>&- 5>&- | "$@" 3>&- 4>&- 5>&-; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`
         : await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { "$@" 3>&- 4>&- 5>&- </dev/null; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`;
+    clearTimeout(expiry);
     const durationMs = Date.now() - started;
-    // Relayed through pipes, the program may die of the kill before the shell does, which then
-    // exits 137 (128 + SIGKILL) instead of being killed itself.
-    const timedOut = durationMs >= timeoutMs && (out.signal === 'SIGKILL' || out.exitCode === 128 + 9);
+    const timedOut = expired && (out.signal !== null || out.exitCode !== 0);
     const exitCode = out.exitCode;
     const result: CommandResult = {
       argv,

@@ -17,6 +17,8 @@ import { gatherNetwork } from './network.js';
 import { gatherOs } from './os.js';
 import { gatherOtherMtas } from './other-mtas.js';
 import { assemblePostfix } from './postfix.js';
+import { gatherMasterServices } from './master-services.js';
+import type { MasterService } from './master-services.js';
 import { gatherPostfixParams } from './postfix-params.js';
 import { scanProcesses } from './processes.js';
 import { deriveRelay } from './relay.js';
@@ -78,8 +80,11 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
   const firewall = Promise.all([processes, network]).then(([procs, net]) =>
     guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
   );
-  const postfix = Promise.all([params, accounts, masterPid, service]).then(([p, a, m, s]) =>
-    guard('postfix', BUDGET_MS.postfix, () => assemblePostfix(ctx, { params: p, accounts: a, masterPid: m, service: s }), {
+  const services = params.then((p) =>
+    p.installed ? guard<MasterService[]>('postfix.services', BUDGET_MS.params, () => gatherMasterServices(ctx, p.params.config_directory || ctx.profile.paths.postfixConfigDir), []) : [],
+  );
+  const postfix = Promise.all([params, services, accounts, masterPid, service]).then(([p, sv, a, m, s]) =>
+    guard('postfix', BUDGET_MS.postfix, () => assemblePostfix(ctx, { params: p, services: sv, accounts: a, masterPid: m, service: s }), {
       installed: p.installed,
       version: p.params.mail_version || null,
       configDir: ctx.profile.paths.postfixConfigDir,
@@ -88,6 +93,7 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
       mainCf: unknownFile(`${ctx.profile.paths.postfixConfigDir}/main.cf`),
       masterCf: unknownFile(`${ctx.profile.paths.postfixConfigDir}/master.cf`),
       params: p.params,
+      services: sv,
       running: m.pidAlive && m.pidIsMaster,
       masterPid: m.pidAlive && m.pidIsMaster ? m.pid : null,
       enabled: s.enabled,

@@ -1,5 +1,5 @@
 // Is Postfix installed, and what are the effective values (defaults included, $names expanded) of
-// the parameters we reason about? One `postconf -x` call for all of them.
+// its parameters? One `postconf -x` call for all of them.
 
 import { FactUnavailable, describeFailure, runTool } from './context.js';
 import { parsePostconf } from './postconf.js';
@@ -13,7 +13,9 @@ export interface PostfixParams {
 
 export async function gatherPostfixParams(ctx: FactContext): Promise<PostfixParams> {
   if (!ctx.exec.has('postconf')) return { installed: false, params: {} };
-  let r = await runTool(ctx, ['postconf', '-x', ...WATCHED_PARAMS], 3_000);
+  // Every parameter, defaults included (≈ 1000 lines, as cheap as asking for a few): probes read
+  // milters, restrictions and lookup tables from wherever they are set.
+  let r = await runTool(ctx, ['postconf', '-x'], 3_000);
   // Postfix before 2.10 has no -x: ask again without expansion rather than fail.
   if (r.exitCode !== 0 && /illegal option|invalid option/i.test(r.stderr)) r = await runTool(ctx, ['postconf', ...WATCHED_PARAMS], 3_000);
   if (r.notFound) return { installed: false, params: {} };

@@ -4,19 +4,21 @@
 import { statFile } from './file-stat.js';
 import type { Accounts } from './accounts.js';
 import type { FactContext } from './context.js';
+import type { MasterService } from './master-services.js';
 import type { PostfixParams } from './postfix-params.js';
 import type { ServiceState } from './service-state.js';
 import type { MasterPidFacts, PostfixFacts } from './types.js';
 
 export interface PostfixInputs {
   params: PostfixParams;
+  services: MasterService[];
   accounts: Accounts;
   masterPid: MasterPidFacts;
   service: ServiceState;
 }
 
 export async function assemblePostfix(ctx: FactContext, inputs: PostfixInputs): Promise<PostfixFacts> {
-  const { params, accounts, masterPid, service } = inputs;
+  const { params, services, accounts, masterPid, service } = inputs;
   const p = params.params;
   const paths = ctx.profile.paths;
   const configDir = p.config_directory || paths.postfixConfigDir;
@@ -31,6 +33,7 @@ export async function assemblePostfix(ctx: FactContext, inputs: PostfixInputs): 
     mainCf,
     masterCf,
     params: p,
+    services,
     running,
     masterPid: running ? masterPid.pid : null,
     enabled: service.enabled,

@@ -4,6 +4,7 @@
 
 
 import type { FirewallBackend, ServiceManager } from '../core/profile.js';
+import type { MasterService } from './master-services.js';
 
 export interface OsFacts {
   id: string;
@@ -37,8 +38,10 @@ export interface PostfixFacts {
   dataDir: string;
   mainCf: FileStat;
   masterCf: FileStat;
-  /** Effective values (postconf -h, defaults included) of the parameters we reason about. */
+  /** Effective values (`postconf -x`: defaults included, $names expanded) of every parameter. */
   params: Record<string, string>;
+  /** master.cf's services as Postfix reads them (postconf -F/-P): ports, chroot, -o overrides. */
+  services: MasterService[];
   running: boolean;
   masterPid: number | null;
   /** Starts at boot? null where no boot-time manager can say (containers, direct). */

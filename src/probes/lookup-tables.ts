@@ -3,9 +3,8 @@
 // one older than its source keeps old entries in force (a block lifted in the text still
 // refuses). Only tables with a text source to build from are judged.
 
-import { runProbeCommand } from './budget.js';
-import { ok, problem, unknown } from './finding.js';
-import { judgeTables, parameterLines } from '../facts/lookup-tables.js';
+import { ok, problem } from './finding.js';
+import { judgeTables } from '../facts/lookup-tables.js';
 import type { LookupTable } from '../facts/lookup-tables.js';
 import type { Finding, Probe } from './types.js';
 
@@ -15,11 +14,10 @@ export const lookupTablesProbe: Probe = {
   timeoutMs: 1_500,
   causes: ['lookup-table-not-built'],
   async run(ctx) {
-    if (!ctx.facts.postfix.installed) return [];
-    const dir = ctx.facts.postfix.configDir;
-    const [main, master] = await Promise.all([runProbeCommand(ctx, ['postconf', '-c', dir, '-x'], 1_000), runProbeCommand(ctx, ['postconf', '-c', dir, '-Px'], 1_000)]);
-    if (main.exitCode !== 0) return [unknown('lookup_tables', 'could not read the Postfix parameters', [(main.stderr.trim() || `postconf exited ${main.exitCode}`).split('\n')[0] as string])];
-    const tables = await judgeTables(ctx.fs, [...parameterLines(main.stdout), ...(master.exitCode === 0 ? parameterLines(master.stdout) : [])]);
+    const { postfix } = ctx.facts;
+    if (!postfix.installed) return [];
+    const overrides = postfix.services.flatMap((sv) => Object.entries(sv.params).map(([k, v]): [string, string] => [`${sv.service}/${sv.type}/${k}`, v]));
+    const tables = await judgeTables(ctx.fs, [...Object.entries(postfix.params), ...overrides]);
     const bad = tables.filter((t) => t.state !== 'current');
     if (bad.length === 0) return [ok('lookup_tables', tables.length > 0 ? `${tables.length} lookup table(s) built and current` : 'no indexed lookup table to build', tables.map(describeTable))];
     return bad.map((t) => judged(t, Date.now()));

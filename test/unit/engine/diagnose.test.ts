@@ -7,6 +7,7 @@ import { factsWith, healthyFacts, stoppedFacts } from '../probes/helpers/facts.j
 import { BANNER, emptyRoot, fakeDialer } from '../probes/helpers/probe-ctx.js';
 import { RUNBOOKS } from './helpers/runbooks.js';
 import type { Dialer } from '../../../src/core/dial.js';
+import { PROBES } from '../../../src/probes/registry.js';
 
 const HEALTHY_EXEC = () => fakeExec([
   { argv: ['postfix', 'status'], result: { exitCode: 0 } },
@@ -31,7 +32,7 @@ describe('engine/diagnose: runDiagnose', function () {
     assert.equal(exitCode, ExitCode.Ok);
     assert.equal(report.status, 'healthy');
     assert.equal(report.topCause, null);
-    assert.equal(report.timings.probes.length, 16);
+    assert.equal(report.timings.probes.length, PROBES.length);
   });
 
   it('Postfix stopped: exit 7 with the runbook that starts it', async () => {

@@ -41,6 +41,7 @@ export function baseFacts(over: { configDir?: string; manager?: Facts['init']['m
       mainCf: stat(join(configDir, 'main.cf')),
       masterCf: stat(join(configDir, 'master.cf')),
       params: {},
+      services: [],
       running: false,
       masterPid: null,
       enabled: null,

@@ -227,7 +227,9 @@ const FINGERPRINT = [
   'stat -c "%n %a %U:%G %s %Y" /etc/postfix /etc/postfix/* 2>&1',
   'find /var/lib/postfix-fix -type f 2>/dev/null | sort',
   'ls -A /var/lib/postfix-fix/runs 2>/dev/null',
-  'ls -la --time-style=+%s /var/spool/postfix/pid 2>&1',
+  // master.pid, not its directory: a mail dialogue (diagnose goes up to RCPT) has the master start
+  // cleanup, which adds its own lock file there — Postfix at work, not a change of ours.
+  'ls -la --time-style=+%s /var/spool/postfix/pid/master.pid 2>&1',
   'nft list ruleset 2>&1',
   // Not Recv-Q/Send-Q: a listener's Recv-Q counts connections waiting to be accepted.
   "ss -Hltn 2>&1 | awk '{ print $1, $4, $5 }' | sort",

@@ -29,6 +29,7 @@ export function healthyFacts(): Facts {
         queue_directory: '/var/spool/postfix',
         master_service_disable: '',
       },
+      services: debianServices(),
       running: true,
       masterPid: 100,
       enabled: null,
@@ -71,4 +72,10 @@ export function stoppedFacts(): Facts {
     f.listeners = [];
     f.masterPid = { path: '/var/spool/postfix/pid/master.pid', exists: true, pid: 4242, pidAlive: false, pidIsMaster: false, lockHolder: null };
   });
+}
+
+/** Debian's default master.cf as `postconf -F` reads it (the services smtpd and cleanup need). */
+export function debianServices(): Facts['postfix']['services'] {
+  const svc = (service: string, type: 'inet' | 'unix', command: string, chroot: boolean, port: number | null = null): Facts['postfix']['services'][number] => ({ service, type, private: type !== 'inet', unprivileged: true, chroot, processLimit: '-', command, port, address: null, params: {} });
+  return [svc('smtp', 'inet', 'smtpd', true, 25), svc('pickup', 'unix', 'pickup', true), svc('cleanup', 'unix', 'cleanup', true), svc('qmgr', 'unix', 'qmgr', false), svc('smtp', 'unix', 'smtp', true), svc('local', 'unix', 'local', false)];
 }
