@@ -21,6 +21,10 @@ packages=(
   man-db groff-base  # the man page test renders postfix-fix.8
   tmux               # run --interactive is tested in a real terminal (send-keys / capture-pane)
   bind9-dnsutils     # dig, for the triage guide's script that `npm run bench` compares diagnose with
+  monitoring-plugins-basic   # check_smtp, run beside `diagnose --format nagios` (test/e2e/cli/monitoring.test.ts)
+  prometheus         # promtool (check metrics) for --format prometheus; Debian 12 ships promtool only
+                     # in this package (~96 MB installed; its server is never started here)
+  prometheus-node-exporter   # the textfile collector that reads --format prometheus --out, run in a lab host
 )
 
 missing=()

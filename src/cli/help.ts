@@ -82,9 +82,11 @@ diagnose cannot reach a verdict (bad flags, an invalid runbook, not root), else 
 
 From Prometheus (--format prometheus --out FILE): postfix_fix_up (1: the check ran),
 postfix_fix_healthy, postfix_fix_cause{cause,status} (0 or 1 for every known cause),
-postfix_fix_queue_messages{queue}, postfix_fix_queue_oldest_message_age_seconds{queue},
-postfix_fix_check_duration_seconds, postfix_fix_last_check_timestamp_seconds. Alert on
-postfix_fix_up == 0, postfix_fix_cause{status="fail"} == 1, or a timestamp that stops moving.
+postfix_fix_findings{status}, postfix_fix_queue_messages{queue},
+postfix_fix_queue_oldest_message_age_seconds{queue}, postfix_fix_check_duration_seconds,
+postfix_fix_last_check_timestamp_seconds. Alert on postfix_fix_up == 0,
+postfix_fix_cause{status="fail"} == 1, or a timestamp that stops moving. The exit code keeps the
+table below.
 
 Exit codes: 0 healthy · 7 problems a runbook fixes · 4 problems that need a human
             1 diagnose itself failed · 2 usage

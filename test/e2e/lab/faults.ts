@@ -30,6 +30,8 @@ export { MASTER_PID_FILE, injectForeignMasterLock, injectStaleMasterPid } from '
 export type { ForeignLockFault, StalePidFault } from './faults/master-pid.js';
 export { injectEximHolds25, injectEximService, injectListenerHolds25 } from './faults/port25.js';
 export type { ListenerOptions, PortHeldFault } from './faults/port25.js';
+export { injectQueueBacklog } from './faults/queue.js';
+export type { QueueBacklogFault } from './faults/queue.js';
 export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js';
 export type { DisabledFault, StoppedFault } from './faults/service.js';
 export { injectSelinuxDeniesPort, installSelinuxStandin, selinuxStandinState } from './faults/selinux.js';
