@@ -26,6 +26,10 @@ packages=(
   openssl            # certificates for the TLS faults (lab/certs.ts): req -x509, ca -startdate/-enddate
   opendkim           # a real milter smtpd depends on (lab services.ts); only ever started inside lab hosts
   postgrey           # a real policy service (check_policy_service); likewise only inside lab hosts
+  monitoring-plugins-basic   # check_smtp, run beside `diagnose --format nagios` (test/e2e/cli/monitoring.test.ts)
+  prometheus         # promtool (check metrics) for --format prometheus; Debian 12 ships promtool only
+                     # in this package (~96 MB installed; its server is never started here)
+  prometheus-node-exporter   # the textfile collector that reads --format prometheus --out, run in a lab host
 )
 
 missing=()

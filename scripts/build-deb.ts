@@ -13,6 +13,8 @@
 //   /usr/share/man/man8/postfix-fix.8.gz          generated from src/cli/help.ts
 //   /usr/share/bash-completion/completions/postfix-fix   generated from src/cli/help.ts
 //   /usr/share/doc/postfix-fix/{copyright,changelog.gz}
+//   /usr/share/doc/postfix-fix/examples/          contrib/monitoring: Nagios and Icinga 2
+//                                                 definitions for `diagnose --format nagios`
 //
 // State: postfix-fix creates /var/lib/postfix-fix (0700) itself on first use; the package ships
 // nothing there, so `dpkg -r` leaves the journals (a reinstall can still roll a run back) and
@@ -333,6 +335,8 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
     const changelogMd = existsSync(join(REPO_ROOT, 'CHANGELOG.md')) ? readFileSync(join(REPO_ROOT, 'CHANGELOG.md'), 'utf8') : null;
     writeFileSync(join(doc, 'changelog.gz'), gzip(debianChangelog(changelogMd, version, maint, epoch)));
     writeFileSync(join(doc, 'copyright'), copyrightFile(pkg));
+    const examples = dir('usr/share/doc/postfix-fix/examples');
+    for (const f of readdirSync(join(REPO_ROOT, 'contrib', 'monitoring')).filter((n) => /\.(cfg|conf)$/.test(n)).sort()) copyFileSync(join(REPO_ROOT, 'contrib', 'monitoring', f), join(examples, f));
 
     // Modes: directories 0755, files 0644 unless set above (the entry is 0755).
     const paths = walk(root);

@@ -13,6 +13,11 @@ const CHOICES: Readonly<Record<string, readonly string[]>> = {
   '--max-risk': ['low', 'medium', 'high'],
 };
 
+/** A command whose flag takes other values than the same flag elsewhere. */
+const COMMAND_CHOICES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  diagnose: { '--format': ['text', 'markdown', 'json', 'nagios', 'prometheus'] },
+};
+
 /** How to complete a flag's value, by its metavariable in --help. */
 function valueKind(flag: string, metavar: string): string {
   if (flag === '--runbook') return 'runbook';
@@ -47,9 +52,14 @@ export function renderBashCompletion(model: HelpModel): string {
   }
   const byKind = (kind: string): string =>
     shellWords([...valueFlags].filter(([, k]) => k === kind).map(([f]) => f)).replace(/ /g, '|');
+  const reply = (vals: readonly string[]): string => `COMPREPLY=($(compgen -W ${JSON.stringify(shellWords(vals))} -- "$cur"))`;
   const choiceCases = Object.entries(CHOICES)
     .filter(([f]) => valueFlags.has(f))
-    .map(([f, vals]) => `        ${f}) COMPREPLY=($(compgen -W ${JSON.stringify(shellWords(vals))} -- "$cur")) ;;`);
+    .map(([f, vals]) => {
+      const special = Object.entries(COMMAND_CHOICES).flatMap(([cmd, flags]) => (flags[f] ? [`${shellWords([cmd])}) ${reply(flags[f] as readonly string[])} ;;`] : []));
+      if (special.length === 0) return `        ${f}) ${reply(vals)}; return 0 ;;`;
+      return `        ${f}) case "$cmd" in ${special.join(' ')} *) ${reply(vals)} ;; esac; return 0 ;;`;
+    });
   const takesValue = shellWords([...valueFlags.keys()]).replace(/ /g, '|');
 
   return `# bash completion for postfix-fix                                -*- shell-script -*-
@@ -98,7 +108,7 @@ _postfix_fix() {
     case "$flag" in
         ${byKind('runbook') || '--runbook'}) COMPREPLY=($(compgen -W "$(_postfix_fix_ids runbooks)" -- "$cur")); return 0 ;;
         ${byKind('profile') || '--profile'}) COMPREPLY=($(compgen -W "$(_postfix_fix_ids distro-profiles)" -- "$cur")); return 0 ;;
-${choiceCases.join('\n').replace(/ ;;/g, '; return 0 ;;')}
+${choiceCases.join('\n')}
         ${byKind('dir') || '--no-such-flag'}) local IFS=$'\\n'; compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         ${byKind('file') || '--no-such-flag'}) local IFS=$'\\n'; compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         ${takesValue}) return 0 ;;

@@ -116,6 +116,12 @@ export function renderManPage(model: HelpModel, opts: ManPageOptions): string {
   }
   const exitCodes = main.blocks.find((b): b is Extract<HelpBlock, { kind: 'entries' }> => b.kind === 'entries' && b.title === 'Exit codes');
   if (!exitCodes) throw new Error('help.ts main page: no "Exit codes:" list');
+  // Paragraphs right after the table qualify it (diagnose --format nagios): EXIT STATUS, too.
+  const exitNotes: HelpBlock[] = [];
+  for (const b of main.blocks.slice(main.blocks.indexOf(exitCodes) + 1)) {
+    if (b.kind !== 'para') break;
+    exitNotes.push(b);
+  }
 
   const out: string[] = [
     `.\\" postfix-fix(8). Generated from src/cli/help.ts by scripts/build-deb.ts: edit help.ts, not this.`,
@@ -130,7 +136,7 @@ export function renderManPage(model: HelpModel, opts: ManPageOptions): string {
   synopses.forEach((u, i) => out.push(...(i > 0 ? ['.br'] : []), syntax(u, ['postfix-fix', ...commandNames])));
 
   out.push('.SH DESCRIPTION');
-  out.push(...blocks(main.blocks.slice(1), commandNames, (b) => b === exitCodes));
+  out.push(...blocks(main.blocks.slice(1), commandNames, (b) => b === exitCodes || exitNotes.includes(b)));
 
   out.push('.SH COMMANDS');
   for (const c of commands) {
@@ -141,7 +147,7 @@ export function renderManPage(model: HelpModel, opts: ManPageOptions): string {
   }
 
   out.push('.SH COMMON OPTIONS', ...entries(common.entries, []));
-  out.push('.SH EXIT STATUS', ...entries(exitCodes.entries, []));
+  out.push('.SH EXIT STATUS', ...entries(exitCodes.entries, []), ...blocks(exitNotes, [], () => false));
   out.push(
     '.SH ENVIRONMENT',
     '.TP',
@@ -163,6 +169,9 @@ export function renderManPage(model: HelpModel, opts: ManPageOptions): string {
     '.TP',
     '.I /usr/share/postfix\\-fix/schemas/*.json',
     'JSON Schemas for runbooks, profiles, policies and the JSON reports.',
+    '.TP',
+    '.I /usr/share/doc/postfix\\-fix/examples/',
+    'a Nagios command definition and an Icinga 2 CheckCommand for \\fBdiagnose \\-\\-format nagios\\fR.',
     '.TP',
     '.I /var/lib/postfix\\-fix',
     'the state directory (mode 0700, created on first use): the lock, and one directory per run with its journal, command log and report, which \\fBpostfix\\-fix rollback\\fR reads. Removing the package keeps it; purging the package deletes it.',

@@ -16,7 +16,7 @@ const COMMON: Record<string, OptionSpec> = {
 };
 
 const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 'none' | 'one' | 'many' | 'optional-one' }> = {
-  diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' } }, positionals: 'none' },
+  diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } }, positionals: 'none' },
   plan: {
     options: { runbook: { type: 'string', multiple: true }, var: { type: 'string', multiple: true }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcodes': { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' } },
     positionals: 'none',

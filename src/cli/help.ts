@@ -5,6 +5,10 @@ import { exitCodeLines } from '../core/exit-codes.js';
 
 const EXIT_CODES = ['Exit codes:', ...exitCodeLines()].join('\n');
 
+// The one exception to the table, for Nagios/Icinga (their plugins' contract).
+const NAGIOS_EXIT = `With \`diagnose --format nagios\` the exit code is the monitoring-plugins state instead:
+0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`;
+
 const COMMON = `Common options:
   --profile NAME       use this distro profile instead of the one matched from /etc/os-release
   --runbooks DIR       also load runbooks from DIR (validated like the built-in ones; repeatable)
@@ -37,7 +41,8 @@ Start here:
 Run \`postfix-fix <command> --help\` for a command's options.
   -V, --version        print the version
 
-${EXIT_CODES}`,
+${EXIT_CODES}
+${NAGIOS_EXIT}`,
 
   diagnose: `Usage: postfix-fix diagnose [options]
 
@@ -53,15 +58,36 @@ Options:
                        On a slow host give more: each check's own limit grows in proportion
   --offline            skip checks that leave this host (MX lookup, outbound port 25)
   --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
-  --format FORMAT      text (default), markdown (for a ticket), json
+  --format FORMAT      text (default), markdown (for a ticket), json, nagios (a Nagios/Icinga
+                       check), prometheus (metrics for node_exporter's textfile collector)
   --json               same as --format json (versioned schema: schemas/diagnose-report.schema.json)
+  --out FILE           write to FILE instead of stdout, atomically (a temp file in FILE's directory,
+                       then a rename): what the textfile collector needs (not with nagios)
 ${COMMON}
+
+From Nagios or Icinga (--format nagios): one status line, e.g. "POSTFIX-FIX CRITICAL -
+postfix-stopped: Postfix is not running | duration=0.270s;;;0 problems=1;;;0 queue=0;;;0", then
+the evidence and the fix. CRITICAL when a check fails, WARNING when one only warns, UNKNOWN when
+diagnose cannot reach a verdict (bad flags, an invalid runbook, not root), else OK. Run it as root
+(from NRPE or the Icinga agent: through sudo); sample command definitions are in
+/usr/share/doc/postfix-fix/examples.
+
+From Prometheus (--format prometheus --out FILE): postfix_fix_up (1: the check ran),
+postfix_fix_healthy, postfix_fix_cause{cause,status} (0 or 1 for every known cause),
+postfix_fix_findings{status}, postfix_fix_queue_messages{queue},
+postfix_fix_queue_oldest_message_age_seconds{queue}, postfix_fix_check_duration_seconds,
+postfix_fix_last_check_timestamp_seconds. Alert on postfix_fix_up == 0,
+postfix_fix_cause{status="fail"} == 1, or a timestamp that stops moving. The exit code keeps the
+table below.
 
 Exit codes: 0 healthy · 7 problems a runbook fixes · 4 problems that need a human
             1 diagnose itself failed · 2 usage
+            with --format nagios instead: 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN (also usage)
 
-Example:
-  postfix-fix diagnose --format markdown > ticket.md`,
+Examples:
+  postfix-fix diagnose --format markdown > ticket.md
+  sudo postfix-fix diagnose --format nagios
+  postfix-fix diagnose --format prometheus --out /var/lib/prometheus/node-exporter/postfix_fix.prom`,
 
   plan: `Usage: postfix-fix plan [--runbook ID]... [--var NAME=VALUE]... [options]
 

@@ -21,6 +21,11 @@ export interface Finding {
   fixedBy: string[];
   /** When no runbook can fix it: why, and what a person should do. */
   human?: { reason: string; steps: string[] };
+  /**
+   * Numbers the check measured, for monitoring (Nagios perfdata, Prometheus): snake_case names
+   * ending in their unit, e.g. `deferred_messages`, `deferred_oldest_age_seconds`.
+   */
+  metrics?: Readonly<Record<string, number>>;
 }
 
 export interface ProbeContext extends HostContext {

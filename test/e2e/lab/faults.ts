@@ -38,6 +38,8 @@ export { injectPostscreen } from './faults/postscreen.js';
 export type { PostscreenFault, PostscreenOptions } from './faults/postscreen.js';
 export { injectSaslSocketMissing } from './faults/sasl.js';
 export type { SaslSocketHow, SaslSocketMissingFault } from './faults/sasl.js';
+export { injectQueueBacklog } from './faults/queue.js';
+export type { QueueBacklogFault } from './faults/queue.js';
 export { injectPostfixDisabled, injectPostfixStopped } from './faults/service.js';
 export type { DisabledFault, StoppedFault } from './faults/service.js';
 export { injectSelinuxDeniesPort, installSelinuxStandin, selinuxStandinState } from './faults/selinux.js';

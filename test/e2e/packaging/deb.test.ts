@@ -77,7 +77,7 @@ describe('e2e packaging: the .deb on a systemd host (Debian 12, nodejs from Debi
     const status = await h().execOk(['dpkg-query', '-W', '-f', '${Status} ${Version} ${Depends}', 'postfix-fix']);
     assert.equal(status.stdout, `install ok installed ${VERSION} nodejs (>= 18.18)`);
     installedPaths = (await h().execOk(['dpkg', '-L', 'postfix-fix'])).stdout.split('\n').filter(Boolean);
-    for (const p of ['/usr/bin/postfix-fix', '/usr/lib/postfix-fix/postfix-fix.cjs', '/usr/lib/postfix-fix/postfix-fix.mjs', '/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright']) {
+    for (const p of ['/usr/bin/postfix-fix', '/usr/lib/postfix-fix/postfix-fix.cjs', '/usr/lib/postfix-fix/postfix-fix.mjs', '/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright', '/usr/share/doc/postfix-fix/examples/nagios-postfix-fix.cfg', '/usr/share/doc/postfix-fix/examples/icinga2-postfix-fix.conf']) {
       assert.ok(installedPaths.includes(p), `${p} in dpkg -L`);
     }
     for (const f of readdirSync(join(REPO_ROOT, 'runbooks')).filter((n) => n.endsWith('.yaml'))) assert.ok(installedPaths.includes(`/usr/share/postfix-fix/runbooks/${f}`), f);
@@ -111,6 +111,17 @@ describe('e2e packaging: the .deb on a systemd host (Debian 12, nodejs from Debi
     assert.equal(report.host.hostname, 'deb');
     assert.equal(report.host.serviceManager, 'systemd');
     assert.equal(json.code, report.exitCode);
+  });
+
+  it('the Nagios example\'s command, as installed, answers a monitoring system (as root: sudo is the admin\'s part)', async () => {
+    const cfg = (await h().execOk(['cat', '/usr/share/doc/postfix-fix/examples/nagios-postfix-fix.cfg'])).stdout;
+    const nrpe = /^#\s+command\[check_postfix_fix\]=\/usr\/bin\/sudo -n (\/usr\/bin\/postfix-fix .+)$/m.exec(cfg);
+    assert.ok(nrpe, 'the NRPE line');
+    const r = await h().exec((nrpe[1] as string).split(' '), { timeoutMs: 60_000 });
+    const m = /^POSTFIX-FIX (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \| duration=\d+\.\d{3}s;;;0 problems=\d+;;;0/.exec(r.stdout);
+    assert.ok(m, r.stdout + r.stderr);
+    assert.equal(r.code, { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 }[m[1] as string], 'the exit code is the state in the status line');
+    assert.notEqual(m[1], 'UNKNOWN', 'as root it reaches a verdict');
   });
 
   it('the man page has NAME, SYNOPSIS and every command', async () => {

@@ -73,6 +73,9 @@ describe('packaging: bash completion', () => {
     assert.deepEqual(complete(['postfix-fix', 'run', '--max-risk', '']), ['high', 'low', 'medium']);
     assert.deepEqual(complete(['postfix-fix', 'plan', '--format', 'm']), ['markdown']);
     assert.deepEqual(complete(['postfix-fix', 'plan', '--format', '=', 'j']), ['json']);
+    assert.deepEqual(complete(['postfix-fix', 'diagnose', '--format', '']), ['json', 'markdown', 'nagios', 'prometheus', 'text']);
+    assert.deepEqual(complete(['postfix-fix', 'diagnose', '--format', '=', 'p']), ['prometheus']);
+    assert.deepEqual(complete(['postfix-fix', 'plan', '--format', '']), ['json', 'markdown', 'text'], 'plan has no monitoring formats');
     assert.deepEqual(complete(['postfix-fix', 'plan', '--var', '']), []);
     assert.deepEqual(complete(['postfix-fix', 'diagnose', '--timeout', '']), []);
   });
@@ -82,6 +85,7 @@ describe('packaging: bash completion', () => {
     mkdirSync(work);
     writeFileSync(join(work, 'plan one.json'), '{}');
     assert.deepEqual(complete(['postfix-fix', 'plan', '--out', 'pl'], {}, work), ['plan one.json']);
+    assert.deepEqual(complete(['postfix-fix', 'diagnose', '--format', 'prometheus', '--out', 'pl'], {}, work), ['plan one.json']);
     assert.deepEqual(complete(['postfix-fix', 'apply', 'pl'], {}, work), ['plan one.json']);
     const state = join(dir, 'state');
     mkdirSync(join(state, 'runs', '20260101T000000Z-abcd'), { recursive: true });

@@ -57,6 +57,9 @@ describe('packaging: the .deb', function () {
     for (const p of ['/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright', '/usr/share/doc/postfix-fix/changelog.gz']) {
       assert.equal(at(p)?.mode, '-rw-r--r--', p);
     }
+    for (const p of ['/usr/share/doc/postfix-fix/examples/icinga2-postfix-fix.conf', '/usr/share/doc/postfix-fix/examples/nagios-postfix-fix.cfg']) {
+      assert.equal(at(p)?.mode, '-rw-r--r--', p);
+    }
     for (const sub of ['runbooks', 'distro-profiles', 'schemas']) assert.ok(listing.some((e) => e.path.startsWith(`/usr/share/postfix-fix/${sub}/`)), sub);
     assert.ok(listing.filter((e) => e.path.startsWith('/usr/lib/postfix-fix/chunks/')).every((e) => e.mode === '-rw-r--r--' && e.path.endsWith('.mjs')));
     assert.ok(listing.every((e) => e.owner === 'root/root'));
@@ -67,6 +70,14 @@ describe('packaging: the .deb', function () {
   it('is reproducible: the same sources and SOURCE_DATE_EPOCH give the same bytes', async () => {
     const again = await buildDeb({ outDir: join(dir, 'again'), sourceDateEpoch: 1_790_000_000 });
     assert.ok(readFileSync(again.path).equals(readFileSync(deb.path)));
+  });
+
+  it('ships the monitoring examples byte for byte from contrib/monitoring', () => {
+    const x = join(dir, 'examples');
+    execFileSync('dpkg-deb', ['-x', deb.path, x]);
+    for (const f of ['icinga2-postfix-fix.conf', 'nagios-postfix-fix.cfg']) {
+      assert.ok(readFileSync(join(x, 'usr/share/doc/postfix-fix/examples', f)).equals(readFileSync(join(REPO, 'contrib/monitoring', f))), f);
+    }
   });
 
   it('its entry runs on the packaged node; the program and chunks are modules, not scripts', () => {

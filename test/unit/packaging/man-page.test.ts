@@ -106,6 +106,9 @@ describe('packaging: the man page is generated from --help', () => {
   it('EXIT STATUS lists every exit code', () => {
     const exit = section(text, 'EXIT STATUS');
     for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 10, 130]) assert.match(exit, new RegExp(`^ {7}${code}\\s`, 'm'), `exit ${code}`);
+    // The one exception to the table is said where the table is, not only in DESCRIPTION.
+    assert.match(exit.replace(/\s+/g, ' '), /With diagnose --format nagios the exit code is the monitoring-plugins state instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\./);
+    assert.doesNotMatch(section(text, 'DESCRIPTION'), /monitoring-plugins state/);
   });
 
   it('ENVIRONMENT names the variables --help mentions', () => {

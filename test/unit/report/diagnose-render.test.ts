@@ -63,6 +63,14 @@ describe('report/diagnose: text, markdown, JSON', () => {
     assert.ok(validateWith(reportSchema, bad).length > 0);
   });
 
+  it('JSON: a check\'s metrics (the queue sizes and ages) are part of the schema', () => {
+    const measured = report([{ ...ok('queue', 'the queue is empty'), metrics: { deferred_messages: 0, deferred_oldest_age_seconds: 0 } }]);
+    assert.deepEqual(validateWith(reportSchema, JSON.parse(renderDiagnoseJson(measured))), []);
+    const bad = JSON.parse(renderDiagnoseJson(measured));
+    bad.findings[0].metrics = { 'Deferred Messages': -1 };
+    assert.ok(validateWith(reportSchema, bad).length >= 2);
+  });
+
   it('colour only on a TTY, never with NO_COLOR, TERM=dumb or --no-color', () => {
     assert.equal(wantColour({ stream: { isTTY: true }, env: {} }), true);
     assert.equal(wantColour({ stream: { isTTY: false }, env: {} }), false);
