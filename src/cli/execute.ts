@@ -55,6 +55,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunOutcome> {
   // What is shown while the run goes (diffs, prompts, evidence) keeps password-like values out.
   const redact = await redactorForHost(o.rt.fs, o.host.facts.postfix.configDir, o.plan);
   const controller = new AbortController();
+  // Held until the run has returned: a second Ctrl-C during the rollback must not cut it short.
   const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,7 +1,7 @@
-// Applying a plan: for each step, re-inspect and confirm the change is still the one planned,
-// journal it (fsynced) *before* touching the host, apply, journal, verify. Any failure rolls back
-// every step this run applied, newest first, and says what was restored. Which steps to apply,
-// and when to roll back, is the run's call (src/engine/run/); this is the journaled doing of it.
+// The journaled side of a run: for each approved step, re-inspect and confirm the change is still
+// the one planned, journal it (fsynced) *before* touching the host, apply, journal, verify; and
+// when the run fails, undo every step it applied, newest first, saying what was restored. Which
+// steps to apply, and when to roll back, is the run's call (src/engine/run/).
 
 import type { ModuleRegistry } from '../modules/registry-types.js';
 import { StepFailure } from '../core/errors.js';
