@@ -112,3 +112,26 @@ export class StepError extends Error {
     this.name = 'StepError';
   }
 }
+
+/**
+ * A runbook's own verification found its symptom still there after its steps: the run rolls back.
+ * The checks are kept whole (not just the failing ones) because the evidence of those that passed
+ * tells the reader how far the fix got.
+ */
+export class VerificationFailed extends Error {
+  constructor(
+    readonly runbook: string,
+    readonly checks: ReadonlyArray<{ name: string; ok: boolean | null; evidence: string[] }>,
+  ) {
+    super(`verification failed for ${runbook}: ${checks.filter((c) => c.ok === false).map((c) => c.name).join('; ')}`);
+    this.name = 'VerificationFailed';
+  }
+}
+
+/** SIGINT/SIGTERM (or any abort of the run's signal): roll back, then exit 130. */
+export class Interrupted extends Error {
+  constructor(readonly signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'Interrupted';
+  }
+}

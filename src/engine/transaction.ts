@@ -1,6 +1,7 @@
-// Applying a plan: for each step, re-inspect and confirm the change is still the one planned,
-// journal it (fsynced) *before* touching the host, apply, journal, verify. Any failure rolls back
-// every step this run applied, newest first, and says what was restored.
+// The journaled side of a run: for each approved step, re-inspect and confirm the change is still
+// the one planned, journal it (fsynced) *before* touching the host, apply, journal, verify; and
+// when the run fails, undo every step it applied, newest first, saying what was restored. Which
+// steps to apply, and when to roll back, is the run's call (src/engine/run/).
 
 import type { ModuleRegistry } from '../modules/registry-types.js';
 import { StepFailure } from '../core/errors.js';
@@ -14,27 +15,10 @@ import type { GuardScheduler } from './guards.js';
 import { Journal, stepHistories } from './journal.js';
 import type { JournalRecord } from './journal.js';
 import type { PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
-export type { PlannedCheck };
+import type { StepResult, StepResultStatus } from './run/types.js';
 import { undoSteps } from './undo.js';
 import type { UndoResult } from './undo.js';
-import { AbortRequested, StepError } from '../core/errors.js';
-
-export type Decision = 'apply' | 'skip' | 'abort';
-
-export type StepResultStatus = 'changed' | 'ok' | 'skipped' | 'failed' | 'rolled-back';
-
-export interface StepResult {
-  seq: number;
-  stepId: string;
-  runbook: string;
-  name: string;
-  risk: PlannedStep['risk'];
-  status: StepResultStatus;
-  reason?: string;
-  diff: string[];
-  evidence: string[];
-  durationMs: number;
-}
+import { StepError } from '../core/errors.js';
 
 export interface TransactionOptions {
   runId: string;
@@ -44,7 +28,7 @@ export interface TransactionOptions {
   planDigest: string | null;
   ctx: ModuleContext;
   modules: ModuleRegistry;
-  runbooks: Map<string, Runbook>;
+  runbooks: ReadonlyMap<string, Runbook>;
   guards: GuardScheduler;
   /** One line per change in the system log. */
   changeLog: ChangeLog;
@@ -54,10 +38,9 @@ export interface TransactionOptions {
 }
 
 export class Transaction {
-  readonly results = new Map<number, StepResult>();
-  /** Runbooks whose remaining steps are skipped (a step was declined or capped by risk). */
-  readonly declined = new Map<string, string>();
   private readonly records: JournalRecord[] = [];
+  /** Steps a rollback undid: their undo records go straight to the journal, not through `records`. */
+  private readonly undone = new Set<number>();
 
   private constructor(
     private readonly opts: TransactionOptions,
@@ -82,26 +65,16 @@ export class Transaction {
   }
 
   private result(step: PlannedStep, status: StepResultStatus, started: number, extra: Partial<StepResult> = {}): StepResult {
-    const r: StepResult = { seq: step.seq, stepId: step.stepId, runbook: step.runbook, name: step.name, risk: step.risk, status, diff: step.change?.diff ?? [], evidence: [], durationMs: Date.now() - started, ...extra };
-    this.results.set(step.seq, r);
-    return r;
+    return { seq: step.seq, stepId: step.stepId, runbook: step.runbook, name: step.name, risk: step.risk, status, diff: step.change?.diff ?? [], evidence: [], durationMs: Date.now() - started, ...extra };
   }
 
-  /** Apply one planned step (or explain why not). Throws StepError on failure, AbortRequested on abort. */
-  async runStep(step: PlannedStep, decide: () => Promise<Decision>): Promise<StepResult> {
+  /**
+   * Apply one approved step: `changed`, or `ok` when the host already is as planned. Throws
+   * StepError on failure (the run then rolls back).
+   */
+  async applyStep(step: PlannedStep): Promise<StepResult> {
     const started = Date.now();
-    const dependency = this.opts.runbooks.get(step.runbook)?.after.find((d) => this.declined.has(d));
-    if (dependency && !this.declined.has(step.runbook)) this.declined.set(step.runbook, `skipped because ${dependency}, which must succeed first, was not applied`);
-    const declined = this.declined.get(step.runbook);
-    if (declined) return this.result(step, 'skipped', started, { reason: declined });
-    if (step.status !== 'change' || !step.change) return this.result(step, step.status === 'ok' ? 'ok' : 'skipped', started, { ...(step.reason ? { reason: step.reason } : {}) });
-
-    const decision = await decide();
-    if (decision === 'abort') throw new AbortRequested();
-    if (decision === 'skip') {
-      this.declined.set(step.runbook, `skipped because step ${step.seq} ("${step.name}") was not applied`);
-      return this.result(step, 'skipped', started, { reason: 'not applied (declined or above the allowed risk)' });
-    }
+    if (step.status !== 'change' || !step.change) throw new Error(`step ${step.seq} has no planned change to apply`);
 
     const mod = this.opts.modules.action(step.module);
     if (!mod) throw new StepError(`module ${step.module} is not available`, step, []);
@@ -127,7 +100,6 @@ export class Transaction {
     } catch (e) {
       const evidence = e instanceof StepFailure ? e.evidence : [String((e as Error).stack ?? e)];
       await this.record({ type: 'step-failed', seq, at: now(), error: (e as Error).message, evidence });
-      this.result(step, 'failed', started, { reason: (e as Error).message, evidence });
       throw new StepError((e as Error).message, step, evidence);
     }
     await this.record({ type: 'step-applied', seq, at: now(), applied: applied ?? null });
@@ -135,7 +107,6 @@ export class Transaction {
     await this.record({ type: 'step-verified', seq, at: now(), outcome });
     await this.opts.changeLog.record(`step ${seq} [${step.runbook}] ${step.name}: ${change.summary}${outcome.ok ? '' : ' (verification FAILED)'}`);
     if (!outcome.ok) {
-      this.result(step, 'failed', started, { reason: 'the change did not take effect', evidence: outcome.evidence });
       throw new StepError('verification failed: the change did not take effect', step, outcome.evidence);
     }
     return this.result(step, 'changed', started, { evidence: outcome.evidence });
@@ -154,17 +125,14 @@ export class Transaction {
 
   /** Changes this run applied (or began to apply), oldest first. */
   appliedHistories() {
-    return stepHistories(this.records).filter((h) => !h.undone);
+    return stepHistories(this.records).filter((h) => !h.undone && !this.undone.has(h.seq));
   }
 
   async rollback(by: string): Promise<UndoResult[]> {
     const histories = this.appliedHistories();
     const results = await undoSteps(histories, this.opts.ctx, this.opts.modules, this.journal, by);
     for (const r of results) await this.opts.changeLog.record(`step ${r.seq} ${r.name}: ${r.ok ? 'undone' : `NOT undone (${r.error ?? 'failed'})`} (${by})`);
-    for (const r of results) {
-      const prev = [...this.results.values()].find((x) => x.seq === r.seq);
-      if (prev && r.ok) prev.status = 'rolled-back';
-    }
+    for (const r of results) if (r.ok) this.undone.add(r.seq);
     for (const h of histories) if (h.guard) await this.opts.guards.cancel(h.guard.mechanism, h.guard.handle);
     return results;
   }
@@ -173,6 +141,7 @@ export class Transaction {
   async endTemporary(): Promise<UndoResult[]> {
     const temp = this.appliedHistories().filter((h) => h.intent.change.temporary);
     const results = await undoSteps(temp, this.opts.ctx, this.opts.modules, this.journal, 'end of run (temporary change)');
+    for (const r of results) if (r.ok) this.undone.add(r.seq);
     for (const h of temp) if (h.guard) await this.opts.guards.cancel(h.guard.mechanism, h.guard.handle);
     return results;
   }

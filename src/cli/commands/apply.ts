@@ -6,8 +6,9 @@ import { ensureStateDir } from '../../engine/state-dir.js';
 import { toolVersion } from '../../core/version.js';
 import { flag, parseCommandArgs } from '../args.js';
 import { diagnoseHost } from '../diagnosis.js';
-import { executePlan } from '../execute.js';
+import { executePlan, reportHost } from '../execute.js';
 import { redactorForHost } from '../../core/redact.js';
+import { toRunReport } from '../../report/run-report.js';
 import { finishRun } from '../run-output.js';
 import { createRuntime, moduleContext, viewHost } from '../runtime.js';
 import { selfArgv } from '../self.js';
@@ -28,7 +29,8 @@ export async function run(argv: string[]): Promise<number> {
       throw new RefusedError(`the host or the runbooks changed since the plan was made; nothing was applied`, { hints: [...drift.map((d) => `- ${d}`), `make a new plan: postfix-fix plan --out ${file}`] });
     }
     const diag = await diagnoseHost(rt, host, { timeoutMs: 5000, offline: true });
-    const report = await executePlan({
+    const diagnoseMs = Date.now() - started;
+    const outcome = await executePlan({
       rt,
       host,
       plan,
@@ -37,9 +39,9 @@ export async function run(argv: string[]): Promise<number> {
       maxRisk: 'high', // the reviewed plan is the approval
       causeProbe: diag.causeProbe,
       refreshFacts: async () => (await viewHost(rt, 5000)).facts,
-      timing: { diagnoseMs: Date.now() - started, planMs: 0 },
       self: selfArgv(),
     });
+    const report = toRunReport(outcome, { command: 'apply', version: toolVersion(), host: reportHost(host), startedAt: started, timing: { diagnoseMs, planMs: 0 } });
     return await finishRun(report, rt.stateDir, flag(a, 'json'), flag(a, 'detailed-exitcodes'), await redactorForHost(rt.fs, host.facts.postfix.configDir, plan));
   } finally {
     await lock.release();

@@ -2,16 +2,15 @@ import { RISKS } from '../../core/risk.js';
 import { UserError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { acquireLock } from '../../engine/lock.js';
-import { needsHuman as needsHumanFor } from '../../engine/needs-human.js';
 import { ensureStateDir } from '../../engine/state-dir.js';
 import { parseVarFlags } from '../../engine/variables.js';
 import { renderPlanText } from '../../report/plan-text.js';
 import { redactorForHost } from '../../core/redact.js';
-import { RUN_REPORT_SCHEMA_VERSION } from '../../report/run-report.js';
+import { toRunReport } from '../../report/run-report.js';
 import { toolVersion } from '../../core/version.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
 import { diagnoseFlags, diagnoseHost, planFor } from '../diagnosis.js';
-import { executePlan, exitCodeFor } from '../execute.js';
+import { executePlan, reportHost } from '../execute.js';
 import { applyPolicy, loadPolicy } from '../../engine/policy.js';
 import { finishRun } from '../run-output.js';
 import { createRuntime, viewHost } from '../runtime.js';
@@ -48,39 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     const capped = policy ? applyPolicy(plan, policy, maxRisk) : { plan, maxRisk };
     plan = capped.plan;
     const planMs = Date.now() - started - diagnoseMs;
-    const redactor = await redactorForHost(rt.fs, host.facts.postfix.configDir, plan);
-    if (!json) process.stderr.write(renderPlanText(redactor.json(plan)) + '\n');
-    if (plan.summary.changes === 0) {
-      const needsHuman = needsHumanFor(plan, diag.findings);
-      const status = needsHuman.length ? 'needs-human' : 'nothing-to-do';
-      return await finishRun(
-        {
-          schemaVersion: RUN_REPORT_SCHEMA_VERSION,
-          tool: { name: 'postfix-fix', version: toolVersion() },
-          command: 'run',
-          runId: null,
-          status,
-          exitCode: exitCodeFor(status, needsHuman.length > 0),
-          startedAt: new Date(started).toISOString(),
-          durationMs: Date.now() - started,
-          host: { hostname: host.facts.hostname, os: host.os.prettyName, profile: host.profile.id, serviceManager: host.facts.init.manager },
-          findings: diag.findings,
-          steps: [],
-          verifications: [],
-          rollback: null,
-          needsHuman,
-          remaining: [],
-          error: null,
-          journal: null,
-          timing: { diagnoseMs, planMs, applyMs: 0 },
-        },
-        rt.stateDir,
-        json,
-        flag(a, 'detailed-exitcodes'),
-        redactor,
-      );
-    }
-    const report = await executePlan({
+    if (!json) process.stderr.write(renderPlanText((await redactorForHost(rt.fs, host.facts.postfix.configDir, plan)).json(plan)) + '\n');
+    const outcome = await executePlan({
       rt,
       host,
       plan,
@@ -89,9 +57,9 @@ export async function run(argv: string[]): Promise<number> {
       maxRisk: capped.maxRisk,
       causeProbe: diag.causeProbe,
       refreshFacts: async () => (await viewHost(rt, timeoutMs)).facts,
-      timing: { diagnoseMs, planMs },
       self: selfArgv(),
     });
+    const report = toRunReport(outcome, { command: 'run', version: toolVersion(), host: reportHost(host), startedAt: started, timing: { diagnoseMs, planMs } });
     // Learn what main.cf holds now too: a secret the run itself set.
     return await finishRun(report, rt.stateDir, json, flag(a, 'detailed-exitcodes'), await redactorForHost(rt.fs, host.facts.postfix.configDir, plan));
   } finally {

@@ -102,4 +102,26 @@ describe('e2e: run --interactive in a terminal', function () {
     assert.equal((await smtpProbe(peer, net.aAddr, 25, 2000)).kind, 'refused');
     assert.equal(await tmux.waitExit(), 3);
   });
+
+  it('Ctrl-C at the prompt interrupts the run: rolled back, exit 130', async () => {
+    const before = (await host.exec(PID_AND_LISTENERS)).stdout;
+    await tmux.start(host, ['run', '--interactive', '--offline']);
+    await tmux.waitFor(/Apply step \d+ \(medium risk\)/);
+    await tmux.keys('C-c');
+    const screen = await tmux.waitFor(/Interrupted: everything this run applied was rolled back\./);
+    assert.match(screen, /Failed: interrupted by SIGINT/);
+    assert.equal((await host.exec(PID_AND_LISTENERS)).stdout, before);
+    assert.equal(await tmux.waitExit(), 130);
+  });
+
+  it('SIGTERM while the prompt waits does not wait for an answer: rolled back, exit 130', async () => {
+    const before = (await host.exec(PID_AND_LISTENERS)).stdout;
+    await tmux.start(host, ['run', '--interactive', '--offline']);
+    await tmux.waitFor(/Apply step \d+ \(medium risk\)/);
+    await host.execOk(['pkill', '-TERM', '-f', 'postfix-fix.cjs run']);
+    const screen = await tmux.waitFor(/Interrupted: everything this run applied was rolled back\./);
+    assert.match(screen, /Failed: interrupted by SIGTERM/);
+    assert.equal((await host.exec(PID_AND_LISTENERS)).stdout, before);
+    assert.equal(await tmux.waitExit(), 130);
+  });
 });

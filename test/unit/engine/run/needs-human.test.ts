@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { ExitCode } from '../../../../src/core/exit-codes.js';
+import type { CauseProbe } from '../../../../src/engine/checks.js';
+import type { Finding } from '../../../../src/probes/types.js';
+import { scratchDir } from '../../helpers/context.js';
+import type { Scratch } from '../../helpers/context.js';
+import { applyAll, settingRunbook, types, world } from './harness.js';
+import type { TinyHost } from './harness.js';
+
+const finding = (cause: string, fixedBy: string[], extra: Partial<Finding> = {}): Finding => ({ check: 'test', status: 'fail', cause, title: `${cause} found`, evidence: [`${cause}: seen`], fixedBy, ...extra });
+
+/** diagnose's cause probe, as the run sees it: here "postfix-stopped" is found until `running` is set. */
+const probeOn = (host: () => TinyHost, probed: string[]): CauseProbe => async (cause) => {
+  probed.push(cause);
+  const found = cause === 'postfix-stopped' && host().values.get('running') !== 'yes';
+  return { found, evidence: [`${cause}: ${found ? 'still there' : 'gone'}`] };
+};
+
+describe('engine run: what is left for a person', function () {
+  this.timeout(30_000);
+  let s: Scratch;
+  beforeEach(() => (s = scratchDir('pf-run-')));
+  afterEach(() => s.cleanup());
+
+  it('blocked runbooks and causes no runbook fixes are counted even when the rest is fixed', async () => {
+    const w = world(s.dir, [
+      settingRunbook('fixable', [{ key: 'a', value: '1' }]),
+      settingRunbook('blocked', [{ key: 'b', value: '2' }], 'preconditions:\n  - name: postfix is absent\n    that: { fact: postfix.installed, equals: false }\n'),
+    ]);
+    const plan = await w.plan(['fixable', 'blocked'], [finding('mx-missing', []), finding('starttls-missing', [], { status: 'warn' })]);
+    const { outcome, events } = await w.apply(plan, applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.equal(outcome.exitCode, ExitCode.NeedsHuman);
+    assert.equal(outcome.needsHuman.length, 2, outcome.needsHuman.join('\n'));
+    assert.match(outcome.needsHuman[0] ?? '', /^blocked: /);
+    assert.equal(outcome.needsHuman[1], 'mx-missing found');
+    assert.ok(types(events).includes('runbook-skip:blocked'));
+    assert.deepEqual(w.host.trace, ['apply a']);
+  });
+
+  it('nothing to change but something blocked: needs-human, exit 4, no journal', async () => {
+    const w = world(s.dir, [settingRunbook('blocked', [{ key: 'b', value: '2' }], 'preconditions:\n  - name: postfix is absent\n    that: { fact: postfix.installed, equals: false }\n')]);
+    const { outcome } = await w.apply(await w.plan(['blocked']), applyAll);
+    assert.equal(outcome.status, 'needs-human');
+    assert.equal(outcome.exitCode, ExitCode.NeedsHuman);
+    assert.equal(outcome.journal, null);
+  });
+
+  it('after a run that changed something, causes still found are re-probed and reported; those a `gone` check proved are not probed twice', async () => {
+    let w = undefined as unknown as ReturnType<typeof world>;
+    const probed: string[] = [];
+    w = world(
+      s.dir,
+      [
+        settingRunbook('start', [{ key: 'running', value: 'no-still' }]),
+        `id: fixes-dns
+title: fixes-dns
+description: proves its own cause gone
+symptoms: []
+steps:
+  - name: set dns
+    module: setting
+    args: { key: dns, value: ok }
+    risk: low
+verify:
+  - name: mx no longer missing
+    gone: mx-missing
+`,
+      ],
+      { causeProbe: probeOn(() => w.host, probed) },
+    );
+    const plan = await w.plan(['start', 'fixes-dns'], [finding('postfix-stopped', ['start']), finding('mx-missing', ['fixes-dns'])]);
+    const { outcome, events } = await w.apply(plan, applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.equal(outcome.exitCode, ExitCode.NeedsHuman);
+    assert.deepEqual(outcome.remaining.map((f) => [f.cause, f.evidence]), [['postfix-stopped', ['postfix-stopped: still there']]]);
+    assert.deepEqual(outcome.needsHuman, ['still found after the run: postfix-stopped found']);
+    assert.deepEqual(probed, ['mx-missing', 'postfix-stopped'], 'the gone check probed mx-missing once; the re-diagnosis only what was not proved');
+    const re = events.find((e) => e.type === 're-diagnosis');
+    assert.ok(re?.type === 're-diagnosis' && re.remaining.length === 1);
+  });
+
+  it('no re-diagnosis after a run that changed nothing or failed', async () => {
+    const probed: string[] = [];
+    let w = undefined as unknown as ReturnType<typeof world>;
+    w = world(s.dir, [settingRunbook('start', [{ key: 'running', value: 'yes', fail: 'apply' }])], { causeProbe: probeOn(() => w.host, probed) });
+    const { outcome, events } = await w.apply(await w.plan(['start'], [finding('postfix-stopped', ['start'])]), applyAll);
+    assert.equal(outcome.status, 'failed-rolled-back');
+    assert.deepEqual(outcome.remaining, []);
+    assert.deepEqual(probed, []);
+    assert.ok(!types(events).includes('re-diagnosis'));
+  });
+});
