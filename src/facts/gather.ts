@@ -17,6 +17,8 @@ import { gatherNetwork } from './network.js';
 import { gatherOs } from './os.js';
 import { gatherOtherMtas } from './other-mtas.js';
 import { assemblePostfix } from './postfix.js';
+import { gatherDependencies } from './dependencies.js';
+import type { DependencyFacts } from './dependencies.js';
 import { gatherMasterServices } from './master-services.js';
 import type { MasterService } from './master-services.js';
 import { gatherPostfixParams } from './postfix-params.js';
@@ -47,6 +49,7 @@ const BUDGET_MS = {
   mac: 1_500,
   otherMtas: 1_500,
   accessTables: 1_000,
+  dependencies: 1_500,
 } as const;
 
 export async function gatherFacts(ctx: FactContext): Promise<Facts> {
@@ -105,13 +108,18 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
     guard('other_mtas', BUDGET_MS.otherMtas, () => gatherOtherMtas(ctx, procs, ls, i.manager, m.pidIsMaster ? m.pid : null), []),
   );
 
+  const dependencies = Promise.all([params, services, listeners, init]).then(([p, sv, ls, i]) =>
+    p.installed
+      ? guard<DependencyFacts>('dependencies', BUDGET_MS.dependencies, () => gatherDependencies(ctx, { params: p.params, services: sv, queueDir: p.params.queue_directory || ctx.profile.paths.postfixQueueDir, listeners: ls, manager: i.manager }), { endpoints: [], downUnits: [] })
+      : { endpoints: [], downUnits: [] },
+  );
   const accessTables = params.then((p) => guard('relay.access_tables', BUDGET_MS.accessTables, () => readAccessTables(ctx.fs, accessTablesIn(p.params)), new Map<string, string>()));
 
-  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables]);
+  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies]);
   const relay = errors.some((e) => e.fact === 'postfix.params')
     ? { mynetworksTooWide: false, restrictionsSafe: false, safe: false, reasons: ['Postfix parameters could not be read'] }
     : deriveRelay(pp.params, net, tables);
-  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, errors };
+  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, errors };
 }
 
 function unknownFile(path: string): Facts['postfix']['mainCf'] {

@@ -29,6 +29,7 @@ const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {
   'master_pid.foreign_lock': (f) => f.masterPid.lockHolder !== null && f.masterPid.lockHolder.process !== 'master',
   'smtp_port.holder': (f) => smtpPortHolder(f).holder,
   'smtp_port.holder_pid': (f) => smtpPortHolder(f).pid,
+  'dependencies.any_down': (f) => f.dependencies.endpoints.some((d) => !d.answers),
 };
 
 /** Who listens on port 25: postfix (its master), none, mta (a known conflicting MTA), unknown. */

@@ -4,6 +4,7 @@
 
 
 import type { FirewallBackend, ServiceManager } from '../core/profile.js';
+import type { DependencyFacts } from './dependencies.js';
 import type { MasterService } from './master-services.js';
 
 export interface OsFacts {
@@ -148,6 +149,8 @@ export interface Facts {
   mac: MacFacts;
   otherMtas: OtherMta[];
   relay: RelayFacts;
+  /** Milters, policy services and the SASL backend smtpd depends on, connect-tested. */
+  dependencies: DependencyFacts;
   /** Facts that could not be gathered (timeout, missing tool, permission) — never silently defaulted. */
   errors: Array<{ fact: string; message: string }>;
 }
@@ -222,5 +225,7 @@ export const FACT_PATHS: Readonly<Record<string, FactType>> = {
   'relay.safe': 'boolean',
   'relay.mynetworks_too_wide': 'boolean',
   'relay.restrictions_safe': 'boolean',
+  'dependencies.down_units': 'string[]',
+  'dependencies.any_down': 'boolean',
 };
 

@@ -37,6 +37,10 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'smtp-service-disabled': { title: 'Postfix runs but its smtp service does not listen (master.cf, master_service_disable)', rank: 12 },
   'inet-interfaces-needs-restart': { title: 'inet_interfaces was changed but Postfix was only reloaded: it still listens on the old addresses', rank: 19 },
   'smtp-banner-rejects': { title: 'the SMTP server greets with a refusal (4xx/5xx)', rank: 26 },
+  // Services smtpd asks before it accepts a mail: ranked before the refusals they cause.
+  'milter-unreachable': { title: 'a milter smtpd or cleanup depends on does not answer', rank: 21 },
+  'policy-service-unreachable': { title: 'a policy service (check_policy_service) does not answer', rank: 21 },
+  'sasl-backend-unreachable': { title: "the SASL backend (Dovecot's auth socket) does not answer", rank: 21 },
   'lookup-table-not-built': { title: 'a lookup table Postfix reads was never built, or is older than its source (postmap)', rank: 22 },
   // After the banner: explained further by a more specific cause when one is found (a lookup
   // table never built, a milter or policy service down), which then ranks first.

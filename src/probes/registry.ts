@@ -3,6 +3,7 @@
 import { configCheckProbe } from './config-check.js';
 import { configPermsProbe } from './config-perms.js';
 import { contentFilterProbe } from './content-filter.js';
+import { dependenciesProbe } from './dependencies.js';
 import { dnsProbe } from './dns.js';
 import { firewallProbe } from './firewall.js';
 import { inetConfigProbe } from './inet-config.js';
@@ -27,6 +28,7 @@ export const PROBES: readonly Probe[] = [
   configCheckProbe,
   configPermsProbe,
   lookupTablesProbe,
+  dependenciesProbe,
   smtpLocalProbe,
   reachabilityProbe,
   firewallProbe,

@@ -81,6 +81,10 @@ describe('e2e diagnose: past the banner (mail to postmaster up to RCPT)', functi
     assert.match(f.title, /MAIL is refused with 451/);
     assert.ok(f.evidence.some((e) => /Milter service/.test(e)), f.evidence.join('\n'));
     assert.notEqual(report.status, 'healthy');
+    // Explained by its cause, ranked first: the milter, its parameter, where smtpd connects.
+    assert.equal(report.topCause?.cause, 'milter-unreachable');
+    const dep = report.findings.find((x) => x.cause === 'milter-unreachable') as Finding;
+    assert.match(dep.title, /milter inet:localhost:8891 \(.*smtpd_milters.*\) does not answer \(usually opendkim\): ECONNREFUSED/);
   });
 
   it('a policy service down: 451 at RCPT, with the policy warning', async () => {
@@ -92,6 +96,7 @@ describe('e2e diagnose: past the banner (mail to postmaster up to RCPT)', functi
     assert.match(f.title, /RCPT is refused with 451/);
     assert.ok(f.evidence.some((e) => /127\.0\.0\.1:10023/.test(e)), f.evidence.join('\n'));
     assert.notEqual(report.status, 'healthy');
+    assert.equal(report.topCause?.cause, 'policy-service-unreachable');
   });
 
   it('smtpd dying at start-up: no banner, named by the fatal: line that killed it', async () => {
@@ -100,9 +105,10 @@ describe('e2e diagnose: past the banner (mail to postmaster up to RCPT)', functi
     const seen = await smtpProbe(peer, net.aAddr, 25, 3_000);
     assert.notEqual(seen.kind, 'banner', 'the fault: no banner for the peer');
     const { code, report } = await diagnose(host);
-    assert.equal(report.topCause?.cause, 'smtpd-dies-at-startup', JSON.stringify(report.findings, null, 1));
+    // The root (Dovecot's socket missing) ranks before its symptom (smtpd dying), which quotes the fatal line.
+    assert.equal(report.topCause?.cause, 'sasl-backend-unreachable', JSON.stringify(report.findings, null, 1));
     const f = report.findings.find((x) => x.cause === 'smtpd-dies-at-startup') as Finding;
     assert.match(f.title, /fatal: no SASL authentication mechanisms/);
-    assert.equal(code, 4, 'no runbook removes what the fatal line names: a human decides');
+    assert.equal(code, 4, 'no service manager here to start Dovecot: a human decides');
   });
 });

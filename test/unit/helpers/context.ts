@@ -53,6 +53,7 @@ export function baseFacts(over: { configDir?: string; manager?: Facts['init']['m
     firewall: { active: [], installed: [], mixedIptables: false },
     mac: { selinux: 'absent', apparmor: 'absent' },
     otherMtas: [],
+    dependencies: { endpoints: [], downUnits: [] },
     relay: { mynetworksTooWide: false, restrictionsSafe: true, safe: true, reasons: [] },
     errors: [],
   } as Facts;

@@ -52,6 +52,7 @@ export function healthyFacts(): Facts {
     firewall: { active: [], installed: ['nftables', 'iptables-nft'], mixedIptables: false, verdicts: [] },
     mac: { selinux: 'absent', apparmor: 'absent' },
     otherMtas: [],
+    dependencies: { endpoints: [], downUnits: [] },
     relay: { mynetworksTooWide: false, restrictionsSafe: true, safe: true, reasons: [] },
     errors: [],
   };
