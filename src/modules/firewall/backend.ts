@@ -15,10 +15,10 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { StepFailure } from '../../core/errors.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
+import { FIREWALL_BACKENDS } from '../../core/profile.js';
 import type { FirewallBackend } from '../../core/profile.js';
 import { decode } from '../define.js';
 import type { ModuleContext } from '../types.js';
-import { BACKEND_NAMES } from './types.js';
 import type { InspectEnv, PlanContext, PortVerdict } from './types.js';
 
 type Typed<S> = S extends JSONSchema ? FromSchema<S> : never;
@@ -32,7 +32,7 @@ export const backendPlanSchema = {
   additionalProperties: false,
   required: ['backend', 'opens', 'diff', 'data', 'intent', 'restore'],
   properties: {
-    backend: { enum: BACKEND_NAMES },
+    backend: { enum: FIREWALL_BACKENDS },
     opens: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'The ports this plan opens in this backend.' },
     diff: { type: 'array', items: { type: 'string' }, description: 'Lines for Change.diff: `+` rules in the backend\'s own syntax, `~` persist actions, `#` notes.' },
     data: { type: 'object', description: 'What apply does; the backend\'s `data` schema.' },
@@ -143,7 +143,7 @@ export function defineFirewallBackend<S extends JSONSchema, D extends JSONSchema
       };
     },
     apply: async (ctx, plan) => decode<JsonValue>(schemas.applied, await spec.apply(ctx, change(plan)), what('what apply returned')),
-    verify: (ctx, plan) => spec.verify(ctx, change(plan)),
+    verify: async (ctx, plan) => spec.verify(ctx, change(plan)),
     async undo(ctx, plan, rawApplied) {
       const c = change(plan);
       const applied = rawApplied === undefined ? undefined : decode<Typed<P>>(schemas.applied, rawApplied, what('what apply returned'));

@@ -35,7 +35,7 @@ import type { BackendPlan, FirewallBackendOps, NewBackendPlan } from './backend.
 import { firewalldBackend } from './firewalld.js';
 import { iptablesBackend } from './iptables.js';
 import { nftablesBackend } from './nftables.js';
-import { BACKEND_NAMES, describeVerdict } from './types.js';
+import { describeVerdict } from './types.js';
 import type { InspectEnv, OutsideIface, PlanContext, PortVerdict } from './types.js';
 import { ufwBackend } from './ufw.js';
 
@@ -49,7 +49,7 @@ const argsSchema = {
   properties: {
     ports: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'TCP ports to open (25, 587, …).' },
     protocol: { enum: ['tcp'], description: 'Only tcp: SMTP runs over nothing else.' },
-    backend: { enum: ['auto', ...BACKEND_NAMES], default: 'auto', description: 'Open the ports only in this backend (default auto: every active backend that blocks them).' },
+    backend: { enum: ['auto', ...FIREWALL_BACKENDS], default: 'auto', description: 'Open the ports only in this backend (default auto: every active backend that blocks them).' },
   },
 } as const;
 
@@ -62,7 +62,7 @@ const plansSchema = {
 } as const;
 
 /** What each backend's apply returned, by backend. */
-const appliedSchema = { type: 'object', propertyNames: { enum: BACKEND_NAMES } } as const;
+const appliedSchema = { type: 'object', propertyNames: { enum: FIREWALL_BACKENDS } } as const;
 
 interface FirewallState extends JsonObject {
   ports: number[];
@@ -211,7 +211,7 @@ export const firewallModule = defineActionModule({
       try {
         evidence.push(...(await opsFor(plan.backend).undo(ctx, plan, applied?.[plan.backend])));
       } catch (e) {
-        failures.push(...(e instanceof StepFailure ? e.evidence : [`${plan.backend}: ${(e as Error).message}`]));
+        failures.push((e as Error).message, ...(e instanceof StepFailure ? e.evidence : []));
       }
     }
     if (failures.length > 0) throw new StepFailure('the firewall could not be fully restored', [...evidence, ...failures]);

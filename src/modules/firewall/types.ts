@@ -8,9 +8,6 @@ import type { Decision, PacketModel } from '../../facts/firewall/packet.js';
 /** The comment every rule we add carries: how undo (and a human) tells ours from theirs. */
 export const TAG = 'postfix-fix';
 
-/** Every backend by name, as a literal list the journal schemas can enumerate (a unit test keeps it equal to FIREWALL_BACKENDS). */
-export const BACKEND_NAMES = ['firewalld', 'ufw', 'nftables', 'iptables-nft', 'iptables-legacy'] as const satisfies readonly FirewallBackend[];
-
 /** Where a stranger's connection arrives: an interface and its own addresses. */
 export interface OutsideIface extends JsonObject {
   name: string;
