@@ -2,8 +2,8 @@
 // tools for one distro family, validated from distro-profiles/*.yaml. Every layer reads it.
 
 export type ServiceManager = 'systemd' | 'openrc' | 'sysv' | 'direct';
-export type FirewallBackend = 'firewalld' | 'ufw' | 'nftables' | 'iptables-nft' | 'iptables-legacy';
-export const FIREWALL_BACKENDS: readonly FirewallBackend[] = ['firewalld', 'ufw', 'nftables', 'iptables-nft', 'iptables-legacy'];
+export const FIREWALL_BACKENDS = ['firewalld', 'ufw', 'nftables', 'iptables-nft', 'iptables-legacy'] as const;
+export type FirewallBackend = (typeof FIREWALL_BACKENDS)[number];
 
 export interface ProfileMatch {
   /** os-release ID values this profile is for (`debian`, `rocky`, …). */

@@ -26,6 +26,11 @@ async function runExplicitRollback(ctx: ModuleContext, modules: ModuleRegistry, 
   return mod.verify(ctx, action.args, change);
 }
 
+/** An undo's answer as an Outcome: modules written with defineActionModule return their evidence and throw on failure. */
+export function undoOutcome(r: Outcome | string[]): Outcome {
+  return Array.isArray(r) ? { ok: true, evidence: r } : r;
+}
+
 export async function undoSteps(histories: StepHistory[], ctx: ModuleContext, modules: ModuleRegistry, journal: Journal | null, by: string): Promise<UndoResult[]> {
   const results: UndoResult[] = [];
   for (const h of [...histories].reverse()) {
@@ -38,7 +43,7 @@ export async function undoSteps(histories: StepHistory[], ctx: ModuleContext, mo
       else {
         const mod = modules.action(intent.module);
         if (!mod) throw new StepFailure(`module ${intent.module} is not available in this version`);
-        outcome = await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}), ...(h.applied === undefined ? { interrupted: true } : {}) });
+        outcome = undoOutcome(await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}), ...(h.applied === undefined ? { interrupted: true } : {}) }));
       }
       await journal?.append({ type: 'step-undone', seq: h.seq, at: new Date().toISOString(), outcome, by });
       results.push({ ...base, ok: outcome.ok, evidence: outcome.evidence });

@@ -59,13 +59,21 @@ export interface ActionModule {
   readonly description: string;
   /** JSON Schema for `args` (after templates are resolved). Validated at load and at plan time. */
   readonly argsSchema: Record<string, unknown>;
+  /** Why a change of this module cannot be undone (shown in the plan); null when undo restores it. Set by defineActionModule (define.ts). */
+  readonly irreversible?: string | null;
+  /** The schemas a journaled change is read back through (precompiled with the others). Set by defineActionModule. */
+  readonly journalSchemas?: { data: object; restore: object; applied: object };
   inspect(ctx: ModuleContext, args: JsonObject): Promise<JsonValue>;
   diff(ctx: ModuleContext, args: JsonObject, state: JsonValue): Change | null;
   /** Apply `change`. Must be safe to re-run after a partial apply. Returns extra undo data. */
   apply(ctx: ModuleContext, args: JsonObject, change: Change): Promise<JsonValue | undefined>;
   verify(ctx: ModuleContext, args: JsonObject, change: Change): Promise<Outcome>;
-  /** Restore the `restore` state. Idempotent; verifies what it restored and says so. */
-  undo(ctx: ModuleContext, record: UndoRecord): Promise<Outcome>;
+  /**
+   * Restore the `restore` state. Idempotent; verifies what it restored and says so. Modules
+   * written with defineActionModule return the evidence and throw on failure (string[]); the
+   * others still answer an Outcome until they move to it.
+   */
+  undo(ctx: ModuleContext, record: UndoRecord): Promise<Outcome | string[]>;
 }
 
 /** A read-only module, usable in a runbook's `preconditions` and `verify`. */

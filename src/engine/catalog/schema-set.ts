@@ -1,4 +1,5 @@
-// Every JSON Schema postfix-fix validates with: the file formats and each module's args. The
+// Every JSON Schema postfix-fix validates with: the file formats, each module's args and what
+// modules written with defineActionModule journal (read back by undo, maybe after a crash). The
 // build compiles them ahead of time (scripts/gen-validators.ts → validators.generated.ts), so no
 // command pays for compiling schemas at start-up.
 
@@ -16,6 +17,10 @@ export function allSchemas(): object[] {
     policySchema,
     planSchema,
     ...modules.actionNames().map((n) => modules.action(n)?.argsSchema as object),
+    ...modules.actionNames().flatMap((n) => {
+      const j = modules.action(n)?.journalSchemas;
+      return j ? [j.data, j.restore, j.applied] : [];
+    }),
     ...modules.checkNames().map((n) => modules.check(n)?.argsSchema as object),
   ];
 }

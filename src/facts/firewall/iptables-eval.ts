@@ -1,43 +1,60 @@
 // Walk the filter table's INPUT chain the way the kernel would for our PacketModel, following
 // jumps into user chains (ufw's live there). Each rule is matched three-valued: a match we cannot
 // interpret makes the rule's outcome unknown, and an unknown terminal rule makes the verdict
-// unknown rather than a guess.
+// unknown rather than a guess. The walk records where it decided (chain and rule) and whose chain
+// that is, so a planner can place a rule there and diagnose can say who refused a client.
 
 import { parseCidr, cidrContains } from '../cidr.js';
-import { ifaceMatches, triAnd, triNot } from './packet.js';
-import type { Decision, PacketModel, Tri } from './packet.js';
+import { ifaceMatches, iptablesChainOwner, triAnd, triNot } from './packet.js';
+import type { DecidedAt, Decision, PacketModel, RuleOwner, Trace, Tri } from './packet.js';
+import { hasChainPrefix } from './iptables-save.js';
 import type { IptablesChain, IptablesSave } from './iptables-save.js';
 
 const NON_TERMINAL_TARGETS = new Set(['LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TRACE', 'AUDIT', 'NOTRACK', 'CT']);
 const MAX_DEPTH = 32;
 
-type ChainResult = Decision | { verdict: 'return' } | { verdict: 'fallthrough' };
+type Walked = { verdict: Decision['verdict']; detail: string; at: DecidedAt | null };
+type ChainResult = Walked | { verdict: 'return' } | { verdict: 'fallthrough' };
 
 export function evaluateIptablesInput(save: IptablesSave, packet: PacketModel): Decision {
+  const { verdict, detail } = traceIptablesInput(save, packet);
+  return { verdict, detail };
+}
+
+/** evaluateIptablesInput, and where it was decided, by whose rule. */
+export function traceIptablesInput(save: IptablesSave, packet: PacketModel): Trace {
   const filter = save.tables.get('filter');
   const input = filter?.chains.get('INPUT');
-  if (!filter || !input) return { verdict: 'allow', detail: 'no filter INPUT chain' };
+  if (!filter || !input) return { verdict: 'allow', detail: 'no filter INPUT chain', at: null, owner: null };
   const r = walk(filter.chains, 'INPUT', input, packet, 0);
   if (r.verdict === 'return' || r.verdict === 'fallthrough') {
     const policy = input.policy ?? 'ACCEPT';
-    return { verdict: policy === 'ACCEPT' ? 'allow' : policy === 'DROP' ? 'drop' : 'unknown', detail: `policy ${policy} of INPUT` };
+    const at = { chain: 'INPUT', rule: null };
+    return { verdict: policy === 'ACCEPT' ? 'allow' : policy === 'DROP' ? 'drop' : 'unknown', detail: `policy ${policy} of INPUT`, at, owner: iptablesOwner(save, at) };
   }
-  return r;
+  return { ...r, owner: r.at ? iptablesOwner(save, r.at) : null };
+}
+
+/** Whose rule decided: a tool's own chain, or INPUT's policy when ufw runs (ufw sets it). */
+export function iptablesOwner(save: IptablesSave, at: DecidedAt): RuleOwner {
+  if (at.rule === null && at.chain === 'INPUT' && (hasChainPrefix(save, 'ufw-') || hasChainPrefix(save, 'ufw6-'))) return 'ufw';
+  return iptablesChainOwner(at.chain);
 }
 
 function walk(chains: Map<string, IptablesChain>, name: string, chain: IptablesChain, packet: PacketModel, depth: number): ChainResult {
-  if (depth > MAX_DEPTH) return { verdict: 'unknown', detail: `chain ${name}: jumps nest deeper than ${MAX_DEPTH}` };
-  for (const rule of chain.rules) {
+  if (depth > MAX_DEPTH) return { verdict: 'unknown', detail: `chain ${name}: jumps nest deeper than ${MAX_DEPTH}`, at: null };
+  for (const [index, rule] of chain.rules.entries()) {
     const { matched, target, goto, rejectWith } = matchRule(rule.args, packet);
     if (matched === false || target === null) continue;
     if (target !== null && NON_TERMINAL_TARGETS.has(target)) continue;
-    if (matched === 'unknown') return { verdict: 'unknown', detail: `cannot evaluate: ${rule.text}` };
-    if (target === 'ACCEPT') return { verdict: 'allow', detail: rule.text };
-    if (target === 'DROP') return { verdict: 'drop', detail: rule.text };
-    if (target === 'REJECT') return { verdict: 'reject', detail: `${rule.text}${rejectWith ? '' : ' (icmp-port-unreachable)'}` };
+    const at = { chain: name, rule: index };
+    if (matched === 'unknown') return { verdict: 'unknown', detail: `cannot evaluate: ${rule.text}`, at };
+    if (target === 'ACCEPT') return { verdict: 'allow', detail: rule.text, at };
+    if (target === 'DROP') return { verdict: 'drop', detail: rule.text, at };
+    if (target === 'REJECT') return { verdict: 'reject', detail: `${rule.text}${rejectWith ? '' : ' (icmp-port-unreachable)'}`, at };
     if (target === 'RETURN') return { verdict: 'return' };
     const sub = chains.get(target);
-    if (!sub) return { verdict: 'unknown', detail: `unsupported target ${target}: ${rule.text}` };
+    if (!sub) return { verdict: 'unknown', detail: `unsupported target ${target}: ${rule.text}`, at };
     const r = walk(chains, target, sub, packet, depth + 1);
     if (r.verdict === 'return' || r.verdict === 'fallthrough') {
       if (goto) return { verdict: 'return' };
@@ -83,7 +100,7 @@ function matchRule(args: readonly string[], p: PacketModel): RuleMatch {
         break;
       case '-s':
       case '--source':
-        m = coversEverything(take(i));
+        m = p.src === undefined ? coversEverything(take(i)) : sourceMatches(take(i), p.src);
         break;
       case '-d':
       case '--destination':
@@ -178,6 +195,12 @@ const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'multiport', 'conntrack', '
 function coversEverything(spec: string): boolean {
   const c = parseCidr(spec);
   return c !== null && c.prefix === 0;
+}
+
+function sourceMatches(spec: string, src: string): boolean {
+  const net = parseCidr(spec);
+  const addr = parseCidr(src);
+  return net !== null && addr !== null && cidrContains(net, addr);
 }
 
 function destinationMatches(spec: string, p: PacketModel): boolean {

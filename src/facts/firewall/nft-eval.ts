@@ -1,12 +1,12 @@
 // Walk nftables' input hook for our PacketModel (an IPv4 TCP SYN from a stranger). Every base
 // chain on the input hook sees the packet in priority order: `accept` ends only that chain, a
 // drop or reject anywhere is final. Expressions we cannot interpret make a terminal rule's
-// outcome unknown, never a guess.
+// outcome unknown, never a guess. The walk records where it decided and whose table that is.
 
 import { cidrContains, parseCidr } from '../cidr.js';
-import { ifaceMatches, triAnd, triNot } from './packet.js';
+import { ifaceMatches, nftTableOwner, triAnd, triNot } from './packet.js';
 import { chainKey, tableOwner } from './nft-json.js';
-import type { Decision, PacketModel, Tri } from './packet.js';
+import type { DecidedAt, Decision, PacketModel, Trace, Tri } from './packet.js';
 import type { NftChain, NftRuleset } from './nft-json.js';
 import type { FirewallBackend } from '../../core/profile.js';
 
@@ -16,32 +16,49 @@ const V4_FAMILIES = new Set(['ip', 'inet']);
 const NON_TERMINAL = new Set(['counter', 'log', 'limit', 'mangle', 'notrack', 'meta', 'ct', 'quota', 'set', 'xt']);
 
 type Value = string | number;
-type ChainResult = Decision | { verdict: 'return' } | { verdict: 'fallthrough' };
+type Walked = { verdict: Decision['verdict']; detail: string; at: DecidedAt | null };
+type ChainResult = Walked | { verdict: 'return' } | { verdict: 'fallthrough' };
 
 /** The verdict of the input-hook base chains in tables `owner` owns (nftables or firewalld). */
 export function evaluateNftInput(rs: NftRuleset, owner: FirewallBackend, packet: PacketModel): Decision {
-  const bases = [...rs.chains.values()]
+  const { verdict, detail } = traceNftInput(rs, owner, packet);
+  return { verdict, detail };
+}
+
+/** The input-hook base chains of `owner`'s tables, in the order the packet meets them. */
+export function inputBaseChains(rs: NftRuleset, owner: FirewallBackend): NftChain[] {
+  return [...rs.chains.values()]
     .filter((c) => c.hook === 'input' && (c.type ?? 'filter') === 'filter' && V4_FAMILIES.has(c.family) && tableOwner(c.family, c.table) === owner)
     .sort((a, b) => a.prio - b.prio);
-  if (bases.length === 0) return { verdict: 'allow', detail: 'no input-hook chain' };
-  let last: Decision = { verdict: 'allow', detail: '' };
+}
+
+/**
+ * evaluateNftInput, and where it was decided, by whose rule. `onlyBase` (a chain key) walks that
+ * one base chain as if it were the only one on the hook: "does this chain let it through?"
+ */
+export function traceNftInput(rs: NftRuleset, owner: FirewallBackend, packet: PacketModel, onlyBase?: string): Trace {
+  const bases = inputBaseChains(rs, owner).filter((c) => onlyBase === undefined || chainKey(c.family, c.table, c.name) === onlyBase);
+  if (bases.length === 0) return { verdict: 'allow', detail: 'no input-hook chain', at: null, owner: null };
+  let last: Trace = { verdict: 'allow', detail: '', at: null, owner: null };
   for (const base of bases) {
     const r = walk(rs, base, packet, 0);
     const table = `${base.family} ${base.table}`;
-    let d: Decision;
+    let d: Walked;
     if (r.verdict === 'return' || r.verdict === 'fallthrough') {
       const policy = base.policy ?? 'accept';
-      d = { verdict: policy === 'accept' ? 'allow' : 'drop', detail: `policy ${policy} of chain ${table} ${base.name}` };
-    } else d = { verdict: r.verdict, detail: `${table} ${r.detail}` };
-    if (d.verdict !== 'allow') return d;
-    last = d;
+      d = { verdict: policy === 'accept' ? 'allow' : 'drop', detail: `policy ${policy} of chain ${table} ${base.name}`, at: { chain: chainKey(base.family, base.table, base.name), rule: null } };
+    } else d = { verdict: r.verdict, detail: `${table} ${r.detail}`, at: r.at };
+    const t: Trace = { ...d, owner: d.at ? nftTableOwner(d.at.chain.split('/')[1] ?? '') : null };
+    if (t.verdict !== 'allow') return t;
+    last = t;
   }
   return last;
 }
 
 function walk(rs: NftRuleset, chain: NftChain, p: PacketModel, depth: number): ChainResult {
-  if (depth > MAX_DEPTH) return { verdict: 'unknown', detail: `jumps nest deeper than ${MAX_DEPTH}` };
-  for (const rule of chain.rules) {
+  if (depth > MAX_DEPTH) return { verdict: 'unknown', detail: `jumps nest deeper than ${MAX_DEPTH}`, at: null };
+  for (const [index, rule] of chain.rules.entries()) {
+    const at = { chain: chainKey(chain.family, chain.table, chain.name), rule: index };
     let matched: Tri = true;
     for (const expr of rule.expr) {
       if (matched === false) break;
@@ -54,10 +71,10 @@ function walk(rs: NftRuleset, chain: NftChain, p: PacketModel, depth: number): C
       }
       if (NON_TERMINAL.has(kind)) continue;
       const verdict = kind === 'vmap' ? vmapVerdict(rs, chain, body as VmapBody, p) : { kind, body };
-      if (verdict === 'unknown') return { verdict: 'unknown', detail: `${chain.name}: cannot evaluate: ${describe(rule.expr)}` };
+      if (verdict === 'unknown') return { verdict: 'unknown', detail: `${chain.name}: cannot evaluate: ${describe(rule.expr)}`, at };
       if (verdict === null) break; // vmap had no entry for us: the rule does nothing
-      if (matched === 'unknown') return { verdict: 'unknown', detail: `${chain.name}: cannot evaluate: ${describe(rule.expr)}` };
-      const r = applyVerdict(rs, chain, verdict.kind, verdict.body, p, depth, rule.expr);
+      if (matched === 'unknown') return { verdict: 'unknown', detail: `${chain.name}: cannot evaluate: ${describe(rule.expr)}`, at };
+      const r = applyVerdict(rs, chain, verdict.kind, verdict.body, p, depth, rule.expr, at);
       if (r === 'continue') break;
       return r;
     }
@@ -65,14 +82,14 @@ function walk(rs: NftRuleset, chain: NftChain, p: PacketModel, depth: number): C
   return { verdict: 'fallthrough' };
 }
 
-function applyVerdict(rs: NftRuleset, chain: NftChain, kind: string, body: unknown, p: PacketModel, depth: number, expr: unknown[]): ChainResult | 'continue' {
+function applyVerdict(rs: NftRuleset, chain: NftChain, kind: string, body: unknown, p: PacketModel, depth: number, expr: unknown[], at: DecidedAt): ChainResult | 'continue' {
   switch (kind) {
     case 'accept':
-      return { verdict: 'allow', detail: `${chain.name}: ${describe(expr)}` };
+      return { verdict: 'allow', detail: `${chain.name}: ${describe(expr)}`, at };
     case 'drop':
-      return { verdict: 'drop', detail: `${chain.name}: ${describe(expr)}` };
+      return { verdict: 'drop', detail: `${chain.name}: ${describe(expr)}`, at };
     case 'reject':
-      return { verdict: 'reject', detail: `${chain.name}: ${describe(expr)}` };
+      return { verdict: 'reject', detail: `${chain.name}: ${describe(expr)}`, at };
     case 'return':
       return { verdict: 'return' };
     case 'continue':
@@ -81,13 +98,13 @@ function applyVerdict(rs: NftRuleset, chain: NftChain, kind: string, body: unkno
     case 'goto': {
       const target = (body as { target?: string }).target ?? '';
       const sub = rs.chains.get(chainKey(chain.family, chain.table, target));
-      if (!sub) return { verdict: 'unknown', detail: `${kind} to unknown chain ${target}` };
+      if (!sub) return { verdict: 'unknown', detail: `${kind} to unknown chain ${target}`, at };
       const r = walk(rs, sub, p, depth + 1);
       if (r.verdict === 'return' || r.verdict === 'fallthrough') return kind === 'goto' ? { verdict: 'return' } : 'continue';
       return r;
     }
     default:
-      return { verdict: 'unknown', detail: `unsupported statement ${kind}: ${describe(expr)}` };
+      return { verdict: 'unknown', detail: `unsupported statement ${kind}: ${describe(expr)}`, at };
   }
 }
 
@@ -114,7 +131,7 @@ function packetValue(left: unknown, p: PacketModel): { values: Value[] } | { abs
       return 'unknown';
     }
     if (protocol === 'ip') {
-      if (field === 'saddr') return { stranger: 'addr' };
+      if (field === 'saddr') return p.src === undefined ? { stranger: 'addr' } : { values: [p.src] };
       if (field === 'daddr') return { values: p.dstAddrs };
       if (field === 'protocol') return { values: ['tcp', 6] };
       return 'unknown';

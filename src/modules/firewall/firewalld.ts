@@ -13,63 +13,102 @@
 // permanent settings are back to what they were, undo puts those files back as they were too
 // (`--load-zone-defaults` when there was no file, which is how firewalld itself removes it).
 
-import type { JsonObject } from '../../core/json.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { parseNftJson } from '../../facts/firewall/nft-json.js';
-import { evaluateNftInput } from '../../facts/firewall/nft-eval.js';
+import { traceNftInput } from '../../facts/firewall/nft-eval.js';
 import type { FirewallBackend } from '../../core/profile.js';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { describeResult } from '../../exec/command.js';
+import { NO_DATA } from '../define.js';
 import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
-import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
+import { defineFirewallBackend } from './backend.js';
+import type { FirewallBackendOps } from './backend.js';
 import { normaliseRuleset } from './nftables.js';
-import type { BackendPlan, FirewallBackendOps, InspectEnv, OutsideIface, PortVerdict } from './types.js';
+import { fileSnapshotSchema } from './persist-file.js';
+import { judgePorts, packetsFor, waysIn } from './types.js';
+import type { OutsideIface, PortVerdict } from './types.js';
 
 const TIMEOUT_MS = 30_000;
 /** The standard services for the mail ports, used when they carry exactly that port. */
 const STANDARD_SERVICES: Readonly<Record<number, string>> = { 25: 'smtp', 587: 'smtp-submission', 465: 'smtps' };
 
-interface ZoneSettings extends JsonObject {
-  services: string[];
-  ports: string[];
-  /** `--list-all` as printed: compared before undo touches the zone's files. */
-  text: string;
-}
+const strings = { type: 'array', items: { type: 'string' } } as const;
 
-interface ZoneState extends JsonObject {
-  zone: string;
-  ifaces: string[];
-  runtime: ZoneSettings;
-  permanent: ZoneSettings;
-  file: FileSnapshot;
-  old: FileSnapshot;
-  /** A vendor definition exists (/usr/lib/firewalld/zones/ZONE.xml): `--load-zone-defaults` works. */
-  vendor: boolean;
-}
+const zoneSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['services', 'ports', 'text'],
+  properties: { services: strings, ports: strings, text: { type: 'string', description: '`--list-all` as printed: compared before undo touches the zone\'s files.' } },
+} as const;
 
-interface FirewalldState extends JsonObject {
-  defaultZone: string;
-  zones: ZoneState[];
-  /** Port → the standard service that carries exactly it here. */
-  services: { [port: string]: string };
-  /** nft ruleset (normalised) when firewalld runs on nftables: its runtime verdict is walked. */
-  nft: string | null;
-}
+const zoneStateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['zone', 'ifaces', 'runtime', 'permanent', 'file', 'old', 'vendor'],
+  properties: {
+    zone: { type: 'string', minLength: 1 },
+    ifaces: strings,
+    runtime: zoneSettingsSchema,
+    permanent: zoneSettingsSchema,
+    file: fileSnapshotSchema,
+    old: fileSnapshotSchema,
+    vendor: { type: 'boolean', description: 'A vendor definition exists (/usr/lib/firewalld/zones/ZONE.xml): `--load-zone-defaults` works.' },
+  },
+} as const;
 
-export interface FirewalldAddition extends JsonObject {
-  zone: string;
-  port: number;
-  /** `service:smtp` or `port:25/tcp`. */
-  item: string;
-  runtime: boolean;
-  permanent: boolean;
-}
+const stateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['defaultZone', 'zones', 'services', 'nft'],
+  properties: {
+    defaultZone: { type: 'string' },
+    zones: { type: 'array', items: zoneStateSchema },
+    services: { type: 'object', additionalProperties: { type: 'string' }, description: 'Port → the standard service that carries exactly it here.' },
+    nft: { type: ['string', 'null'], description: "nft ruleset (normalised) when firewalld runs on nftables: its runtime verdict is walked." },
+  },
+} as const;
 
-interface FirewalldData extends JsonObject {
-  additions: FirewalldAddition[];
-  /** Per zone touched permanently: its settings and files before (undo restores them). */
-  zones: Array<{ zone: string; permanentText: string; file: FileSnapshot; old: FileSnapshot; vendor: boolean }>;
-}
+const additionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['zone', 'port', 'item', 'runtime', 'permanent'],
+  properties: {
+    zone: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    item: { type: 'string', pattern: '^(service:[A-Za-z0-9_.-]+|port:[0-9]+/tcp)$', description: '`service:smtp` or `port:25/tcp`.' },
+    runtime: { type: 'boolean' },
+    permanent: { type: 'boolean' },
+  },
+} as const;
+
+/** A zone touched permanently: its settings and files before (undo restores them). */
+const zoneBeforeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['zone', 'permanentText', 'file', 'old', 'vendor'],
+  properties: { zone: { type: 'string', minLength: 1 }, permanentText: { type: 'string' }, file: fileSnapshotSchema, old: fileSnapshotSchema, vendor: { type: 'boolean' } },
+} as const;
+
+const dataSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['additions', 'zones'],
+  properties: { additions: { type: 'array', items: additionSchema }, zones: { type: 'array', items: zoneBeforeSchema } },
+} as const;
+
+const restoreSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['zones'],
+  properties: { zones: { type: 'array', items: zoneBeforeSchema } },
+} as const;
+
+type ZoneSettings = FromSchema<typeof zoneSettingsSchema>;
+type ZoneState = FromSchema<typeof zoneStateSchema>;
+type FirewalldState = FromSchema<typeof stateSchema>;
+type ZoneBefore = FromSchema<typeof zoneBeforeSchema>;
+export type FirewalldAddition = FromSchema<typeof additionSchema>;
 
 /** `firewall-cmd --list-all` → services and ports. */
 export function parseListAll(text: string): { services: string[]; ports: string[] } {
@@ -162,6 +201,9 @@ async function readZone(ctx: ModuleContext, zone: string, ifaces: string[], runt
   return { zone, ifaces, runtime: rt, permanent: pm, file, old, vendor };
 }
 
+/** Where a stranger reaches this zone: its outside interfaces. */
+const zoneWays = (z: ZoneState, outside: OutsideIface[]) => waysIn(outside.filter((o) => z.ifaces.includes(o.name)), 4);
+
 /** Pure: per zone and port, what to add at runtime and permanently. */
 export function planFirewalld(st: FirewalldState, ports: number[], outside: OutsideIface[]): FirewalldAddition[] {
   const rs = st.nft ? parseNftJson(st.nft) : null;
@@ -170,8 +212,7 @@ export function planFirewalld(st: FirewalldState, ports: number[], outside: Outs
     for (const port of ports) {
       const service = st.services[String(port)];
       const item = service ? `service:${service}` : `port:${port}/tcp`;
-      const ifaces = outside.filter((o) => z.ifaces.includes(o.name));
-      const verdicts = rs ? (ifaces.length ? ifaces : [{ name: '(outside)', v4: [], v6: [] }]).map((i) => evaluateNftInput(rs, 'firewalld', { iface: i.name, dport: port, dstAddrs: i.v4 })) : [];
+      const verdicts = rs ? packetsFor(zoneWays(z, outside), port).map((p) => traceNftInput(rs, 'firewalld', p)) : [];
       const blocked = rs ? verdicts.some((d) => d.verdict === 'drop' || d.verdict === 'reject') : !coversPort(z.runtime, port, st.services);
       const unknown = verdicts.find((d) => d.verdict === 'unknown');
       if (unknown && !blocked) throw new StepFailure(`cannot tell whether firewalld lets ${port}/tcp through in zone ${z.zone}`, [unknown.detail]);
@@ -190,17 +231,24 @@ export function planFirewalld(st: FirewalldState, ports: number[], outside: Outs
 
 export function firewalldBackend(): FirewallBackendOps {
   const name: FirewallBackend = 'firewalld';
-  return {
+  return defineFirewallBackend({
     name,
     frontend: true,
+    state: stateSchema,
+    data: dataSchema,
+    restore: restoreSchema,
+    applied: NO_DATA,
 
-    async inspect(ctx, env: InspectEnv) {
+    async inspect(ctx, env) {
       const [defaultText, active, nftR, ...servicePortLists] = await Promise.all([
         // Without --zone, --list-all shows the default zone, named on its first line.
         fc(ctx, ['firewall-cmd', '--list-all']),
         fc(ctx, ['firewall-cmd', '--get-active-zones']),
         ctx.exec.has('nft') ? ctx.exec.run(['nft', '-j', 'list', 'ruleset'], { timeoutMs: TIMEOUT_MS }) : Promise.resolve(null),
-        ...env.ports.map((port) => (STANDARD_SERVICES[port] ? servicePorts(ctx, STANDARD_SERVICES[port] as string) : Promise.resolve(null))),
+        ...env.ports.map((port) => {
+          const service = STANDARD_SERVICES[port];
+          return service ? servicePorts(ctx, service) : Promise.resolve(null);
+        }),
       ]);
       const defaultZone = defaultText.split('\n')[0]?.trim().split(/\s+/)[0] ?? 'public';
       const bound = parseActiveZones(active);
@@ -214,37 +262,29 @@ export function firewalldBackend(): FirewallBackendOps {
       const services: FirewalldState['services'] = {};
       env.ports.forEach((port, i) => {
         const ports = servicePortLists[i];
-        if (ports && ports.length === 1 && ports[0] === `${port}/tcp`) services[String(port)] = STANDARD_SERVICES[port] as string;
+        const service = STANDARD_SERVICES[port];
+        if (service && ports && ports.length === 1 && ports[0] === `${port}/tcp`) services[String(port)] = service;
       });
       const nft = nftR && nftR.exitCode === 0 ? normaliseRuleset(nftR.stdout) : null;
       const hasTable = nft !== null && parseNftJson(nft).tables.some((t) => t.owner === 'firewalld');
-      const state: FirewalldState = { defaultZone, zones, services, nft: hasTable ? nft : null };
-      return state;
+      return { defaultZone, zones, services, nft: hasTable ? nft : null };
     },
 
-    verdicts(raw, env): PortVerdict[] {
-      const st = raw as FirewalldState;
+    judge(st, env) {
       const rs = st.nft ? parseNftJson(st.nft) : null;
-      const out: PortVerdict[] = [];
-      for (const z of st.zones) {
-        const ifaces = env.outside.filter((o) => z.ifaces.includes(o.name));
-        for (const port of env.ports) {
-          for (const i of ifaces.length ? ifaces : [{ name: '(outside)', v4: [], v6: [] }]) {
-            if (rs) {
-              const d = evaluateNftInput(rs, 'firewalld', { iface: i.name, dport: port, dstAddrs: i.v4 });
-              out.push({ backend: name, port, iface: i.name, family: 4, verdict: d.verdict, detail: `zone ${z.zone}: ${d.detail}` });
-            } else {
-              const open = coversPort(z.runtime, port, st.services);
-              out.push({ backend: name, port, iface: i.name, family: 4, verdict: open ? 'allow' : 'unknown', detail: `zone ${z.zone}: ${open ? 'listed in its services/ports' : 'not listed; firewalld is not on nftables, so its rules cannot be walked'}` });
-            }
+      return st.zones.flatMap((z): PortVerdict[] =>
+        judgePorts(name, 4, env.ports, zoneWays(z, env.outside), (p) => {
+          if (rs) {
+            const d = traceNftInput(rs, 'firewalld', p);
+            return { verdict: d.verdict, detail: `zone ${z.zone}: ${d.detail}` };
           }
-        }
-      }
-      return out;
+          const open = coversPort(z.runtime, p.dport, st.services);
+          return { verdict: open ? 'allow' : 'unknown', detail: `zone ${z.zone}: ${open ? 'listed in its services/ports' : 'not listed; firewalld is not on nftables, so its rules cannot be walked'}` };
+        }),
+      );
     },
 
-    plan(raw, env, pc) {
-      const st = raw as FirewalldState;
+    diff(st, env, pc) {
       const additions = planFirewalld(st, pc.ports, env.outside);
       if (additions.length === 0) return null;
       const diff: string[] = [];
@@ -257,23 +297,17 @@ export function firewalldBackend(): FirewallBackendOps {
         for (const a of mine.filter((x) => x.runtime && !x.permanent)) diff.push(`# note: zone ${zone} already has ${a.item.replace(':', ' ')} permanently, but not at runtime (a --permanent change never reloaded)`);
       }
       const touched = [...new Set(additions.filter((a) => a.permanent).map((a) => a.zone))];
-      const data: FirewalldData = {
-        additions,
-        zones: st.zones.filter((z) => touched.includes(z.zone)).map((z) => ({ zone: z.zone, permanentText: z.permanent.text, file: z.file, old: z.old, vendor: z.vendor })),
-      };
-      const plan: BackendPlan = {
-        backend: name,
+      const zones: ZoneBefore[] = st.zones.filter((z) => touched.includes(z.zone)).map((z) => ({ zone: z.zone, permanentText: z.permanent.text, file: z.file, old: z.old, vendor: z.vendor }));
+      return {
         opens: [...new Set(additions.map((a) => a.port))],
         diff,
-        data,
+        data: { additions, zones },
         intent: additions,
-        restore: { zones: data.zones },
+        restore: { zones },
       };
-      return plan;
     },
 
-    async apply(ctx, plan) {
-      const d = plan.data as FirewalldData;
+    async apply(ctx, { data: d }) {
       // Adding what is already there is harmless (ALREADY_ENABLED), so a re-run needs no queries.
       for (const permanent of [false, true]) {
         for (const zone of [...new Set(d.additions.map((a) => a.zone))]) {
@@ -284,8 +318,26 @@ export function firewalldBackend(): FirewallBackendOps {
       return null;
     },
 
-    async undo(ctx, plan) {
-      const d = plan.data as FirewalldData;
+    async verify(ctx, { data: d }) {
+      const evidence: string[] = [];
+      let present = 0;
+      let total = 0;
+      const sides = [...new Set(d.additions.flatMap((a) => [...(a.runtime ? [`${a.zone}\0rt`] : []), ...(a.permanent ? [`${a.zone}\0pm`] : [])]))];
+      const settings = new Map(await Promise.all(sides.map(async (k) => [k, await zoneSettings(ctx, k.split('\0')[0] ?? '', k.endsWith('pm'))] as const)));
+      for (const a of d.additions) {
+        for (const permanent of [false, true]) {
+          if (!(permanent ? a.permanent : a.runtime)) continue;
+          const now = settings.get(`${a.zone}\0${permanent ? 'pm' : 'rt'}`);
+          const here = now !== undefined && has(now, a.item);
+          total++;
+          if (here) present++;
+          evidence.push(`firewalld zone ${a.zone} (${permanent ? 'permanent' : 'runtime'}): ${a.item.replace(':', ' ')} ${here ? 'present' : 'MISSING'}`);
+        }
+      }
+      return { present, total, evidence };
+    },
+
+    async undo(ctx, { data: d }) {
       const sides = [...new Set(d.additions.map((a) => a.zone))].flatMap((zone) => [false, true].map((permanent) => ({ zone, permanent })));
       // Runtime and permanent are independent: undo both at once (each firewall-cmd is a Python start).
       const lines = await Promise.all(
@@ -306,30 +358,11 @@ export function firewalldBackend(): FirewallBackendOps {
       for (const z of d.zones) evidence.push(...(await restoreZoneFiles(ctx, z)));
       return evidence;
     },
-
-    async check(ctx, plan) {
-      const d = plan.data as FirewalldData;
-      const evidence: string[] = [];
-      let present = 0;
-      let total = 0;
-      const keys = [...new Set(d.additions.flatMap((a) => [...(a.runtime ? [`${a.zone}\0rt`] : []), ...(a.permanent ? [`${a.zone}\0pm`] : [])]))];
-      const settings = new Map(await Promise.all(keys.map(async (k) => [k, await zoneSettings(ctx, k.split('\0')[0] as string, k.endsWith('pm'))] as const)));
-      for (const a of d.additions) {
-        for (const permanent of [false, true]) {
-          if (!(permanent ? a.permanent : a.runtime)) continue;
-          const here = has(settings.get(`${a.zone}\0${permanent ? 'pm' : 'rt'}`) as ZoneSettings, a.item);
-          total++;
-          if (here) present++;
-          evidence.push(`firewalld zone ${a.zone} (${permanent ? 'permanent' : 'runtime'}): ${a.item.replace(':', ' ')} ${here ? 'present' : 'MISSING'}`);
-        }
-      }
-      return { present, total, evidence };
-    },
-  };
+  });
 }
 
 /** The zone's files as they were, once its permanent settings are as they were (else leave them). */
-async function restoreZoneFiles(ctx: ModuleContext, z: FirewalldData['zones'][number]): Promise<string[]> {
+async function restoreZoneFiles(ctx: ModuleContext, z: ZoneBefore): Promise<string[]> {
   const now = await fc(ctx, listAll(z.zone, true));
   if (now !== z.permanentText) return [`zone ${z.zone}: its permanent settings changed since (not by us); left its files as firewalld wrote them`];
   const out: string[] = [];

@@ -6,71 +6,96 @@
 // Persistence is an insertion into the boot-time rules file at the same spot, only when that file
 // holds exactly the rules loaded now; otherwise the plan says why it is not persisted.
 
-import type { JsonObject } from '../../core/json.js';
-import { evaluateIptablesInput } from '../../facts/firewall/iptables-eval.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { traceIptablesInput } from '../../facts/firewall/iptables-eval.js';
 import { countRules, hasChainPrefix, parseIptablesSave, tokenize } from '../../facts/firewall/iptables-save.js';
 import type { IptablesChain, IptablesRule, IptablesSave } from '../../facts/firewall/iptables-save.js';
-import type { Decision } from '../../facts/firewall/packet.js';
+import { placeAccepts } from '../../facts/firewall/simulate.js';
+import type { RulesetModel } from '../../facts/firewall/simulate.js';
 import type { FirewallBackend } from '../../core/profile.js';
 import { StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
+import { NO_DATA } from '../define.js';
 import { snapshotFile, snapshotText } from '../file-snapshot.js';
-import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
-import { persistedFile, persistedInPlace, restorePersisted, writePersisted } from './persist-file.js';
+import { defineFirewallBackend } from './backend.js';
+import type { FirewallBackendOps } from './backend.js';
+import { fileSnapshotSchema, persistedFile, persistedFileSchema, persistedInPlace, restorePersisted, writePersisted } from './persist-file.js';
 import type { PersistedFile } from './persist-file.js';
-import { TAG } from './types.js';
-import type { BackendPlan, FirewallBackendOps, InspectEnv, OutsideIface, PlanContext, PortVerdict } from './types.js';
+import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
+import type { WayIn } from './types.js';
 
 export type IptablesVariant = 'nft' | 'legacy';
 type Family = 4 | 6;
 
 const TIMEOUT_MS = 15_000;
 
-interface Tools extends JsonObject {
-  cmd: string;
-  cmd6: string;
-  save: string;
-  save6: string;
-  restore: string;
-  restore6: string;
-}
+const variantSchema = { enum: ['nft', 'legacy'] } as const;
+const str = { type: 'string', minLength: 1 } as const;
+const toolsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cmd', 'cmd6', 'save', 'save6', 'restore', 'restore6'],
+  properties: { cmd: str, cmd6: str, save: str, save6: str, restore: str, restore6: str },
+} as const;
+const snapshotOrNull = { anyOf: [fileSnapshotSchema, { type: 'null' }] } as const;
 
-interface Persistence extends JsonObject {
-  mechanism: 'netfilter-persistent' | 'iptables-services' | 'none';
-  /** Why the mechanism cannot be used here; null when it can. */
-  unavailable: string | null;
-  /** Which iptables `iptables-restore` is at boot (the alternatives link): the file feeds only that one. */
-  bootVariant: IptablesVariant | null;
-  v4: FileSnapshot | null;
-  v6: FileSnapshot | null;
-}
-
-interface IptablesState extends JsonObject {
-  variant: IptablesVariant;
-  tools: Tools;
-  /** `-save -t filter` output without its timestamp comments and counters; null: no filter table. */
-  v4: string | null;
-  v6: string | null;
-  persistence: Persistence;
-}
+const stateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['variant', 'tools', 'v4', 'v6', 'persistence'],
+  properties: {
+    variant: variantSchema,
+    tools: toolsSchema,
+    v4: { type: ['string', 'null'], description: '`-save -t filter` output without its timestamp comments and counters; null: no filter table.' },
+    v6: { type: ['string', 'null'] },
+    persistence: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['mechanism', 'unavailable', 'bootVariant', 'v4', 'v6'],
+      properties: {
+        mechanism: { enum: ['netfilter-persistent', 'iptables-services', 'none'] },
+        unavailable: { type: ['string', 'null'], description: 'Why the mechanism cannot be used here; null when it can.' },
+        bootVariant: { enum: ['nft', 'legacy', null], description: 'Which iptables `iptables-restore` is at boot (the alternatives link): the file feeds only that one.' },
+        v4: snapshotOrNull,
+        v6: snapshotOrNull,
+      },
+    },
+  },
+} as const;
 
 /** One ACCEPT we add. `index` is its 0-based place in the chain once the earlier inserts are in. */
-export interface IptablesInsert extends JsonObject {
-  family: Family;
-  chain: string;
-  index: number;
-  port: number;
-  /** The rule it goes directly before, as -save prints it; null: appended (the policy decided). */
-  before: string | null;
-}
+const insertSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['family', 'chain', 'index', 'port', 'before'],
+  properties: {
+    family: { enum: [4, 6] },
+    chain: str,
+    index: { type: 'integer', minimum: 0 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    before: { type: ['string', 'null'], description: 'The rule it goes directly before, as -save prints it; null: appended (the policy decided).' },
+  },
+} as const;
 
-interface IptablesData extends JsonObject {
-  variant: IptablesVariant;
-  tools: Tools;
-  inserts: IptablesInsert[];
-  persist: PersistedFile[];
-}
+const dataSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['variant', 'tools', 'inserts', 'persist'],
+  properties: { variant: variantSchema, tools: toolsSchema, inserts: { type: 'array', items: insertSchema }, persist: { type: 'array', items: persistedFileSchema } },
+} as const;
+
+const restoreSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['persist'],
+  properties: { persist: { type: 'array', items: persistedFileSchema } },
+} as const;
+
+type IptablesState = FromSchema<typeof stateSchema>;
+type Tools = FromSchema<typeof toolsSchema>;
+type Persistence = IptablesState['persistence'];
+export type IptablesInsert = FromSchema<typeof insertSchema>;
 
 /** Our rule, in the order iptables-save prints it (so file lines and -C/-D specs agree). */
 export function ourRuleArgs(port: number): string[] {
@@ -133,7 +158,7 @@ async function readPersistence(ctx: ModuleContext): Promise<Persistence> {
   if (!installed) return { ...base, unavailable: `${mechanism === 'netfilter-persistent' ? 'netfilter-persistent (iptables-persistent)' : 'iptables-services'} is not installed` };
   const v = await ctx.exec.run(['iptables', '-V'], { timeoutMs: 5_000 });
   const bootVariant: IptablesVariant | null = /nf_tables/.test(v.stdout) ? 'nft' : /legacy/.test(v.stdout) ? 'legacy' : v.exitCode === 0 ? 'legacy' : null;
-  const snap = async (p: string | null): Promise<FileSnapshot | null> => (p === null ? null : snapshotFile(ctx.fs, p));
+  const snap = async (p: string | null) => (p === null ? null : snapshotFile(ctx.fs, p));
   return { ...base, bootVariant, v4: await snap(ctx.profile.paths.iptablesRulesV4), v6: await snap(ctx.profile.paths.iptablesRulesV6) };
 }
 
@@ -157,14 +182,14 @@ export function withRule(save: IptablesSave, chain: string, index: number, args:
   return out;
 }
 
-/** The chain a decision was made in: the rule's own chain, or INPUT for the policy. */
-export function decidingChain(d: Decision): string | null {
-  if (d.detail.startsWith('policy ')) return 'INPUT';
-  const t = tokenize(d.detail);
-  return t[0] === '-A' && t[1] ? t[1] : null;
-}
-
-const isUfwChain = (c: string): boolean => c.startsWith('ufw-') || c.startsWith('ufw6-');
+/** iptables' filter table as the simulator sees it: one scope (INPUT), our ACCEPT as -save prints it. */
+export const iptablesRuleset: RulesetModel<IptablesSave, IptablesRule> = {
+  scopes: () => ['INPUT'],
+  trace: (rs, _scope, packet) => traceIptablesInput(rs, packet),
+  rules: (rs, chain) => rs.tables.get('filter')?.chains.get(chain)?.rules ?? null,
+  withAccept: (rs, chain, index, port) => withRule(rs, chain, index, ourRuleArgs(port)),
+  chainName: (chain) => `chain ${chain}`,
+};
 
 export interface FamilyPlan {
   inserts: IptablesInsert[];
@@ -176,15 +201,15 @@ export interface FamilyPlan {
 export interface FamilyPlanOptions {
   family: Family;
   ports: number[];
-  ifaces: Array<{ name: string; addrs: string[] }>;
+  ifaces: WayIn[];
   /** Ports ufw opens in this plan: modelled as ufw's own ACCEPT before asking what else blocks. */
   ufwOpens: Set<number>;
 }
 
 /**
- * For each port, insert ACCEPTs until no interface's packet is dropped or rejected, each one
- * directly before the rule that decided — the latest position at which it still lets the packet
- * in, found by trying and re-walking. Never inside a frontend's chains (ufw's are ufw's).
+ * For each port, the simulator's ACCEPTs (each directly before the rule that decided, at the
+ * latest place that still lets the packet in) — never inside ufw's chains or for INPUT's policy
+ * when ufw runs: those are ufw's, and its own plan opens the port there.
  */
 export function planFamily(live: IptablesSave, o: FamilyPlanOptions): FamilyPlan {
   let sim = live;
@@ -193,47 +218,16 @@ export function planFamily(live: IptablesSave, o: FamilyPlanOptions): FamilyPlan
   const notes: string[] = [];
   const ufw = hasChainPrefix(live, o.family === 4 ? 'ufw-' : 'ufw6-');
   const ufwUser = o.family === 4 ? 'ufw-user-input' : 'ufw6-user-input';
-  const ifaces = o.ifaces.length > 0 ? o.ifaces : [{ name: '(outside)', addrs: [] }];
+  const ways = o.ifaces.length > 0 ? o.ifaces : [{ name: '(outside)', addrs: [] }];
   for (const port of o.ports) {
-    const packet = (iface: { name: string; addrs: string[] }) => ({ iface: iface.name, dport: port, dstAddrs: iface.addrs });
     if (ufw && o.ufwOpens.has(port) && sim.tables.get('filter')?.chains.has(ufwUser)) {
       sim = withRule(sim, ufwUser, 0, ['-p', 'tcp', '-m', 'tcp', '--dport', String(port), '-j', 'ACCEPT']);
     }
-    for (let round = 0; round < 8; round++) {
-      const decided = ifaces.map((i) => ({ iface: i, d: evaluateIptablesInput(sim, packet(i)) }));
-      const unk = decided.find((x) => x.d.verdict === 'unknown');
-      if (unk) {
-        unknown.push({ port, detail: unk.d.detail });
-        break;
-      }
-      const blocked = decided.find((x) => x.d.verdict === 'drop' || x.d.verdict === 'reject');
-      if (!blocked) break;
-      const chain = decidingChain(blocked.d);
-      if (chain === null) {
-        unknown.push({ port, detail: `cannot tell where "${blocked.d.detail}" is` });
-        break;
-      }
-      if (ufw && (isUfwChain(chain) || blocked.d.detail.startsWith('policy '))) {
-        // ufw owns its chains and INPUT's policy; ufw's own plan opens the port there.
-        if (!o.ufwOpens.has(port)) notes.push(`# note: ${port}/tcp is blocked by ufw (${blocked.d.detail}); ufw's plan handles it`);
-        break;
-      }
-      const rules = sim.tables.get('filter')?.chains.get(chain)?.rules ?? [];
-      let at = -1;
-      for (let k = rules.length; k >= 0; k--) {
-        const trial = withRule(sim, chain, k, ourRuleArgs(port));
-        if (evaluateIptablesInput(trial, packet(blocked.iface)).verdict === 'allow') {
-          at = k;
-          break;
-        }
-      }
-      if (at < 0) {
-        unknown.push({ port, detail: `no place in chain ${chain} lets it through (${blocked.d.detail})` });
-        break;
-      }
-      inserts.push({ family: o.family, chain, index: at, port, before: (rules[at] as IptablesRule | undefined)?.text ?? null });
-      sim = withRule(sim, chain, at, ourRuleArgs(port));
-    }
+    const r = placeAccepts(iptablesRuleset, sim, port, { packets: packetsFor(ways, port), leaveTo: (t) => ufw && t.owner === 'ufw' });
+    sim = r.sim;
+    inserts.push(...r.placements.map((p) => ({ family: o.family, chain: p.chain, index: p.index, port, before: p.before?.text ?? null })));
+    if (r.outcome.kind === 'unknown') unknown.push({ port, detail: r.outcome.detail });
+    if (r.outcome.kind === 'theirs' && !o.ufwOpens.has(port)) notes.push(`# note: ${port}/tcp is blocked by ufw (${r.outcome.trace.detail}); ufw's plan handles it`);
   }
   return { inserts, unknown, notes };
 }
@@ -315,10 +309,6 @@ function persistPlan(st: IptablesState, family: Family, live: IptablesSave, inse
 
 // --- the backend ------------------------------------------------------------------------------
 
-function ifacesFor(outside: OutsideIface[], family: Family): Array<{ name: string; addrs: string[] }> {
-  return outside.map((o) => ({ name: o.name, addrs: family === 4 ? o.v4 : o.v6 }));
-}
-
 function displayInsert(tools: Tools, ins: IptablesInsert): string {
   const cmd = cmdOf(tools, ins.family);
   const args = ourRuleArgs(ins.port).join(' ');
@@ -327,41 +317,31 @@ function displayInsert(tools: Tools, ins: IptablesInsert): string {
 
 export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
   const name: FirewallBackend = variant === 'nft' ? 'iptables-nft' : 'iptables-legacy';
-
-  const verdicts = (raw: JsonObject, env: InspectEnv): PortVerdict[] => {
-    const st = raw as IptablesState;
-    const out: PortVerdict[] = [];
-    for (const family of [4, 6] as const) {
-      const text = family === 4 ? st.v4 : st.v6;
-      if (text === null) continue;
-      const save = parseIptablesSave(text);
-      const ifaces = ifacesFor(env.outside, family);
-      for (const port of env.ports) {
-        for (const i of ifaces.length ? ifaces : [{ name: '(outside)', addrs: [] }]) {
-          const d = evaluateIptablesInput(save, { iface: i.name, dport: port, dstAddrs: i.addrs });
-          out.push({ backend: name, port, iface: i.name, family, verdict: d.verdict, detail: d.detail });
-        }
-      }
-    }
-    return out;
-  };
-
-  return {
+  return defineFirewallBackend({
     name,
     frontend: false,
+    state: stateSchema,
+    data: dataSchema,
+    restore: restoreSchema,
+    applied: NO_DATA,
 
     async inspect(ctx) {
       const tools = toolsFor(ctx, variant);
       const v4 = await readFilter(ctx, variant, tools, 4);
       const v6 = await readFilter(ctx, variant, tools, 6);
-      const state: IptablesState = { variant, tools, v4, v6, persistence: await readPersistence(ctx) };
-      return state;
+      return { variant, tools, v4, v6, persistence: await readPersistence(ctx) };
     },
 
-    verdicts,
+    judge(st, env) {
+      return ([4, 6] as const).flatMap((family) => {
+        const text = family === 4 ? st.v4 : st.v6;
+        if (text === null) return [];
+        const save = parseIptablesSave(text);
+        return judgePorts(name, family, env.ports, waysIn(env.outside, family), (p) => traceIptablesInput(save, p));
+      });
+    },
 
-    plan(raw, env, pc: PlanContext) {
-      const st = raw as IptablesState;
+    diff(st, env, pc) {
       const diff: string[] = [];
       const inserts: IptablesInsert[] = [];
       const files: PersistedFile[] = [];
@@ -372,7 +352,7 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
         const live = parseIptablesSave(text);
         // firewalld on its iptables backend (RHEL 7) owns these chains; it is opened through firewalld.
         if (pc.active.includes('firewalld') && live.tables.get('filter')?.chains.has('INPUT_ZONES')) continue;
-        const fp = planFamily(live, { family, ports: pc.ports, ifaces: ifacesFor(env.outside, family), ufwOpens });
+        const fp = planFamily(live, { family, ports: pc.ports, ifaces: waysIn(env.outside, family), ufwOpens });
         if (fp.unknown.length > 0) {
           throw new StepFailure(`cannot tell whether ${name} lets ${fp.unknown.map((u) => `${u.port}/tcp`).join(', ')} through, so no rule can honestly be planned; check by hand`, fp.unknown.map((u) => `${name}${family === 6 ? ' (IPv6)' : ''} ${u.port}/tcp: ${u.detail}`));
         }
@@ -385,20 +365,16 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
         diff.push(...persisted.diff);
       }
       if (inserts.length === 0) return null;
-      const data: IptablesData = { variant, tools: st.tools, inserts, persist: files };
-      const plan: BackendPlan = {
-        backend: name,
+      return {
         opens: [...new Set(inserts.map((i) => i.port))],
         diff,
-        data,
+        data: { variant, tools: st.tools, inserts, persist: files },
         intent: { inserts: inserts.map((i) => ({ family: i.family, chain: i.chain, port: i.port, before: i.before })), persist: files.map((f) => ({ path: f.path, added: f.added })) },
         restore: { persist: files },
       };
-      return plan;
     },
 
-    async apply(ctx, plan) {
-      const d = plan.data as IptablesData;
+    async apply(ctx, { data: d }) {
       for (const ins of d.inserts) {
         const cmd = cmdOf(d.tools, ins.family);
         const spec = ourRuleArgs(ins.port);
@@ -425,28 +401,7 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
       return null;
     },
 
-    async undo(ctx, plan) {
-      const d = plan.data as IptablesData;
-      const evidence: string[] = [];
-      // Newest first, though each delete names its rule exactly and order does not matter.
-      for (const ins of [...d.inserts].reverse()) {
-        const cmd = cmdOf(d.tools, ins.family);
-        if (d.variant === 'legacy' && !(await legacyLoaded(ctx, ins.family))) continue;
-        const spec = ourRuleArgs(ins.port);
-        const present = await ctx.exec.run([cmd, '-C', ins.chain, ...spec], { timeoutMs: TIMEOUT_MS });
-        if (present.exitCode !== 0) {
-          evidence.push(`${cmd}: ${ourRuleText(ins.chain, ins.port)} is not there (nothing to remove)`);
-          continue;
-        }
-        await mustRun(ctx.exec, [cmd, '-D', ins.chain, ...spec], `${cmd} -D ${ins.chain}`, { timeoutMs: TIMEOUT_MS });
-        evidence.push(`${cmd}: removed ${ourRuleText(ins.chain, ins.port)}`);
-      }
-      for (const f of d.persist) evidence.push(await restorePersisted(ctx, f));
-      return evidence;
-    },
-
-    async check(ctx, plan) {
-      const d = plan.data as IptablesData;
+    async verify(ctx, { data: d }) {
       const evidence: string[] = [];
       let present = 0;
       let total = 0;
@@ -466,5 +421,24 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
       }
       return { present, total, evidence };
     },
-  };
+
+    async undo(ctx, { data: d }) {
+      const evidence: string[] = [];
+      // Newest first, though each delete names its rule exactly and order does not matter.
+      for (const ins of [...d.inserts].reverse()) {
+        const cmd = cmdOf(d.tools, ins.family);
+        if (d.variant === 'legacy' && !(await legacyLoaded(ctx, ins.family))) continue;
+        const spec = ourRuleArgs(ins.port);
+        const present = await ctx.exec.run([cmd, '-C', ins.chain, ...spec], { timeoutMs: TIMEOUT_MS });
+        if (present.exitCode !== 0) {
+          evidence.push(`${cmd}: ${ourRuleText(ins.chain, ins.port)} is not there (nothing to remove)`);
+          continue;
+        }
+        await mustRun(ctx.exec, [cmd, '-D', ins.chain, ...spec], `${cmd} -D ${ins.chain}`, { timeoutMs: TIMEOUT_MS });
+        evidence.push(`${cmd}: removed ${ourRuleText(ins.chain, ins.port)}`);
+      }
+      for (const f of d.persist) evidence.push(await restorePersisted(ctx, f));
+      return evidence;
+    },
+  });
 }

@@ -28,15 +28,19 @@ import { FIREWALL_BACKENDS } from '../../core/profile.js';
 import type { FirewallBackend } from '../../core/profile.js';
 import type { NetworkFacts } from '../../facts/types.js';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
-import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
+import { defineActionModule } from '../define.js';
+import type { ModuleContext } from '../types.js';
+import { backendPlanSchema } from './backend.js';
+import type { BackendPlan, FirewallBackendOps, NewBackendPlan } from './backend.js';
 import { firewalldBackend } from './firewalld.js';
 import { iptablesBackend } from './iptables.js';
 import { nftablesBackend } from './nftables.js';
 import { describeVerdict } from './types.js';
-import type { BackendPlan, FirewallBackendOps, InspectEnv, OutsideIface, PlanContext, PortVerdict } from './types.js';
+import type { InspectEnv, OutsideIface, PlanContext, PortVerdict } from './types.js';
 import { ufwBackend } from './ufw.js';
 
-const BACKENDS: readonly FirewallBackendOps[] = [firewalldBackend(), ufwBackend(), nftablesBackend(), iptablesBackend('nft'), iptablesBackend('legacy')];
+/** Every backend this version knows; a new one is one entry here (and its file). */
+export const BACKENDS: readonly FirewallBackendOps[] = [firewalldBackend(), ufwBackend(), nftablesBackend(), iptablesBackend('nft'), iptablesBackend('legacy')];
 
 const argsSchema = {
   type: 'object',
@@ -45,9 +49,20 @@ const argsSchema = {
   properties: {
     ports: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'TCP ports to open (25, 587, …).' },
     protocol: { enum: ['tcp'], description: 'Only tcp: SMTP runs over nothing else.' },
-    backend: { enum: ['auto', ...FIREWALL_BACKENDS], description: 'Open the ports only in this backend (default auto: every active backend that blocks them).' },
+    backend: { enum: ['auto', ...FIREWALL_BACKENDS], default: 'auto', description: 'Open the ports only in this backend (default auto: every active backend that blocks them).' },
   },
-};
+} as const;
+
+/** What is journaled: each backend's share of the change (its own parts decoded by its schemas). */
+const plansSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['plans'],
+  properties: { plans: { type: 'array', minItems: 1, items: backendPlanSchema } },
+} as const;
+
+/** What each backend's apply returned, by backend. */
+const appliedSchema = { type: 'object', propertyNames: { enum: FIREWALL_BACKENDS } } as const;
 
 interface FirewallState extends JsonObject {
   ports: number[];
@@ -56,18 +71,10 @@ interface FirewallState extends JsonObject {
   mixedIptables: boolean;
   /** What could not be read (a backend's tool failed): shown, never guessed around. */
   errors: string[];
-  backends: Array<{ name: FirewallBackend; state: JsonObject }>;
+  backends: Array<{ name: FirewallBackend; state: JsonValue }>;
 }
 
-interface FirewallData extends JsonObject {
-  plans: BackendPlan[];
-}
-
-function parsePorts(args: JsonObject): number[] {
-  return [...new Set((args.ports as number[]).map(Number))];
-}
-
-function opsFor(name: string): FirewallBackendOps {
+function opsFor(name: FirewallBackend): FirewallBackendOps {
   const ops = BACKENDS.find((b) => b.name === name);
   if (!ops) throw new StepFailure(`firewall backend ${name} is not known to this version`);
   return ops;
@@ -103,10 +110,10 @@ async function look(ctx: ModuleContext): Promise<{ env: Omit<InspectEnv, 'ports'
   return { env: { outside: outsideOf(network), active: orderBackends(fw.active, ctx.profile.firewall.preferred) }, mixedIptables: fw.mixedIptables, errors };
 }
 
-function selected(active: FirewallBackend[], backend: string): FirewallBackend[] {
+function selected(active: FirewallBackend[], backend: FirewallBackend | 'auto'): FirewallBackend[] {
   if (backend === 'auto') return active;
-  if (!active.includes(backend as FirewallBackend)) throw new NotApplicable(`${backend} is not active on this host (active: ${active.join(', ') || 'none'})`);
-  return [backend as FirewallBackend];
+  if (!active.includes(backend)) throw new NotApplicable(`${backend} is not active on this host (active: ${active.join(', ') || 'none'})`);
+  return [backend];
 }
 
 function mixedNote(plans: BackendPlan[]): string {
@@ -121,35 +128,36 @@ async function currentVerdicts(ctx: ModuleContext, ports: number[], only: Firewa
   const verdicts: PortVerdict[] = [];
   for (const name of names) {
     const ops = opsFor(name);
-    verdicts.push(...ops.verdicts(await ops.inspect(ctx, env), env));
+    verdicts.push(...ops.judge(await ops.inspect(ctx, env), env));
   }
   return { verdicts, mixed: now.mixedIptables, errors: now.errors };
 }
 
-export const firewallModule: ActionModule = {
+export const firewallModule = defineActionModule({
   name: 'firewall',
   description: 'Open the mail ports in the active firewall(s) with narrow rules tagged as ours; persisted the way each backend persists; undo removes only ours.',
-  argsSchema,
+  args: argsSchema,
+  data: plansSchema,
+  // The plans are all undo needs: what was added (found again by our tag) and the file snapshots.
+  restore: plansSchema,
+  applied: appliedSchema,
 
-  async inspect(ctx, args) {
-    const ports = parsePorts(args);
+  async inspect(ctx, args): Promise<FirewallState> {
     const now = await look(ctx);
-    const active = selected(now.env.active, String(args.backend ?? 'auto'));
-    const env: InspectEnv = { ...now.env, active, ports };
+    const active = selected(now.env.active, args.backend);
+    const env: InspectEnv = { ...now.env, active, ports: args.ports };
     const backends: FirewallState['backends'] = [];
     for (const name of active) backends.push({ name, state: await opsFor(name).inspect(ctx, env) });
-    const state: FirewallState = { ports, outside: env.outside, active, mixedIptables: now.mixedIptables, errors: now.errors, backends };
-    return state;
+    return { ports: args.ports, outside: env.outside, active, mixedIptables: now.mixedIptables, errors: now.errors, backends };
   },
 
-  diff(_ctx, _args, raw) {
-    const st = raw as FirewallState;
+  diff(_ctx, _args, st) {
     const env: InspectEnv = { ports: st.ports, outside: st.outside, active: st.active };
     const pc: PlanContext = { ports: st.ports, active: st.active, openedBy: new Map() };
-    const plans: BackendPlan[] = [];
+    const plans: NewBackendPlan[] = [];
     for (const b of st.backends) {
       const ops = opsFor(b.name);
-      const plan = ops.plan(b.state, env, pc);
+      const plan = ops.diff(b.state, env, pc);
       if (!plan) continue;
       plans.push(plan);
       if (ops.frontend) pc.openedBy.set(b.name, new Set(plan.opens));
@@ -158,37 +166,31 @@ export const firewallModule: ActionModule = {
     const diff = plans.flatMap((p) => p.diff);
     if (st.mixedIptables) diff.push(mixedNote(plans));
     for (const e of st.errors) diff.push(`# note: could not read ${e}`);
-    const data: FirewallData = { plans };
-    const change: Change = {
+    return {
       summary: `open ${plans.map((p) => `${p.opens.map((n) => `${n}/tcp`).join(', ')} in ${p.backend}`).join('; ')}`,
       diff,
-      data,
+      data: { plans },
       intent: plans.map((p) => ({ backend: p.backend, change: p.intent })),
-      // The plans are all undo needs: what was added (found again by our tag) and the file snapshots.
-      restore: data,
+      restore: { plans },
     };
-    return change;
   },
 
   async apply(ctx, _args, change) {
-    const { plans } = change.data as FirewallData;
     const applied: { [backend: string]: JsonValue } = {};
-    for (const plan of plans) applied[plan.backend] = await opsFor(plan.backend).apply(ctx, plan);
+    for (const plan of change.data.plans) applied[plan.backend] = await opsFor(plan.backend).apply(ctx, plan);
     return applied;
   },
 
-  async verify(ctx, args, change): Promise<Outcome> {
-    const { plans } = change.data as FirewallData;
-    const ports = parsePorts(args);
-    const backend = String(args.backend ?? 'auto');
+  async verify(ctx, args, change) {
+    const { plans } = change.data;
     const evidence: string[] = [];
     let ok = true;
     for (const plan of plans) {
-      const p = await opsFor(plan.backend).check(ctx, plan);
+      const p = await opsFor(plan.backend).verify(ctx, plan);
       evidence.push(...p.evidence);
       if (p.present !== p.total) ok = false;
     }
-    const now = await currentVerdicts(ctx, ports, backend === 'auto' ? null : [backend as FirewallBackend]);
+    const now = await currentVerdicts(ctx, args.ports, args.backend === 'auto' ? null : [args.backend]);
     for (const v of now.verdicts) {
       evidence.push(describeVerdict(v));
       if (v.verdict !== 'allow') ok = false;
@@ -200,24 +202,19 @@ export const firewallModule: ActionModule = {
     return { ok, evidence };
   },
 
-  async undo(ctx, record: UndoRecord): Promise<Outcome> {
-    const { plans } = record.change.restore as FirewallData;
-    const applied = (record.applied ?? {}) as { [backend: string]: JsonValue };
+  async undo(ctx, { change, applied }) {
     const evidence: string[] = [];
     const failures: string[] = [];
-    // Newest first; one backend failing must not keep the others from being undone.
-    for (const plan of [...plans].reverse()) {
+    // Newest first; one backend failing must not keep the others from being undone. Each backend
+    // verifies its own undo (none of our additions left) and throws when it could not restore.
+    for (const plan of [...change.restore.plans].reverse()) {
       try {
-        evidence.push(...(await opsFor(plan.backend).undo(ctx, plan, applied[plan.backend])));
+        evidence.push(...(await opsFor(plan.backend).undo(ctx, plan, applied?.[plan.backend])));
       } catch (e) {
-        failures.push(`${plan.backend}: ${(e as Error).message}`, ...(e instanceof StepFailure ? e.evidence : []));
+        failures.push((e as Error).message, ...(e instanceof StepFailure ? e.evidence : []));
       }
     }
-    for (const plan of plans) {
-      const p = await opsFor(plan.backend).check(ctx, plan);
-      if (p.present > 0) failures.push(`${plan.backend}: ${p.present} of our ${p.total} additions are still in place`, ...p.evidence);
-    }
     if (failures.length > 0) throw new StepFailure('the firewall could not be fully restored', [...evidence, ...failures]);
-    return { ok: true, evidence };
+    return evidence;
   },
-};
+});

@@ -15,51 +15,83 @@
 // builds is the one we planned against. The new file is checked with `nft -c -f` before it is
 // written, and loaded again in a scratch namespace after, to prove our rules land where planned.
 
-import type { JsonObject } from '../../core/json.js';
-import { chainKey, nameOf, parseNftJson, tableOwner } from '../../facts/firewall/nft-json.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { chainKey, nameOf, parseNftJson } from '../../facts/firewall/nft-json.js';
 import type { NftChain, NftRule, NftRuleset } from '../../facts/firewall/nft-json.js';
-import { describe as describeExpr, evaluateNftInput } from '../../facts/firewall/nft-eval.js';
+import { describe as describeExpr, inputBaseChains, traceNftInput } from '../../facts/firewall/nft-eval.js';
+import { placeAccepts } from '../../facts/firewall/simulate.js';
+import type { RulesetModel } from '../../facts/firewall/simulate.js';
 import type { FirewallBackend } from '../../core/profile.js';
 import { StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
+import { NO_DATA } from '../define.js';
 import { snapshotFile, snapshotText } from '../file-snapshot.js';
-import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
-import { persistedFile, persistedInPlace, restorePersisted, writePersisted } from './persist-file.js';
+import { defineFirewallBackend } from './backend.js';
+import type { FirewallBackendOps } from './backend.js';
+import { fileSnapshotSchema, persistedFile, persistedFileSchema, persistedInPlace, restorePersisted, writePersisted } from './persist-file.js';
 import type { PersistedFile } from './persist-file.js';
-import { TAG } from './types.js';
-import type { BackendPlan, FirewallBackendOps, InspectEnv, OutsideIface, PortVerdict } from './types.js';
+import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
+import type { OutsideIface } from './types.js';
 
 const TIMEOUT_MS = 15_000;
-const V4_FAMILIES = new Set(['ip', 'inet']);
 
-interface NftState extends JsonObject {
-  /** `nft -j list ruleset`, counters zeroed (they change by themselves; a plan's state must not). */
-  ruleset: string;
-  config: {
-    path: string;
-    snapshot: FileSnapshot;
-    /** The config as `nft -f` would load it at boot, read in a scratch netns; null when it could not be. */
-    loaded: string | null;
-    loadError: string | null;
-  };
-}
+const str = { type: 'string', minLength: 1 } as const;
 
-export interface NftInsert extends JsonObject {
-  family: string;
-  table: string;
-  chain: string;
-  /** 0-based place in the chain once the earlier inserts are in. */
-  index: number;
-  port: number;
-  /** The rule it goes directly before (its expressions as JSON, and in words); null: appended. */
-  before: { expr: string; text: string } | null;
-}
+const stateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ruleset', 'config'],
+  properties: {
+    ruleset: { type: 'string', description: '`nft -j list ruleset`, counters zeroed (they change by themselves; a plan\'s state must not).' },
+    config: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path', 'snapshot', 'loaded', 'loadError'],
+      properties: {
+        path: str,
+        snapshot: fileSnapshotSchema,
+        loaded: { type: ['string', 'null'], description: 'The config as `nft -f` would load it at boot, read in a scratch netns; null when it could not be.' },
+        loadError: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
 
-interface NftData extends JsonObject {
-  inserts: NftInsert[];
-  persist: PersistedFile[];
-}
+/** One accept we add. `index` is its 0-based place in the chain once the earlier inserts are in. */
+const insertSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['family', 'table', 'chain', 'index', 'port', 'before'],
+  properties: {
+    family: str,
+    table: str,
+    chain: str,
+    index: { type: 'integer', minimum: 0 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    before: {
+      description: 'The rule it goes directly before (its expressions as JSON, and in words); null: appended.',
+      anyOf: [{ type: 'object', additionalProperties: false, required: ['expr', 'text'], properties: { expr: { type: 'string' }, text: { type: 'string' } } }, { type: 'null' }],
+    },
+  },
+} as const;
+
+const dataSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['inserts', 'persist'],
+  properties: { inserts: { type: 'array', items: insertSchema }, persist: { type: 'array', items: persistedFileSchema } },
+} as const;
+
+const restoreSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['persist'],
+  properties: { persist: { type: 'array', items: persistedFileSchema } },
+} as const;
+
+type NftState = FromSchema<typeof stateSchema>;
+export type NftInsert = FromSchema<typeof insertSchema>;
 
 export function ourExpr(port: number): unknown[] {
   return [{ match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: port } }, { accept: null }];
@@ -118,12 +150,6 @@ const isOurs = (r: RawRule, port: number): boolean => r.comment === TAG && exprK
 
 // --- the pure part: where the accept goes ----------------------------------------------------
 
-export function inputBases(rs: NftRuleset): NftChain[] {
-  return [...rs.chains.values()]
-    .filter((c) => c.hook === 'input' && (c.type ?? 'filter') === 'filter' && V4_FAMILIES.has(c.family) && tableOwner(c.family, c.table) === 'nftables')
-    .sort((a, b) => a.prio - b.prio);
-}
-
 function cloneRuleset(rs: NftRuleset): NftRuleset {
   const chains = new Map<string, NftChain>();
   for (const [k, c] of rs.chains) chains.set(k, { ...c, rules: [...c.rules] });
@@ -138,71 +164,38 @@ export function withRule(rs: NftRuleset, key: string, index: number, port: numbe
   return out;
 }
 
-/** The same ruleset with only `base` hooked at input: "does this base chain let it through?" */
-function isolate(rs: NftRuleset, base: NftChain): NftRuleset {
-  const chains = new Map<string, NftChain>();
-  for (const [k, c] of rs.chains) chains.set(k, c.hook === 'input' && k !== chainKey(base.family, base.table, base.name) ? { ...c, hook: null } : c);
-  return { tables: rs.tables, chains, sets: rs.sets };
-}
-
-/** Which chain of base's table decided: the rule's own chain, or the base chain for its policy. */
-export function decidingChain(detail: string, base: NftChain): string | null {
-  const table = `${base.family} ${base.table} `;
-  if (detail.startsWith('policy ')) return base.name;
-  if (!detail.startsWith(table)) return null;
-  const rest = detail.slice(table.length);
-  const colon = rest.indexOf(':');
-  return colon > 0 ? rest.slice(0, colon) : null;
-}
+/**
+ * Native nftables as the simulator sees it: each input-hook base chain is a scope of its own (an
+ * accept ends only its chain; every other base chain still sees the packet), chains by key.
+ */
+export const nftRuleset: RulesetModel<NftRuleset, NftRule> = {
+  scopes: (rs) => inputBaseChains(rs, 'nftables').map((c) => chainKey(c.family, c.table, c.name)),
+  trace: (rs, scope, packet) => traceNftInput(rs, 'nftables', packet, scope),
+  rules: (rs, key) => rs.chains.get(key)?.rules ?? null,
+  withAccept: withRule,
+  chainName: (key) => key.split('/').join(' '),
+};
 
 export interface NftPlanResult {
   inserts: NftInsert[];
   unknown: Array<{ port: number; detail: string }>;
 }
 
+/** For each port, the simulator's accepts: one in every base chain that blocks it. */
 export function planNft(live: NftRuleset, ports: number[], outside: OutsideIface[]): NftPlanResult {
   let sim = live;
   const inserts: NftInsert[] = [];
   const unknown: NftPlanResult['unknown'] = [];
-  const ifaces = outside.length > 0 ? outside : [{ name: '(outside)', v4: [], v6: [] }];
+  const ways = waysIn(outside, 4);
   for (const port of ports) {
-    const packet = (i: OutsideIface) => ({ iface: i.name, dport: port, dstAddrs: i.v4 });
-    portLoop: for (const baseLive of inputBases(live)) {
-      const baseKey = chainKey(baseLive.family, baseLive.table, baseLive.name);
-      for (let round = 0; round < 8; round++) {
-        const base = sim.chains.get(baseKey) as NftChain;
-        const view = isolate(sim, base);
-        const decided = ifaces.map((i) => ({ i, d: evaluateNftInput(view, 'nftables', packet(i)) }));
-        const unk = decided.find((x) => x.d.verdict === 'unknown');
-        if (unk) {
-          unknown.push({ port, detail: unk.d.detail });
-          break portLoop;
-        }
-        const blocked = decided.find((x) => x.d.verdict === 'drop' || x.d.verdict === 'reject');
-        if (!blocked) break;
-        const chainName = decidingChain(blocked.d.detail, base);
-        const key = chainName === null ? null : chainKey(base.family, base.table, chainName);
-        const chain = key === null ? undefined : sim.chains.get(key);
-        if (!chain || key === null) {
-          unknown.push({ port, detail: `cannot tell where "${blocked.d.detail}" is` });
-          break portLoop;
-        }
-        let at = -1;
-        for (let k = chain.rules.length; k >= 0; k--) {
-          if (evaluateNftInput(isolate(withRule(sim, key, k, port), base), 'nftables', packet(blocked.i)).verdict === 'allow') {
-            at = k;
-            break;
-          }
-        }
-        if (at < 0) {
-          unknown.push({ port, detail: `no place in ${base.family} ${base.table} ${chain.name} lets it through (${blocked.d.detail})` });
-          break portLoop;
-        }
-        const next = chain.rules[at] as NftRule | undefined;
-        inserts.push({ family: chain.family, table: chain.table, chain: chain.name, index: at, port, before: next ? { expr: exprKey(next.expr), text: describeExpr(next.expr) } : null });
-        sim = withRule(sim, key, at, port);
-      }
+    const r = placeAccepts(nftRuleset, sim, port, { packets: packetsFor(ways, port) });
+    sim = r.sim;
+    for (const p of r.placements) {
+      const chain = sim.chains.get(p.chain);
+      if (!chain) continue;
+      inserts.push({ family: chain.family, table: chain.table, chain: chain.name, index: p.index, port, before: p.before ? { expr: exprKey(p.before.expr), text: describeExpr(p.before.expr) } : null });
     }
+    if (r.outcome.kind === 'unknown') unknown.push({ port, detail: r.outcome.detail });
   }
   return { inserts, unknown };
 }
@@ -224,7 +217,7 @@ export const CONFIG_HEADER = `# ${TAG}: open the mail ports (\`postfix-fix rollb
 
 function sameChain(a: NftChain | undefined, b: NftChain | undefined): boolean {
   if (!a || !b) return false;
-  return a.hook === b.hook && a.prio === b.prio && a.policy === b.policy && a.rules.length === b.rules.length && a.rules.every((r, i) => exprKey(r.expr) === exprKey((b.rules[i] as NftRule).expr));
+  return a.hook === b.hook && a.prio === b.prio && a.policy === b.policy && a.rules.length === b.rules.length && a.rules.every((r, i) => exprKey(r.expr) === exprKey(b.rules[i]?.expr));
 }
 
 function persistPlan(st: NftState, live: NftRuleset, inserts: NftInsert[]): { files: PersistedFile[]; diff: string[] } {
@@ -277,32 +270,28 @@ async function readRuleset(ctx: ModuleContext): Promise<string> {
 
 export function nftablesBackend(): FirewallBackendOps {
   const name: FirewallBackend = 'nftables';
-  return {
+  return defineFirewallBackend({
     name,
     frontend: false,
+    state: stateSchema,
+    data: dataSchema,
+    restore: restoreSchema,
+    applied: NO_DATA,
 
     async inspect(ctx) {
       const ruleset = normaliseRuleset(await readRuleset(ctx));
       const path = ctx.profile.paths.nftablesConfig;
       const snapshot = await snapshotFile(ctx.fs, path);
       const loaded = snapshot.exists ? await loadInScratch(ctx, path) : { json: null, error: null };
-      const state: NftState = { ruleset, config: { path, snapshot, loaded: loaded.json, loadError: loaded.error } };
-      return state;
+      return { ruleset, config: { path, snapshot, loaded: loaded.json, loadError: loaded.error } };
     },
 
-    verdicts(raw, env: InspectEnv): PortVerdict[] {
-      const rs = parseNftJson((raw as NftState).ruleset);
-      const ifaces = env.outside.length ? env.outside : [{ name: '(outside)', v4: [], v6: [] }];
-      return env.ports.flatMap((port) =>
-        ifaces.map((i) => {
-          const d = evaluateNftInput(rs, 'nftables', { iface: i.name, dport: port, dstAddrs: i.v4 });
-          return { backend: name, port, iface: i.name, family: 4 as const, verdict: d.verdict, detail: d.detail };
-        }),
-      );
+    judge(st, env) {
+      const rs = parseNftJson(st.ruleset);
+      return judgePorts(name, 4, env.ports, waysIn(env.outside, 4), (p) => traceNftInput(rs, 'nftables', p));
     },
 
-    plan(raw, env, pc) {
-      const st = raw as NftState;
+    diff(st, env, pc) {
       const live = parseNftJson(st.ruleset);
       const { inserts, unknown } = planNft(live, pc.ports, env.outside);
       if (unknown.length > 0) {
@@ -311,20 +300,16 @@ export function nftablesBackend(): FirewallBackendOps {
       if (inserts.length === 0) return null;
       const persisted = persistPlan(st, live, inserts);
       const diff = inserts.map((i) => `+ ${i.family} ${i.table} ${i.chain}: ${ourRuleText(i.port)}   (${i.before ? `inserted before: ${i.before.text}` : "appended: the chain's policy decided"})`);
-      const data: NftData = { inserts, persist: persisted.files };
-      const plan: BackendPlan = {
-        backend: name,
+      return {
         opens: [...new Set(inserts.map((i) => i.port))],
         diff: [...diff, ...persisted.diff],
-        data,
+        data: { inserts, persist: persisted.files },
         intent: { inserts: inserts.map((i) => ({ table: `${i.family} ${i.table}`, chain: i.chain, port: i.port, before: i.before?.expr ?? null })), persist: persisted.files.map((f) => ({ path: f.path, added: f.added })) },
         restore: { persist: persisted.files },
       };
-      return plan;
     },
 
-    async apply(ctx, plan) {
-      const d = plan.data as NftData;
+    async apply(ctx, { data: d }) {
       const json = await readRuleset(ctx);
       const rules = rawRules(json);
       const batch: string[] = [];
@@ -356,29 +341,7 @@ export function nftablesBackend(): FirewallBackendOps {
       return null;
     },
 
-    async undo(ctx, plan) {
-      const d = plan.data as NftData;
-      const evidence: string[] = [];
-      const rules = rawRules(await readRuleset(ctx));
-      const taken = new Set<number>();
-      const batch: string[] = [];
-      for (const ins of d.inserts) {
-        const r = rules.find((x) => x.family === ins.family && x.table === ins.table && x.chain === ins.chain && isOurs(x, ins.port) && !taken.has(x.handle));
-        if (!r) {
-          evidence.push(`${ins.family} ${ins.table} ${ins.chain}: ${ourRuleText(ins.port)} is not there (nothing to remove)`);
-          continue;
-        }
-        taken.add(r.handle);
-        batch.push(`delete rule ${ins.family} ${ins.table} ${ins.chain} handle ${r.handle}`);
-        evidence.push(`${ins.family} ${ins.table} ${ins.chain}: removed ${ourRuleText(ins.port)}`);
-      }
-      if (batch.length > 0) await mustRun(ctx.exec, ['nft', '-f', '-'], 'nft -f - (remove our rules)', { timeoutMs: TIMEOUT_MS, input: `${batch.join('\n')}\n` });
-      for (const f of d.persist) evidence.push(await restorePersisted(ctx, f));
-      return evidence;
-    },
-
-    async check(ctx, plan) {
-      const d = plan.data as NftData;
+    async verify(ctx, { data: d }) {
       const rules = rawRules(await readRuleset(ctx));
       const evidence: string[] = [];
       let present = 0;
@@ -397,7 +360,27 @@ export function nftablesBackend(): FirewallBackendOps {
       }
       return { present, total, evidence };
     },
-  };
+
+    async undo(ctx, { data: d }) {
+      const evidence: string[] = [];
+      const rules = rawRules(await readRuleset(ctx));
+      const taken = new Set<number>();
+      const batch: string[] = [];
+      for (const ins of d.inserts) {
+        const r = rules.find((x) => x.family === ins.family && x.table === ins.table && x.chain === ins.chain && isOurs(x, ins.port) && !taken.has(x.handle));
+        if (!r) {
+          evidence.push(`${ins.family} ${ins.table} ${ins.chain}: ${ourRuleText(ins.port)} is not there (nothing to remove)`);
+          continue;
+        }
+        taken.add(r.handle);
+        batch.push(`delete rule ${ins.family} ${ins.table} ${ins.chain} handle ${r.handle}`);
+        evidence.push(`${ins.family} ${ins.table} ${ins.chain}: removed ${ourRuleText(ins.port)}`);
+      }
+      if (batch.length > 0) await mustRun(ctx.exec, ['nft', '-f', '-'], 'nft -f - (remove our rules)', { timeoutMs: TIMEOUT_MS, input: `${batch.join('\n')}\n` });
+      for (const f of d.persist) evidence.push(await restorePersisted(ctx, f));
+      return evidence;
+    },
+  });
 }
 
 /** null when the written config, loaded in a scratch netns, has each of our rules where planned. */

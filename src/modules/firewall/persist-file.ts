@@ -3,21 +3,42 @@
 // at plan time, a byte-exact snapshot goes into the journal, and undo puts the snapshot back —
 // or, when someone edited the file after us, takes out only our lines.
 
-import type { JsonObject } from '../../core/json.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { StepFailure } from '../../core/errors.js';
 import { currentSha, restoreSnapshot, sha256 } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
 
-export interface PersistedFile extends JsonObject {
-  path: string;
-  before: FileSnapshot;
-  /** The whole file as apply writes it. */
-  after: string;
-  afterSha256: string;
-  /** The lines we add, each exactly as written (to take out by hand if the file was edited since). */
-  added: string[];
-}
+/** A FileSnapshot (file-snapshot.ts) as the journal holds it. */
+export const fileSnapshotSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'exists', 'sha256', 'contentBase64', 'mode', 'uid', 'gid'],
+  properties: {
+    path: { type: 'string', minLength: 1 },
+    exists: { type: 'boolean' },
+    sha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' },
+    contentBase64: { type: ['string', 'null'] },
+    mode: { type: ['integer', 'null'], minimum: 0 },
+    uid: { type: ['integer', 'null'], minimum: 0 },
+    gid: { type: ['integer', 'null'], minimum: 0 },
+  },
+} as const;
+
+export const persistedFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'before', 'after', 'afterSha256', 'added'],
+  properties: {
+    path: { type: 'string', minLength: 1 },
+    before: fileSnapshotSchema,
+    after: { type: 'string', description: 'The whole file as apply writes it.' },
+    afterSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    added: { type: 'array', items: { type: 'string' }, description: 'The lines we add, each exactly as written (to take out by hand if the file was edited since).' },
+  },
+} as const;
+
+export type PersistedFile = FromSchema<typeof persistedFileSchema>;
 
 export function persistedFile(before: FileSnapshot, after: string, added: string[]): PersistedFile {
   return { path: before.path, before, after, afterSha256: sha256(after), added };

@@ -1,14 +1,9 @@
-// The common shape of a firewall backend for the firewall module. Adding a backend is one file
-// implementing FirewallBackendOps plus a line in module.ts.
-//
-// A backend's `inspect` reads everything its plan needs (read-only, live); `plan` is pure, so the
-// plan shown to a reviewer is computed from exactly the state that was journaled; `apply` and
-// `undo` act on the plan alone, so undo works from the journal in another process after a crash.
+// What the firewall module and its backends share: our tag, where strangers arrive, what a
+// backend is told and answers. The backend contract itself is in backend.ts.
 
-import type { JsonObject, JsonValue } from '../../core/json.js';
+import type { JsonObject } from '../../core/json.js';
 import type { FirewallBackend } from '../../core/profile.js';
-import type { Decision } from '../../facts/firewall/packet.js';
-import type { ModuleContext } from '../types.js';
+import type { Decision, PacketModel } from '../../facts/firewall/packet.js';
 
 /** The comment every rule we add carries: how undo (and a human) tells ours from theirs. */
 export const TAG = 'postfix-fix';
@@ -46,46 +41,28 @@ export interface PlanContext {
   openedBy: Map<FirewallBackend, Set<number>>;
 }
 
-/** One backend's share of the change. JSON: it is journaled as part of the Change. */
-export interface BackendPlan extends JsonObject {
-  backend: FirewallBackend;
-  /** The ports this plan opens in this backend. */
-  opens: number[];
-  /** Lines for Change.diff: `+` rules in the backend's own syntax, `~` persist actions, `#` notes. */
-  diff: string[];
-  /** What apply does (backend-specific). */
-  data: JsonObject;
-  /** The change free of incidental detail (rule handles, positions that shift). */
-  intent: JsonValue;
-  /** What undo needs beyond `data`: file snapshots, what existed before. */
-  restore: JsonObject;
+/** One way in for a packet: the interface and its addresses of one family. */
+export interface WayIn {
+  name: string;
+  addrs: string[];
 }
 
-export interface FirewallBackendOps {
-  readonly name: FirewallBackend;
-  /** ufw and firewalld own their rulesets: they are planned first and never bypassed. */
-  readonly frontend: boolean;
-  inspect(ctx: ModuleContext, env: InspectEnv): Promise<JsonObject>;
-  /** Pure: does this backend let each port through now? */
-  verdicts(state: JsonObject, env: InspectEnv): PortVerdict[];
-  /** Pure: the additions that open the blocked ports, or null when this backend blocks none. */
-  plan(state: JsonObject, env: InspectEnv, pc: PlanContext): BackendPlan | null;
-  /** Safe to re-run after a partial apply. Returns extra undo data. */
-  apply(ctx: ModuleContext, plan: BackendPlan): Promise<JsonValue>;
-  /**
-   * Remove exactly what `plan` added and put back what it persisted. Idempotent; works after a
-   * partial apply and without `applied`. Returns evidence lines; throws StepFailure when it cannot.
-   */
-  undo(ctx: ModuleContext, plan: BackendPlan, applied: JsonValue | undefined): Promise<string[]>;
-  /** Which of the plan's additions (rules, persisted copies) are in place now. */
-  check(ctx: ModuleContext, plan: BackendPlan): Promise<PlanPresence>;
+/** The ways in for one address family; with none known, a nameless one, so rules naming no interface are still judged. */
+export function waysIn(outside: readonly OutsideIface[], family: 4 | 6): WayIn[] {
+  return outside.length > 0 ? outside.map((o) => ({ name: o.name, addrs: family === 4 ? o.v4 : o.v6 })) : [{ name: '(outside)', addrs: [] }];
 }
 
-export interface PlanPresence {
-  /** How many of the plan's additions are in place, of how many. */
-  present: number;
-  total: number;
-  evidence: string[];
+/** The packets for one port, one per way in. */
+export const packetsFor = (ways: readonly WayIn[], port: number): PacketModel[] => ways.map((w) => ({ iface: w.name, dport: port, dstAddrs: w.addrs }));
+
+/** Each port through each way in, judged by `decide` (port by port, the order evidence lists them in). */
+export function judgePorts(backend: FirewallBackend, family: 4 | 6, ports: readonly number[], ways: readonly WayIn[], decide: (p: PacketModel) => Decision): PortVerdict[] {
+  return ports.flatMap((port) =>
+    packetsFor(ways, port).map((p) => {
+      const d = decide(p);
+      return { backend, port, iface: p.iface, family, verdict: d.verdict, detail: d.detail };
+    }),
+  );
 }
 
 /** A port verdict in one line of evidence. */

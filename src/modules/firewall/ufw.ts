@@ -12,17 +12,20 @@
 // (which updates it back, in place, with its original comment). When an earlier, broader ufw rule
 // blocks (`deny 25` covers tcp and udp), `ufw insert N` puts ours directly before it.
 
-import type { JsonObject } from '../../core/json.js';
-import { evaluateIptablesInput } from '../../facts/firewall/iptables-eval.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { traceIptablesInput } from '../../facts/firewall/iptables-eval.js';
 import { parseIptablesSave } from '../../facts/firewall/iptables-save.js';
 import type { IptablesSave } from '../../facts/firewall/iptables-save.js';
+import { latestAdmitting } from '../../facts/firewall/simulate.js';
 import type { FirewallBackend } from '../../core/profile.js';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
-import { cloneSave, decidingChain, normaliseSave, withRule } from './iptables.js';
+import { cloneSave, normaliseSave, withRule } from './iptables.js';
 import type { ModuleContext } from '../types.js';
-import { TAG } from './types.js';
-import type { BackendPlan, FirewallBackendOps, InspectEnv, OutsideIface, PortVerdict } from './types.js';
+import { defineFirewallBackend } from './backend.js';
+import type { FirewallBackendOps } from './backend.js';
+import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
+import type { OutsideIface } from './types.js';
 
 const TIMEOUT_MS = 30_000;
 const USER_RULES = '/etc/ufw/user.rules';
@@ -102,30 +105,49 @@ export function tupleText(t: UfwTuple): string {
   return `${t.action.replace('_', ' ')} ${t.dapp ?? (t.dport === 'any' ? 'any port' : t.dport)}${t.proto === 'any' || t.dapp ? '' : `/${t.proto}`}${anywhere ? '' : ` from ${t.src}`}${t.comment ? ` # ${t.comment}` : ''}`;
 }
 
-interface UfwState extends JsonObject {
-  /** iptables-save of the filter table ufw's chains live in, normalised. */
-  save: string;
-  userRules: string;
-  ipv6: boolean;
-}
+const stateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['save', 'userRules', 'ipv6'],
+  properties: {
+    save: { type: 'string', description: "iptables-save of the filter table ufw's chains live in, normalised." },
+    userRules: { type: 'string', description: '/etc/ufw/user.rules as read.' },
+    ipv6: { type: 'boolean', description: 'IPV6=yes in /etc/default/ufw: ufw writes user6.rules too.' },
+  },
+} as const;
 
-export interface UfwAddition extends JsonObject {
-  port: number;
-  kind: 'add' | 'insert' | 'replace';
-  argv: string[];
-  /** replace: the command that puts the replaced rule back. */
-  restoreArgv: string[] | null;
-  /** insert: the ufw rule it goes before (the one that blocks), as a person reads it. */
-  before: string | null;
-}
+const argvSchema = { type: 'array', minItems: 2, items: { type: 'string' } } as const;
 
-interface UfwData extends JsonObject {
-  additions: UfwAddition[];
-}
+const additionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['port', 'kind', 'argv', 'restoreArgv', 'before'],
+  properties: {
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    kind: { enum: ['add', 'insert', 'replace'] },
+    argv: argvSchema,
+    restoreArgv: { description: 'replace: the command that puts the replaced rule back.', anyOf: [argvSchema, { type: 'null' }] },
+    before: { type: ['string', 'null'], description: 'insert: the ufw rule it goes before (the one that blocks), as a person reads it.' },
+  },
+} as const;
 
-const isUfwChain = (c: string): boolean => c.startsWith('ufw-') || c.startsWith('ufw6-');
+const dataSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['additions'],
+  properties: { additions: { type: 'array', items: additionSchema } },
+} as const;
 
-/** Pure: what ufw must do for each port it blocks (for ports blocked by non-ufw rules: nothing). */
+const appliedSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['outputs'],
+  properties: { outputs: { type: 'array', items: { type: 'string' }, description: 'What ufw answered ("Rule added", "Rule updated").' } },
+} as const;
+
+type UfwState = FromSchema<typeof stateSchema>;
+export type UfwAddition = FromSchema<typeof additionSchema>;
+
 const USER_INPUT = 'ufw-user-input';
 
 /** The tuple `ufw allow N/tcp comment postfix-fix` writes (one ACCEPT in ufw-user-input). */
@@ -146,7 +168,7 @@ function withoutRules(save: IptablesSave, chain: string, start: number, count: n
  * it runs, after the additions before it.
  */
 export function planUfw(save: IptablesSave, userTuples: UfwTuple[], ports: number[], outside: OutsideIface[]): UfwAddition[] {
-  const ifaces = outside.length > 0 ? outside : [{ name: '(outside)', v4: [], v6: [] }];
+  const ways = waysIn(outside, 4);
   const loaded = save.tables.get('filter')?.chains.get(USER_INPUT);
   if (!loaded) throw new NotApplicable('ufw is active but its ufw-user-input chain is not loaded; run `ufw reload` and plan again');
   const tuples = [...userTuples];
@@ -155,13 +177,11 @@ export function planUfw(save: IptablesSave, userTuples: UfwTuple[], ports: numbe
   const out: UfwAddition[] = [];
   let sim = save;
   for (const port of ports) {
-    const packet = (i: OutsideIface) => ({ iface: i.name, dport: port, dstAddrs: i.v4 });
-    const blockedByUfw = (s: IptablesSave): { iface: OutsideIface; detail: string } | null => {
-      for (const i of ifaces) {
-        const d = evaluateIptablesInput(s, packet(i));
-        if (d.verdict !== 'drop' && d.verdict !== 'reject') continue;
-        const chain = decidingChain(d);
-        if (chain !== null && (isUfwChain(chain) || d.detail.startsWith('policy '))) return { iface: i, detail: d.detail };
+    // Blocked by a rule of ufw's own (its chains, or INPUT's policy it sets): what ufw can open.
+    const blockedByUfw = (s: IptablesSave): { detail: string } | null => {
+      for (const p of packetsFor(ways, port)) {
+        const t = traceIptablesInput(s, p);
+        if ((t.verdict === 'drop' || t.verdict === 'reject') && t.owner === 'ufw') return { detail: t.detail };
       }
       return null;
     };
@@ -174,9 +194,9 @@ export function planUfw(save: IptablesSave, userTuples: UfwTuple[], ports: numbe
     let addition: UfwAddition;
     let trial: IptablesSave;
     let at: number;
-    if (same >= 0) {
+    const t = tuples[same];
+    if (t) {
       // ufw updates a rule with the same match in place: model exactly that.
-      const t = tuples[same] as UfwTuple;
       addition = { port, kind: 'replace', argv: ourCommand(port), restoreArgv: commandFor(t, port), before: null };
       trial = withRule(withoutRules(sim, USER_INPUT, firstLine(same), t.inputRules), USER_INPUT, firstLine(same), accept);
       at = same;
@@ -187,12 +207,12 @@ export function planUfw(save: IptablesSave, userTuples: UfwTuple[], ports: numbe
       at = tuples.length;
       if (blockedByUfw(trial)) {
         // An earlier ufw rule blocks: the latest place that lets it in, before that rule's tuple.
-        let k = count;
-        while (k >= 0 && blockedByUfw(withRule(sim, USER_INPUT, k, accept))) k--;
+        const k = latestAdmitting(count, (i) => !blockedByUfw(withRule(sim, USER_INPUT, i, accept)));
         if (k < 0) throw new NotApplicable(`ufw blocks ${port}/tcp outside its user rules (${blocked.detail}); \`ufw allow\` cannot override that — see /etc/ufw/before.rules`);
         let n = 0;
         while (n < tuples.length && firstLine(n + 1) <= k) n++;
-        addition = { port, kind: 'insert', argv: ourCommand(port, n + 1), restoreArgv: null, before: tuples[n] ? tupleText(tuples[n] as UfwTuple) : null };
+        const next = tuples[n];
+        addition = { port, kind: 'insert', argv: ourCommand(port, n + 1), restoreArgv: null, before: next ? tupleText(next) : null };
         trial = withRule(sim, USER_INPUT, firstLine(n), accept);
         at = n;
       }
@@ -224,25 +244,23 @@ async function ufwRun(ctx: ModuleContext, argv: string[]): Promise<string> {
 
 export function ufwBackend(): FirewallBackendOps {
   const name: FirewallBackend = 'ufw';
-  return {
+  return defineFirewallBackend({
     name,
     frontend: true,
+    state: stateSchema,
+    data: dataSchema,
+    // ufw keeps the rules itself; undo needs only what was added (and what a replace displaced).
+    restore: dataSchema,
+    applied: appliedSchema,
 
     inspect: (ctx) => readState(ctx),
 
-    verdicts(raw, env: InspectEnv): PortVerdict[] {
-      const save = parseIptablesSave((raw as UfwState).save);
-      const ifaces = env.outside.length ? env.outside : [{ name: '(outside)', v4: [], v6: [] }];
-      return env.ports.flatMap((port) =>
-        ifaces.map((i) => {
-          const d = evaluateIptablesInput(save, { iface: i.name, dport: port, dstAddrs: i.v4 });
-          return { backend: name, port, iface: i.name, family: 4 as const, verdict: d.verdict, detail: d.detail };
-        }),
-      );
+    judge(st, env) {
+      const save = parseIptablesSave(st.save);
+      return judgePorts(name, 4, env.ports, waysIn(env.outside, 4), (p) => traceIptablesInput(save, p));
     },
 
-    plan(raw, env, pc) {
-      const st = raw as UfwState;
+    diff(st, env, pc) {
       const additions = planUfw(parseIptablesSave(st.save), parseUserRules(st.userRules), pc.ports, env.outside);
       if (additions.length === 0) return null;
       const diff: string[] = [];
@@ -255,20 +273,16 @@ export function ufwBackend(): FirewallBackendOps {
         }
       }
       diff.push(`~ ufw saves it in ${USER_RULES}${st.ipv6 ? ` and ${USER6_RULES} (IPv6 too: IPV6=yes)` : ''} itself: kept across reboot`);
-      const data: UfwData = { additions };
-      const plan: BackendPlan = {
-        backend: name,
+      return {
         opens: additions.map((a) => a.port),
         diff,
-        data,
+        data: { additions },
         intent: additions.map((a) => ({ port: a.port, kind: a.kind, replaces: a.restoreArgv })),
         restore: { additions },
       };
-      return plan;
     },
 
-    async apply(ctx, plan) {
-      const d = plan.data as UfwData;
+    async apply(ctx, { data: d }) {
       const outputs: string[] = [];
       for (const a of d.additions) {
         const tuples = parseUserRules((await ctx.fs.tryReadText(USER_RULES)) ?? '');
@@ -278,23 +292,7 @@ export function ufwBackend(): FirewallBackendOps {
       return { outputs };
     },
 
-    async undo(ctx, plan) {
-      const d = plan.data as UfwData;
-      const evidence: string[] = [];
-      for (const a of [...d.additions].reverse()) {
-        const tuples = parseUserRules((await ctx.fs.tryReadText(USER_RULES)) ?? '');
-        if (!tuples.some((t) => isOurs(t, a.port))) {
-          evidence.push(`ufw: allow ${a.port}/tcp (ours) is not there (nothing to remove)`);
-          continue;
-        }
-        const argv = a.kind === 'replace' && a.restoreArgv ? a.restoreArgv : ['ufw', 'delete', 'allow', `${a.port}/tcp`];
-        evidence.push(`${show(argv)}: ${await ufwRun(ctx, argv)}`);
-      }
-      return evidence;
-    },
-
-    async check(ctx, plan) {
-      const d = plan.data as UfwData;
+    async verify(ctx, { data: d }) {
       const v4 = parseUserRules((await ctx.fs.tryReadText(USER_RULES)) ?? '');
       const evidence: string[] = [];
       let present = 0;
@@ -307,5 +305,19 @@ export function ufwBackend(): FirewallBackendOps {
       }
       return { present, total, evidence };
     },
-  };
+
+    async undo(ctx, { data: d }) {
+      const evidence: string[] = [];
+      for (const a of [...d.additions].reverse()) {
+        const tuples = parseUserRules((await ctx.fs.tryReadText(USER_RULES)) ?? '');
+        if (!tuples.some((t) => isOurs(t, a.port))) {
+          evidence.push(`ufw: allow ${a.port}/tcp (ours) is not there (nothing to remove)`);
+          continue;
+        }
+        const argv = a.kind === 'replace' && a.restoreArgv ? a.restoreArgv : ['ufw', 'delete', 'allow', `${a.port}/tcp`];
+        evidence.push(`${show(argv)}: ${await ufwRun(ctx, argv)}`);
+      }
+      return evidence;
+    },
+  });
 }

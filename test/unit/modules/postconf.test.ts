@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { undoOutcome } from '../../../src/engine/undo.js';
 import { postconfModule } from '../../../src/modules/postconf/module.js';
 import { applyPostconfEdits } from '../../../src/modules/postconf/main-cf.js';
 import { baseFacts, scratchDir, scratchPostfixConfig, testContext } from '../helpers/context.js';
@@ -37,7 +38,7 @@ describe('postconf module (real postconf on a scratch config dir)', function () 
     assert.equal((await postconfModule.verify(ctx, args, change)).ok, true);
     assert.equal(postconfModule.diff(ctx, args, await postconfModule.inspect(ctx, args)), null, 'a second run has nothing to do');
 
-    const undone = await postconfModule.undo(ctx, { args, change, ...(applied ? { applied } : {}) });
+    const undone = undoOutcome(await postconfModule.undo(ctx, { args, change, ...(applied ? { applied } : {}) }));
     assert.equal(undone.ok, true);
     assert.deepEqual(readFileSync(mainCf), before, 'main.cf restored byte for byte');
   });
@@ -50,7 +51,7 @@ describe('postconf module (real postconf on a scratch config dir)', function () 
     assert.ok(change);
     const applied = await postconfModule.apply(ctx, args, change);
     writeFileSync(mainCf, readFileSync(mainCf, 'utf8') + '# an admin added this line\n');
-    const out = await postconfModule.undo(ctx, { args, change, ...(applied ? { applied } : {}) });
+    const out = undoOutcome(await postconfModule.undo(ctx, { args, change, ...(applied ? { applied } : {}) }));
     assert.ok(out.evidence.some((e) => /changed by someone else/.test(e)), out.evidence.join('\n'));
     const text = readFileSync(mainCf, 'utf8');
     assert.match(text, /# an admin added this line/);

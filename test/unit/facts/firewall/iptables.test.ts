@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { evaluateIptablesInput, portInList } from '../../../../src/facts/firewall/iptables-eval.js';
+import { evaluateIptablesInput, portInList, traceIptablesInput } from '../../../../src/facts/firewall/iptables-eval.js';
 import { countRules, hasChainPrefix, parseIptablesSave, tokenize } from '../../../../src/facts/firewall/iptables-save.js';
 import { fixture } from '../fixture.js';
 
@@ -73,5 +73,32 @@ describe('facts/firewall: iptables-save parsing and the INPUT walk', () => {
   it('tokenizes quoted arguments and reads port lists', () => {
     assert.deepEqual(tokenize('-A x -j LOG --log-prefix "[UFW BLOCK] "'), ['-A', 'x', '-j', 'LOG', '--log-prefix', '[UFW BLOCK] ']);
     assert.ok(portInList('587,465', 465) && portInList('20:30', 25) && portInList('1000:', 2000) && !portInList('26:30', 25));
+  });
+
+  it('traces where it decided and whose rule that was; for a given client, its ban decides', () => {
+    // fail2ban's iptables-multiport banaction with one banned peer (the shape LAB.md measured).
+    const s = parseIptablesSave(
+      [
+        '*filter',
+        ':INPUT ACCEPT [0:0]',
+        ':f2b-postfix - [0:0]',
+        '-A INPUT -p tcp -m multiport --dports 25,465,587 -j f2b-postfix',
+        '-A INPUT -p tcp -m tcp --dport 587 -j DROP',
+        '-A f2b-postfix -s 203.0.113.7/32 -j REJECT --reject-with icmp-port-unreachable',
+        '-A f2b-postfix -j RETURN',
+        'COMMIT',
+      ].join('\n'),
+    );
+    assert.deepEqual(traceIptablesInput(s, packet(587)), { verdict: 'drop', detail: '-A INPUT -p tcp -m tcp --dport 587 -j DROP', at: { chain: 'INPUT', rule: 1 }, owner: null });
+    assert.deepEqual(traceIptablesInput(s, packet(25)), { verdict: 'allow', detail: 'policy ACCEPT of INPUT', at: { chain: 'INPUT', rule: null }, owner: null }, 'a stranger is not the banned peer');
+    assert.deepEqual(traceIptablesInput(s, { ...packet(25), src: '203.0.113.7' }), {
+      verdict: 'reject',
+      detail: '-A f2b-postfix -s 203.0.113.7/32 -j REJECT --reject-with icmp-port-unreachable',
+      at: { chain: 'f2b-postfix', rule: 0 },
+      owner: 'fail2ban',
+    });
+    assert.equal(traceIptablesInput(s, { ...packet(25), src: '203.0.113.8' }).verdict, 'allow');
+    // ufw sets INPUT's policy: a policy verdict there is ufw's.
+    assert.equal(traceIptablesInput(parseIptablesSave(fixture('iptables-nft-save-ufw.txt')), packet(25)).owner, 'ufw');
   });
 });

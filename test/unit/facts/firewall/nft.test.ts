@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { evaluateNftInput } from '../../../../src/facts/firewall/nft-eval.js';
+import { evaluateNftInput, traceNftInput } from '../../../../src/facts/firewall/nft-eval.js';
 import { countNftRules, parseNftJson, tableOwner } from '../../../../src/facts/firewall/nft-json.js';
 import { fixture } from '../fixture.js';
 
@@ -62,5 +62,35 @@ describe('facts/firewall: nft JSON parsing and the input-hook walk', () => {
     assert.equal(evaluateNftInput(rs, 'nftables', packet(25)).verdict, 'unknown');
     assert.deepEqual(evaluateNftInput(rs, 'nftables', packet(587)), { verdict: 'drop', detail: 'inet a smtp: tcp dport @blocked drop' });
     assert.equal(evaluateNftInput(rs, 'nftables', packet(25, 'wg0')).verdict, 'allow'); // no vmap entry for wg0
+  });
+
+  it('traces where it decided and whose table that is; for a given client, a ban set decides', () => {
+    // fail2ban's nftables banaction (action.d/nftables.conf: table inet f2b-table, chain f2b-chain
+    // at input priority -1, one address set per jail) beside a native table.
+    const dport = { payload: { protocol: 'tcp', field: 'dport' } };
+    const rs = parseNftJson(
+      JSON.stringify({
+        nftables: [
+          { table: { family: 'inet', name: 'f2b-table' } },
+          { chain: { family: 'inet', table: 'f2b-table', name: 'f2b-chain', type: 'filter', hook: 'input', prio: -1, policy: 'accept' } },
+          { set: { family: 'inet', table: 'f2b-table', name: 'addr-set-postfix', type: 'ipv4_addr', elem: ['203.0.113.7'] } },
+          { rule: { family: 'inet', table: 'f2b-table', chain: 'f2b-chain', expr: [{ match: { op: '==', left: dport, right: { set: [25, 465, 587] } } }, { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@addr-set-postfix' } }, { reject: null }] } },
+          { table: { family: 'inet', name: 'filter' } },
+          { chain: { family: 'inet', table: 'filter', name: 'input', type: 'filter', hook: 'input', prio: 0, policy: 'accept' } },
+          { rule: { family: 'inet', table: 'filter', chain: 'input', expr: [{ match: { op: '==', left: dport, right: 587 } }, { drop: null }] } },
+        ],
+      }),
+    );
+    assert.deepEqual(traceNftInput(rs, 'nftables', packet(587)), { verdict: 'drop', detail: 'inet filter input: tcp dport 587 drop', at: { chain: 'inet/filter/input', rule: 0 }, owner: null });
+    assert.equal(traceNftInput(rs, 'nftables', packet(25)).verdict, 'allow', 'a stranger is not in the ban set');
+    assert.deepEqual(traceNftInput(rs, 'nftables', { ...packet(25), src: '203.0.113.7' }), {
+      verdict: 'reject',
+      detail: 'inet f2b-table f2b-chain: tcp dport { 25, 465, 587 } ip saddr @addr-set-postfix reject',
+      at: { chain: 'inet/f2b-table/f2b-chain', rule: 0 },
+      owner: 'fail2ban',
+    });
+    // One base chain on its own: what the simulator asks of each.
+    assert.equal(traceNftInput(rs, 'nftables', packet(587), 'inet/f2b-table/f2b-chain').verdict, 'allow');
+    assert.deepEqual(traceNftInput(parseNftJson(fixture('nft-j-firewalld-default.json')), 'firewalld', packet(25)).owner, 'firewalld');
   });
 });

@@ -152,17 +152,17 @@ describe('firewall module: planning on captured real outputs', () => {
         const env: InspectEnv = { ports: [25], outside: [ETH0], active: ['nftables'] };
         const pc: PlanContext = { ports: [25], active: ['nftables'], openedBy: new Map() };
         const backend = nftablesBackend();
-        const plan = backend.plan({ ruleset, config: { path: '/etc/nftables.conf', snapshot, loaded: onlyLocal, loadError: null } }, env, pc);
+        const plan = backend.diff({ ruleset, config: { path: '/etc/nftables.conf', snapshot, loaded: onlyLocal, loadError: null } }, env, pc);
         assert.ok(plan);
         assert.deepEqual(plan.diff, [
           '+ inet local_filter input: tcp dport 25 accept comment "postfix-fix"   (inserted before: tcp dport 25 drop)',
           '+ inet edge input: tcp dport 25 accept comment "postfix-fix"   (appended: the chain\'s policy decided)',
           '# not persisted: /etc/nftables.conf does not define table inet edge (it was loaded some other way) (the rule is lost at reboot or when the ruleset is reloaded)',
         ]);
-        const notLoaded = backend.plan({ ruleset, config: { path: '/etc/nftables.conf', snapshot, loaded: null, loadError: 'Error: Could not process rule' } }, env, pc);
+        const notLoaded = backend.diff({ ruleset, config: { path: '/etc/nftables.conf', snapshot, loaded: null, loadError: 'Error: Could not process rule' } }, env, pc);
         assert.match(notLoaded?.diff.at(-1) ?? '', /^# not persisted: .*could not be loaded in a scratch network namespace/);
         const onlyLocalLive = normaliseRuleset(onlyLocal);
-        const ok = backend.plan({ ruleset: onlyLocalLive, config: { path: '/etc/nftables.conf', snapshot, loaded: onlyLocal, loadError: null } }, env, pc);
+        const ok = backend.diff({ ruleset: onlyLocalLive, config: { path: '/etc/nftables.conf', snapshot, loaded: onlyLocal, loadError: null } }, env, pc);
         const file = (ok?.data as { persist: Array<{ after: string; added: string[] }> }).persist[0];
         assert.ok(file);
         assert.equal(file.after, `${fixture('nftables.conf')}\n${CONFIG_HEADER}\ninsert rule inet local_filter input index 0 tcp dport 25 accept comment "postfix-fix"\n`);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHostFs } from '../../../../src/exec/host-fs.js';
+import { undoOutcome } from '../../../../src/engine/undo.js';
 import { serviceModule } from '../../../../src/modules/service/module.js';
 import type { CommandResult, Executor } from '../../../../src/core/exec.js';
 import type { Outcome, UndoRecord } from '../../../../src/modules/types.js';
@@ -56,7 +57,7 @@ describe('modules/service undo', function () {
         change: { summary: 'start postfix', diff: [], data: null, intent: null, restore: { manager: 'direct', units: [down], postfixRunning: false } },
         ...(interrupted ? { interrupted: true } : {}),
       };
-      return await serviceModule.undo(ctx, record);
+      return undoOutcome(await serviceModule.undo(ctx, record));
     } finally {
       s.cleanup();
     }
