@@ -8,37 +8,8 @@ import { join } from 'node:path';
 import { connectEndpoint } from '../exec/endpoint.js';
 import type { Endpoint } from '../exec/endpoint.js';
 import type { FactContext } from './context.js';
-import type { MasterService } from './master-services.js';
 import type { ServiceManager } from '../core/profile.js';
-import type { Listener } from './types.js';
-
-export type DependencyKind = 'milter' | 'policy' | 'sasl';
-
-export interface Dependency {
-  kind: DependencyKind;
-  /** As written: `inet:localhost:8891`, `unix:/opendkim/opendkim.sock`, `private/auth`. */
-  spec: string;
-  /** Where it is named: `smtpd_milters`, `submission/inet/smtpd_sasl_path`. */
-  usedBy: string[];
-  /** Where smtpd connects, as this host sees it: a unix path is inside the chroot when chrooted. */
-  endpoint: Endpoint;
-  chrooted: boolean;
-  answers: boolean;
-  /** connected, ECONNREFUSED, ENOENT, ETIMEDOUT … */
-  detail: string;
-  /** The unit that serves it: known from the listener when it answers, else from its well-known address. */
-  owner: string | null;
-  /** The units on this host that would serve it (candidates to start when it is down). */
-  candidates: string[];
-  /** The socket exists, but at this path (outside the chroot smtpd runs in): the path to use instead. */
-  misplaced: string | null;
-}
-
-export interface DependencyFacts {
-  endpoints: Dependency[];
-  /** Units of the endpoints that do not answer, that exist here and could be started. */
-  downUnits: string[];
-}
+import type { Dependency, DependencyFacts, DependencyKind, Listener, MasterService } from './types.js';
 
 interface KnownService {
   units: string[];

@@ -18,9 +18,7 @@ import { gatherOs } from './os.js';
 import { gatherOtherMtas } from './other-mtas.js';
 import { assemblePostfix } from './postfix.js';
 import { gatherDependencies } from './dependencies.js';
-import type { DependencyFacts } from './dependencies.js';
 import { gatherMasterServices } from './master-services.js';
-import type { MasterService } from './master-services.js';
 import { gatherPostfixParams } from './postfix-params.js';
 import { scanProcesses } from './processes.js';
 import { deriveRelay } from './relay.js';
@@ -30,7 +28,7 @@ import type { FactContext, NoteError } from './context.js';
 import type { PostfixParams } from './postfix-params.js';
 import type { ProcessInfo } from './processes.js';
 import type { ServiceState } from './service-state.js';
-import type { Facts, FirewallFacts, InitFacts, MasterPidFacts, NetworkFacts } from './types.js';
+import type { DependencyFacts, Facts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts } from './types.js';
 
 /** Each gatherer's own budget; the deadline caps it further. */
 const BUDGET_MS = {

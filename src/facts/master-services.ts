@@ -6,25 +6,7 @@
 
 import type { FactContext } from './context.js';
 import { FactUnavailable, describeFailure, runTool } from './context.js';
-
-export interface MasterService {
-  /** The service field: `smtp`, `submission`, `127.0.0.1:10025`, `pickup`. */
-  service: string;
-  type: 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
-  private: boolean;
-  unprivileged: boolean;
-  /** Runs chrooted to the queue directory: its unix: endpoints are paths inside it. */
-  chroot: boolean;
-  processLimit: string;
-  /** The daemon (`smtpd`, `postscreen`, `cleanup`, …): the command field's first word. */
-  command: string;
-  /** For inet services: the port clients dial (names like `submission` resolved); null otherwise. */
-  port: number | null;
-  /** For inet services bound to one address (`127.0.0.1:10025`): that address. */
-  address: string | null;
-  /** Its `-o name=value` overrides, values with $names expanded. */
-  params: Record<string, string>;
-}
+import type { MasterService } from './types.js';
 
 /** Port names master.cf uses for SMTP, as /etc/services defines them (IANA). */
 const WELL_KNOWN: Readonly<Record<string, number>> = { smtp: 25, submission: 587, submissions: 465, smtps: 465, urd: 465 };

@@ -4,7 +4,7 @@
 import { statFile } from './file-stat.js';
 import type { Accounts } from './accounts.js';
 import type { FactContext } from './context.js';
-import type { MasterService } from './master-services.js';
+import type { MasterService } from './types.js';
 import type { PostfixParams } from './postfix-params.js';
 import type { ServiceState } from './service-state.js';
 import type { MasterPidFacts, PostfixFacts } from './types.js';

@@ -4,8 +4,7 @@
 
 
 import type { FirewallBackend, ServiceManager } from '../core/profile.js';
-import type { DependencyFacts } from './dependencies.js';
-import type { MasterService } from './master-services.js';
+import type { Endpoint } from '../exec/endpoint.js';
 
 export interface OsFacts {
   id: string;
@@ -29,6 +28,25 @@ export interface FileStat {
   gid: number | null;
   owner: string | null;
   group: string | null;
+}
+
+export interface MasterService {
+  /** The service field: `smtp`, `submission`, `127.0.0.1:10025`, `pickup`. */
+  service: string;
+  type: 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
+  private: boolean;
+  unprivileged: boolean;
+  /** Runs chrooted to the queue directory: its unix: endpoints are paths inside it. */
+  chroot: boolean;
+  processLimit: string;
+  /** The daemon (`smtpd`, `postscreen`, `cleanup`, …): the command field's first word. */
+  command: string;
+  /** For inet services: the port clients dial (names like `submission` resolved); null otherwise. */
+  port: number | null;
+  /** For inet services bound to one address (`127.0.0.1:10025`): that address. */
+  address: string | null;
+  /** Its `-o name=value` overrides, values with $names expanded. */
+  params: Record<string, string>;
 }
 
 export interface PostfixFacts {
@@ -229,3 +247,30 @@ export const FACT_PATHS: Readonly<Record<string, FactType>> = {
   'dependencies.any_down': 'boolean',
 };
 
+export type DependencyKind = 'milter' | 'policy' | 'sasl';
+
+export interface Dependency {
+  kind: DependencyKind;
+  /** As written: `inet:localhost:8891`, `unix:/opendkim/opendkim.sock`, `private/auth`. */
+  spec: string;
+  /** Where it is named: `smtpd_milters`, `submission/inet/smtpd_sasl_path`. */
+  usedBy: string[];
+  /** Where smtpd connects, as this host sees it: a unix path is inside the chroot when chrooted. */
+  endpoint: Endpoint;
+  chrooted: boolean;
+  answers: boolean;
+  /** connected, ECONNREFUSED, ENOENT, ETIMEDOUT … */
+  detail: string;
+  /** The unit that serves it: known from the listener when it answers, else from its well-known address. */
+  owner: string | null;
+  /** The units on this host that would serve it (candidates to start when it is down). */
+  candidates: string[];
+  /** The socket exists, but at this path (outside the chroot smtpd runs in): the path to use instead. */
+  misplaced: string | null;
+}
+
+export interface DependencyFacts {
+  endpoints: Dependency[];
+  /** Units of the endpoints that do not answer, that exist here and could be started. */
+  downUnits: string[];
+}

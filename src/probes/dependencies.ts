@@ -3,7 +3,7 @@
 // port check passes. Each is named with the parameter that names it, where smtpd connects, and
 // the unit that should be serving it.
 
-import type { Dependency, DependencyKind } from '../facts/dependencies.js';
+import type { Dependency, DependencyKind } from '../facts/types.js';
 import { factFailed } from '../facts/gather.js';
 import { ok, problem, unknown } from './finding.js';
 import type { Finding, Probe } from './types.js';
