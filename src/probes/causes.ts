@@ -41,6 +41,10 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'milter-unreachable': { title: 'a milter smtpd or cleanup depends on does not answer', rank: 21 },
   'policy-service-unreachable': { title: 'a policy service (check_policy_service) does not answer', rank: 21 },
   'sasl-backend-unreachable': { title: "the SASL backend (Dovecot's auth socket) does not answer", rank: 21 },
+  'tls-certificate-problem': { title: 'a TLS certificate or key smtpd offers is missing, mismatched, expired or about to be', rank: 28 },
+  'chroot-copies-stale': { title: "the copies of /etc files in Postfix's chroot are stale", rank: 45 },
+  'queue-space-low': { title: 'the queue has less free space than smtpd needs (452 4.3.1 Insufficient system storage)', rank: 23 },
+  'localhost-resolves-ipv6': { title: 'localhost resolves to ::1 first while Postfix listens on IPv4 only', rank: 65 },
   'lookup-table-not-built': { title: 'a lookup table Postfix reads was never built, or is older than its source (postmap)', rank: 22 },
   // After the banner: explained further by a more specific cause when one is found (a lookup
   // table never built, a milter or policy service down), which then ranks first.

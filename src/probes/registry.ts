@@ -1,5 +1,6 @@
 // Every diagnose check, in the order their findings read best when ranks tie.
 
+import { chrootProbe } from './chroot.js';
 import { configCheckProbe } from './config-check.js';
 import { configPermsProbe } from './config-perms.js';
 import { contentFilterProbe } from './content-filter.js';
@@ -8,15 +9,18 @@ import { dnsProbe } from './dns.js';
 import { firewallProbe } from './firewall.js';
 import { inetConfigProbe } from './inet-config.js';
 import { listenersProbe } from './listeners.js';
+import { localhostProbe } from './localhost.js';
 import { logsProbe } from './logs.js';
 import { lookupTablesProbe } from './lookup-tables.js';
 import { macProbe } from './mac.js';
 import { masterPidProbe } from './master-pid.js';
 import { outboundProbe } from './outbound.js';
 import { queueProbe } from './queue.js';
+import { queueSpaceProbe } from './queue-space.js';
 import { reachabilityProbe } from './reachability.js';
 import { relayProbe } from './relay.js';
 import { serviceProbe } from './service.js';
+import { tlsProbe } from './tls.js';
 import { smtpLocalProbe } from './smtp-local.js';
 import type { Probe } from './types.js';
 
@@ -29,6 +33,10 @@ export const PROBES: readonly Probe[] = [
   configPermsProbe,
   lookupTablesProbe,
   dependenciesProbe,
+  tlsProbe,
+  queueSpaceProbe,
+  chrootProbe,
+  localhostProbe,
   smtpLocalProbe,
   reachabilityProbe,
   firewallProbe,
