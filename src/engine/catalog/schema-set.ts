@@ -1,6 +1,7 @@
-// Every JSON Schema postfix-fix validates with: the file formats and each module's args. The
-// build compiles them ahead of time (scripts/gen-validators.ts → validators.generated.ts), so no
-// command pays for compiling schemas at start-up.
+// Every JSON Schema postfix-fix validates with: the file formats, each module's args and the
+// schemas its journaled changes are read back through. The build compiles them ahead of time
+// (scripts/gen-validators.ts → validators.generated.ts), so no command pays for compiling
+// schemas at start-up.
 
 import policySchema from '../../../schemas/policy.schema.json' with { type: 'json' };
 import profileSchema from '../../../schemas/profile.schema.json' with { type: 'json' };
@@ -13,7 +14,13 @@ export function allSchemas(): object[] {
     runbookSchema,
     profileSchema,
     policySchema,
-    ...modules.actionNames().map((n) => modules.action(n)?.argsSchema as object),
-    ...modules.checkNames().map((n) => modules.check(n)?.argsSchema as object),
+    ...modules.actionNames().flatMap((n): object[] => {
+      const m = modules.action(n);
+      return m ? [m.argsSchema, m.journalSchemas.data, m.journalSchemas.restore, m.journalSchemas.applied] : [];
+    }),
+    ...modules.checkNames().flatMap((n): object[] => {
+      const m = modules.check(n);
+      return m ? [m.argsSchema] : [];
+    }),
   ];
 }

@@ -130,6 +130,9 @@ export const firewallModule: ActionModule = {
   name: 'firewall',
   description: 'Open the mail ports in the active firewall(s) with narrow rules tagged as ours; persisted the way each backend persists; undo removes only ours.',
   argsSchema,
+  // Until this module is written with defineActionModule: nothing journaled is checked yet.
+  irreversible: null,
+  journalSchemas: { data: {}, restore: {}, applied: {} },
 
   async inspect(ctx, args) {
     const ports = parsePorts(args);
@@ -200,7 +203,7 @@ export const firewallModule: ActionModule = {
     return { ok, evidence };
   },
 
-  async undo(ctx, record: UndoRecord): Promise<Outcome> {
+  async undo(ctx, record: UndoRecord): Promise<string[]> {
     const { plans } = record.change.restore as FirewallData;
     const applied = (record.applied ?? {}) as { [backend: string]: JsonValue };
     const evidence: string[] = [];
@@ -218,6 +221,6 @@ export const firewallModule: ActionModule = {
       if (p.present > 0) failures.push(`${plan.backend}: ${p.present} of our ${p.total} additions are still in place`, ...p.evidence);
     }
     if (failures.length > 0) throw new StepFailure('the firewall could not be fully restored', [...evidence, ...failures]);
-    return { ok: true, evidence };
+    return evidence;
   },
 };

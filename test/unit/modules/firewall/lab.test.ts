@@ -45,13 +45,12 @@ async function cycle(p: Pair, backend: FirewallBackend, blockedBefore: Record<nu
   await checkApplied({ ctx, change, applied, before, after });
   assert.equal(firewallModule.diff(ctx, ARGS, await firewallModule.inspect(ctx, ARGS)), null, 'a second run has nothing to do');
 
-  const undone = await firewallModule.undo(ctx, { args: ARGS, change, ...(applied !== undefined ? { applied } : {}) });
-  assert.equal(undone.ok, true, undone.evidence.join('\n'));
+  // undo throws when it cannot restore: getting past it is its success.
+  await firewallModule.undo(ctx, { args: ARGS, change, ...(applied !== undefined ? { applied } : {}) });
   assert.deepEqual(await dumps(p), before, 'undo restores every dump byte for byte');
   assert.deepEqual(await probes(p), blockedBefore, 'and the peer is blocked again, the same way');
   const again = await firewallModule.undo(ctx, { args: ARGS, change });
-  assert.equal(again.ok, true);
-  assert.ok(again.evidence.every((e) => /nothing to remove|as before/.test(e)), again.evidence.join('\n'));
+  assert.ok(again.every((e) => /nothing to remove|as before/.test(e)), again.join('\n'));
   assert.deepEqual(await dumps(p), before, 'a second undo changes nothing');
   return change;
 }
@@ -66,8 +65,7 @@ async function partial(p: Pair, when: (argv: readonly string[]) => boolean, n = 
   await assert.rejects(firewallModule.apply(crashing, ARGS, change), /simulated crash/);
   assert.notDeepEqual(await dumps(p), before, 'the crash left part of the change in place');
   const ctx = await labContext(p.server);
-  const undone = await firewallModule.undo(ctx, { args: ARGS, change });
-  assert.equal(undone.ok, true, undone.evidence.join('\n'));
+  await firewallModule.undo(ctx, { args: ARGS, change });
   assert.deepEqual(await dumps(p), before, 'undo after a partial apply restores every dump');
   assert.deepEqual(await probes(p), blocked);
 }
