@@ -85,9 +85,9 @@ function fieldOf(pointer: string): string {
     .reduce((path, seg) => (seg === '' ? path : /^\d+$/.test(seg) ? `${path}[${seg}]` : `${path}.${seg}`), '');
 }
 
-function describeError(part: string, e: ErrorObject): string {
+function describeError(what: string, e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
-  const field = part + fieldOf(e.instancePath);
+  const field = what + fieldOf(e.instancePath);
   switch (e.keyword) {
     case 'required':
       return `${field}.${String(p.missingProperty)} is missing`;
@@ -102,15 +102,16 @@ function describeError(part: string, e: ErrorObject): string {
 
 /**
  * Validate `value` against `schema`, with the schema's `default`s filled in on a copy (the caller's
- * value is never changed), or throw a StepFailure naming the module and the field: "service:
+ * value is never changed), or throw a StepFailure naming what it is and the field. `what` names
+ * the module and the part: decode(s, v, 'service: change.restore') fails with "service:
  * change.restore.units[0].active must be boolean".
  */
-export function decode<T>(schema: object, value: unknown, module: string, part: string): T {
+export function decode<T>(schema: object, value: unknown, what: string): T {
   const copy = structuredClone(value);
   const errors = validateWith(schema, copy).filter((e) => e.keyword !== 'if');
   if (errors.length > 0) {
-    const lines = [...new Set(errors.map((e) => describeError(part, e)))];
-    throw new StepFailure(`${module}: ${lines[0] as string}`, lines.slice(0, 8));
+    const lines = [...new Set(errors.map((e) => describeError(what, e)))];
+    throw new StepFailure(lines[0] as string, lines.slice(0, 8));
   }
   return copy as T;
 }
@@ -119,11 +120,11 @@ export function defineActionModule<A extends Schema, D extends Schema, R extends
   type Args = Typed<A>;
   type C = TypedChange<Typed<D>, Typed<R>>;
   const appliedSchema: object = spec.applied ?? NO_DATA;
-  const args = (raw: JsonObject): Args => decode<Args>(spec.args, raw, spec.name, 'args');
+  const args = (raw: JsonObject): Args => decode<Args>(spec.args, raw, `${spec.name}: args`);
   const change = (raw: Change): C => ({
     ...raw,
-    data: decode<Typed<D>>(spec.data, raw.data, spec.name, 'change.data'),
-    restore: decode<Typed<R>>(spec.restore, raw.restore, spec.name, 'change.restore'),
+    data: decode<Typed<D>>(spec.data, raw.data, `${spec.name}: change.data`),
+    restore: decode<Typed<R>>(spec.restore, raw.restore, `${spec.name}: change.restore`),
   });
   const undo = spec.undo;
   return {
@@ -142,12 +143,12 @@ export function defineActionModule<A extends Schema, D extends Schema, R extends
       try {
         return change(c as unknown as Change) as unknown as Change;
       } catch (e) {
-        throw new Error(`internal error: the change planned by ${(e as Error).message}`, { cause: e });
+        throw new Error(`internal error: ${spec.name} planned a change its own schemas reject: ${(e as Error).message}`, { cause: e });
       }
     },
     async apply(ctx, raw, ch) {
       const applied = await spec.apply(ctx, args(raw), change(ch));
-      return applied === undefined ? undefined : decode<JsonValue>(appliedSchema, applied, spec.name, 'applied');
+      return applied === undefined ? undefined : decode<JsonValue>(appliedSchema, applied, `${spec.name}: applied`);
     },
     verify: (ctx, raw, ch) => spec.verify(ctx, args(raw), change(ch)),
     async undo(ctx, record: UndoRecord) {
@@ -155,7 +156,7 @@ export function defineActionModule<A extends Schema, D extends Schema, R extends
       const typed: TypedUndoRecord<Args, Typed<D>, Typed<R>, Typed<P>> = {
         args: args(record.args),
         change: change(record.change),
-        ...(record.applied !== undefined ? { applied: decode<Typed<P>>(appliedSchema, record.applied, spec.name, 'applied') } : {}),
+        ...(record.applied !== undefined ? { applied: decode<Typed<P>>(appliedSchema, record.applied, `${spec.name}: applied`) } : {}),
         ...(record.interrupted ? { interrupted: true } : {}),
       };
       return undo(ctx, typed);
@@ -173,7 +174,7 @@ export interface CheckModuleSpec<A extends Schema> {
 }
 
 export function defineCheckModule<A extends Schema>(spec: CheckModuleSpec<A>): CheckModule {
-  const args = (raw: JsonObject): Typed<A> => decode<Typed<A>>(spec.args, raw, spec.name, 'args');
+  const args = (raw: JsonObject): Typed<A> => decode<Typed<A>>(spec.args, raw, `${spec.name}: args`);
   return {
     name: spec.name,
     description: spec.description,
