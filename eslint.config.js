@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
-  { ignores: ['dist/**', 'node_modules/**', 'src/core/validators.generated.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'src/core/validators.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -43,7 +43,11 @@ export interface PlannedStep {
   change?: Change;
   /** sha256 of the inspected state: a saved plan refuses to apply if it differs. */
   stateDigest?: string;
+  /** An explicit rollback action, its args resolved (templates filled in) as the step's are. */
   rollback: StepAction | null;
+  /** False when the step's change cannot be undone (its module says why, in `undo`). */
+  reversible: boolean;
+  /** How the change is undone, in words: "cannot be undone: …" when it cannot. */
   undo: string;
   verification: string;
 }

@@ -7,12 +7,12 @@ import { readFact } from '../facts/paths.js';
 import type { FactValue } from '../facts/paths.js';
 import { NotApplicable, StepFailure } from '../core/errors.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
-import type { ModuleContext } from '../modules/types.js';
+import type { ActionModule, ModuleContext } from '../modules/types.js';
 import { CAUSES } from '../probes/causes.js';
 import type { Finding } from '../probes/types.js';
 import { conditionFacts, describeCondition, evaluateCondition } from './catalog/conditions.js';
 import { findTemplateRefs } from './catalog/templates.js';
-import type { Catalog, Runbook } from './catalog/types.js';
+import type { Catalog, Runbook, Step, StepAction } from './catalog/types.js';
 import type { Risk } from '../core/risk.js';
 import { RISK_RANK } from '../core/risk.js';
 import { describeCheck, runCheck } from './checks.js';
@@ -21,6 +21,7 @@ import { UserError } from '../core/errors.js';
 import { PLAN_SCHEMA_VERSION } from './plan-types.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from './plan-types.js';
 import { resolveArgs } from './resolve-args.js';
+import type { ResolveEnv } from './resolve-args.js';
 import { checkVarsDeclared, resolveVariables } from './variables.js';
 import { byCodePoint } from '../core/compare.js';
 
@@ -73,8 +74,17 @@ function orderByAfter(list: Runbook[]): Runbook[] {
   return out;
 }
 
-function undoText(module: string, rollback: PlannedStep['rollback']): string {
-  return rollback ? `explicit rollback: ${rollback.module} ${JSON.stringify(rollback.args)}` : `${module} module restores the state recorded in the journal before the change`;
+/** How a step's change is undone, and whether it can be: an explicit rollback, the module's own undo, or nothing. */
+function undoOf(mod: ActionModule, rollback: StepAction | null): Pick<PlannedStep, 'rollback' | 'reversible' | 'undo'> {
+  if (rollback) return { rollback, reversible: true, undo: `explicit rollback: ${rollback.module} ${JSON.stringify(rollback.args)}` };
+  if (mod.irreversible !== null) return { rollback: null, reversible: false, undo: `cannot be undone: ${mod.irreversible}` };
+  return { rollback: null, reversible: true, undo: `${mod.name} module restores the state recorded in the journal before the change` };
+}
+
+function resolveRollback(rollback: NonNullable<Step['rollback']>, modules: ModuleRegistry, env: ResolveEnv, stepName: string): StepAction {
+  const mod = modules.action(rollback.module);
+  if (!mod) throw new Error(`module ${rollback.module} vanished after validation`);
+  return { module: rollback.module, args: resolveArgs(rollback.args, mod.argsSchema, env, rollback.location, `rollback of step "${stepName}"`) };
 }
 
 export async function makePlan(input: PlanInput): Promise<Plan> {
@@ -105,6 +115,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       if (!mod) throw new Error(`module ${step.module} vanished after validation`);
       if (step.when) conditionFacts(step.when).forEach((p) => factPaths.add(p));
       for (const ref of findTemplateRefs(step.args, 'args')) if (ref.kind === 'fact') factPaths.add(ref.name);
+      for (const ref of findTemplateRefs(step.rollback?.args ?? {}, 'rollback.args')) if (ref.kind === 'fact') factPaths.add(ref.name);
       const base: PlannedStep = {
         seq,
         stepId: step.id,
@@ -114,8 +125,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
         risk: step.risk,
         args: step.args,
         status: 'skipped',
-        rollback: step.rollback ?? null,
-        undo: undoText(step.module, step.rollback ?? null),
+        // As written until the step is planned (a skipped step's templates are never filled in).
+        ...undoOf(mod, step.rollback ? { module: step.rollback.module, args: step.rollback.args } : null),
         verification: `${step.module} module verifies its change took effect`,
       };
       if (step.when && !evaluateCondition(step.when, { fact, variable: (n) => variables[n] })) {
@@ -126,16 +137,20 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
         steps.push({ ...base, status: 'skipped', reason: 'runbook blocked' });
         continue;
       }
-      const args = resolveArgs(step.args, mod.argsSchema, { facts: ctx.facts, profile: ctx.profile, variables }, step.location, `step "${step.name}"`);
+      const resolveEnv = { facts: ctx.facts, profile: ctx.profile, variables };
+      const args = resolveArgs(step.args, mod.argsSchema, resolveEnv, step.location, `step "${step.name}"`);
+      // The rollback runs from the plan (and the journal) as planned here: its templates are
+      // filled in and checked now, like the step's, and the plan's digest covers the result.
+      const planned = { ...base, args, ...undoOf(mod, step.rollback ? resolveRollback(step.rollback, modules, resolveEnv, step.name) : null) };
       try {
         const state = await mod.inspect(ctx, args);
         const change = mod.diff(ctx, args, state);
         const stateDigest = createHash('sha256').update(JSON.stringify(state)).digest('hex');
-        steps.push(change ? { ...base, args, status: 'change', change, stateDigest } : { ...base, args, status: 'ok', reason: 'already in the desired state', stateDigest });
+        steps.push(change ? { ...planned, status: 'change', change, stateDigest } : { ...planned, status: 'ok', reason: 'already in the desired state', stateDigest });
       } catch (e) {
         if (e instanceof NotApplicable || e instanceof StepFailure) {
           const evidence = e instanceof StepFailure && e.evidence.length ? ` [${e.evidence.join('; ')}]` : '';
-          steps.push({ ...base, args, status: 'not-applicable', reason: e.message + evidence });
+          steps.push({ ...planned, status: 'not-applicable', reason: e.message + evidence });
           blockedReason = `step "${step.name}" cannot be carried out here: ${e.message}`;
         } else throw e;
       }

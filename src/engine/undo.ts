@@ -3,7 +3,7 @@
 
 import { StepFailure } from '../core/errors.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
-import type { ModuleContext, Outcome } from '../modules/types.js';
+import type { ModuleContext } from '../modules/types.js';
 import type { StepAction } from './catalog/types.js';
 import type { Journal, StepHistory } from './journal.js';
 
@@ -16,19 +16,17 @@ export interface UndoResult {
   error?: string;
 }
 
-async function runExplicitRollback(ctx: ModuleContext, modules: ModuleRegistry, action: StepAction): Promise<Outcome> {
+/** An explicit rollback action (args resolved at plan time), run like a step. Returns the evidence; throws when it did not take effect. */
+async function runExplicitRollback(ctx: ModuleContext, modules: ModuleRegistry, action: StepAction): Promise<string[]> {
   const mod = modules.action(action.module);
   if (!mod) throw new StepFailure(`rollback module ${action.module} is not available`);
   const state = await mod.inspect(ctx, action.args);
   const change = mod.diff(ctx, action.args, state);
-  if (!change) return { ok: true, evidence: ['rollback action: nothing to do'] };
+  if (!change) return ['rollback action: nothing to do'];
   await mod.apply(ctx, action.args, change);
-  return mod.verify(ctx, action.args, change);
-}
-
-/** An undo's answer as an Outcome: modules written with defineActionModule return their evidence and throw on failure. */
-export function undoOutcome(r: Outcome | string[]): Outcome {
-  return Array.isArray(r) ? { ok: true, evidence: r } : r;
+  const outcome = await mod.verify(ctx, action.args, change);
+  if (!outcome.ok) throw new StepFailure(`the rollback action (${action.module}) did not take effect`, outcome.evidence);
+  return outcome.evidence;
 }
 
 export async function undoSteps(histories: StepHistory[], ctx: ModuleContext, modules: ModuleRegistry, journal: Journal | null, by: string): Promise<UndoResult[]> {
@@ -38,15 +36,16 @@ export async function undoSteps(histories: StepHistory[], ctx: ModuleContext, mo
     const { intent } = h;
     const base = { seq: h.seq, stepId: intent.stepId, name: intent.name };
     try {
-      let outcome: Outcome;
-      if (intent.rollback) outcome = await runExplicitRollback(ctx, modules, intent.rollback);
+      let evidence: string[];
+      if (intent.rollback) evidence = await runExplicitRollback(ctx, modules, intent.rollback);
       else {
         const mod = modules.action(intent.module);
         if (!mod) throw new StepFailure(`module ${intent.module} is not available in this version`);
-        outcome = undoOutcome(await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}), ...(h.applied === undefined ? { interrupted: true } : {}) }));
+        evidence = await mod.undo(ctx, { args: intent.args, change: intent.change, ...(h.applied !== undefined && h.applied !== null ? { applied: h.applied } : {}), ...(h.applied === undefined ? { interrupted: true } : {}) });
       }
-      await journal?.append({ type: 'step-undone', seq: h.seq, at: new Date().toISOString(), outcome, by });
-      results.push({ ...base, ok: outcome.ok, evidence: outcome.evidence });
+      // The journal's record keeps its shape (ok and evidence) for the journals already on disk.
+      await journal?.append({ type: 'step-undone', seq: h.seq, at: new Date().toISOString(), outcome: { ok: true, evidence }, by });
+      results.push({ ...base, ok: true, evidence });
     } catch (e) {
       const evidence = e instanceof StepFailure ? e.evidence : [];
       const error = (e as Error).message;

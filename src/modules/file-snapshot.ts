@@ -3,20 +3,28 @@
 
 import { createHash } from 'node:crypto';
 import type { HostFs } from '../core/host-fs.js';
-import type { JsonObject } from '../core/json.js';
+import type { FromSchema } from 'json-schema-to-ts';
 
-export interface FileSnapshot extends JsonObject {
-  path: string;
-  exists: boolean;
-  sha256: string | null;
-  contentBase64: string | null;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-}
+/** One schema for every module that journals a file snapshot (postconf's main.cf, file's target). */
+export const FILE_SNAPSHOT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'exists', 'sha256', 'contentBase64', 'mode', 'uid', 'gid'],
+  properties: {
+    path: { type: 'string', pattern: '^/' },
+    exists: { type: 'boolean' },
+    sha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' },
+    contentBase64: { type: ['string', 'null'] },
+    mode: { type: ['integer', 'null'], minimum: 0 },
+    uid: { type: ['integer', 'null'], minimum: 0 },
+    gid: { type: ['integer', 'null'], minimum: 0 },
+  },
+} as const;
+
+export type FileSnapshot = FromSchema<typeof FILE_SNAPSHOT_SCHEMA>;
 
 /** Files larger than this are not journaled whole (main.cf and friends are a few KiB). */
-export const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');

@@ -54,26 +54,27 @@ export interface UndoRecord {
   interrupted?: boolean;
 }
 
+/**
+ * An action module as the engine sees it: args and journaled state as JSON. Written with
+ * defineActionModule (define.ts), which decodes every JSON value through the module's schemas
+ * before its typed functions see it.
+ */
 export interface ActionModule {
   readonly name: string;
   readonly description: string;
   /** JSON Schema for `args` (after templates are resolved). Validated at load and at plan time. */
   readonly argsSchema: Record<string, unknown>;
-  /** Why a change of this module cannot be undone (shown in the plan); null when undo restores it. Set by defineActionModule (define.ts). */
-  readonly irreversible?: string | null;
-  /** The schemas a journaled change is read back through (precompiled with the others). Set by defineActionModule. */
-  readonly journalSchemas?: { data: object; restore: object; applied: object };
+  /** Why a change of this module cannot be undone (shown in the plan); null when undo restores it. */
+  readonly irreversible: string | null;
+  /** The schemas a journaled change is read back through (precompiled with the others). */
+  readonly journalSchemas: { data: object; restore: object; applied: object };
   inspect(ctx: ModuleContext, args: JsonObject): Promise<JsonValue>;
   diff(ctx: ModuleContext, args: JsonObject, state: JsonValue): Change | null;
-  /** Apply `change`. Must be safe to re-run after a partial apply. Returns extra undo data. */
+  /** Apply `change`. Must be safe to re-run after a partial apply. Returns extra undo data; throws on failure. */
   apply(ctx: ModuleContext, args: JsonObject, change: Change): Promise<JsonValue | undefined>;
   verify(ctx: ModuleContext, args: JsonObject, change: Change): Promise<Outcome>;
-  /**
-   * Restore the `restore` state. Idempotent; verifies what it restored and says so. Modules
-   * written with defineActionModule return the evidence and throw on failure (string[]); the
-   * others still answer an Outcome until they move to it.
-   */
-  undo(ctx: ModuleContext, record: UndoRecord): Promise<Outcome | string[]>;
+  /** Restore the `restore` state. Idempotent; verifies what it restored. Returns the evidence; throws on failure. */
+  undo(ctx: ModuleContext, record: UndoRecord): Promise<string[]>;
 }
 
 /** A read-only module, usable in a runbook's `preconditions` and `verify`. */

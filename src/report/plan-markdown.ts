@@ -1,18 +1,20 @@
 // A plan for a pull request or a change ticket: headings, a table of steps, diffs in ```diff.
 
 import type { Plan, PlannedCheck } from '../engine/plan-types.js';
+import { irreversibleChanges } from './plan-text.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const mark = (c: PlannedCheck): string => (c.ok === true ? '✅' : c.ok === false ? '❌' : '—');
 
 export function renderPlanMarkdown(plan: Plan): string {
+  const final = irreversibleChanges(plan);
   const out: string[] = [
     `# postfix-fix plan for \`${plan.host.hostname}\``,
     '',
     `- **Host:** ${plan.host.os} · profile \`${plan.profile.id}\` · service manager \`${plan.serviceManager}\``,
     `- **Made:** ${plan.createdAt} by postfix-fix ${plan.tool.version}`,
     `- **Fingerprint:** \`${plan.fingerprint.digest}\``,
-    `- **Changes:** ${plan.summary.changes}${plan.summary.maxRisk ? ` (highest risk: **${plan.summary.maxRisk}**)` : ''}${plan.summary.blocked.length ? ` · blocked: ${plan.summary.blocked.map((b) => `\`${b}\``).join(', ')}` : ''}`,
+    `- **Changes:** ${plan.summary.changes}${plan.summary.maxRisk ? ` (highest risk: **${plan.summary.maxRisk}**)` : ''}${final ? ` · **${final} cannot be undone**` : ''}${plan.summary.blocked.length ? ` · blocked: ${plan.summary.blocked.map((b) => `\`${b}\``).join(', ')}` : ''}`,
     '',
   ];
   const problems = plan.findings.filter((f) => f.status === 'fail' || f.status === 'warn');

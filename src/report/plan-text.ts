@@ -3,6 +3,11 @@
 
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../engine/plan-types.js';
 
+/** Changes in the plan that no rollback can take back: the reviewer is told how many, and which (their undo line). */
+export function irreversibleChanges(plan: Plan): number {
+  return plan.runbooks.filter((r) => r.status === 'ready').flatMap((r) => r.steps).filter((s) => s.status === 'change' && !s.reversible).length;
+}
+
 const mark = (c: PlannedCheck): string => (c.ok === true ? '✓' : c.ok === false ? '✗' : '-');
 
 function stepLines(s: PlannedStep): string[] {
@@ -45,7 +50,8 @@ export function renderPlanText(plan: Plan): string {
   if (plan.runbooks.length === 0) out.push(problems.length ? 'No runbook fixes what was found: it needs a human (see `postfix-fix diagnose`).' : 'Nothing to do: no problem found.');
   for (const rb of plan.runbooks) out.push(...runbookLines(rb), '');
   const s = plan.summary;
-  out.push(`Summary: ${s.changes} change${s.changes === 1 ? '' : 's'}${s.maxRisk ? ` (highest risk: ${s.maxRisk})` : ''}${s.blocked.length ? `; blocked: ${s.blocked.join(', ')}` : ''}. Nothing has been changed.`);
+  const final = irreversibleChanges(plan);
+  out.push(`Summary: ${s.changes} change${s.changes === 1 ? '' : 's'}${s.maxRisk ? ` (highest risk: ${s.maxRisk})` : ''}${final ? `; ${final} cannot be undone` : ''}${s.blocked.length ? `; blocked: ${s.blocked.join(', ')}` : ''}. Nothing has been changed.`);
   if (s.changes > 0) out.push('To apply: postfix-fix run --interactive   (or save with --out FILE, review, then: postfix-fix apply FILE)');
   return out.join('\n') + '\n';
 }

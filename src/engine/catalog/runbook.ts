@@ -51,8 +51,12 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
     const action = parseAction(rawStep, path);
     let when: Condition | null | undefined;
     if (rawStep.when !== undefined) when = parseCondition(rawStep.when, joinPath(path, 'when'), scope);
-    let rollback: StepAction | null | undefined;
-    if (rawStep.rollback !== undefined) rollback = parseAction(rawStep.rollback as Record<string, unknown>, joinPath(path, 'rollback'));
+    let rollback: Step['rollback'] | null | undefined;
+    if (rawStep.rollback !== undefined) {
+      const rbPath = joinPath(path, 'rollback');
+      const rb = parseAction(rawStep.rollback as Record<string, unknown>, rbPath);
+      rollback = rb && { ...rb, location: src.locate(rbPath) };
+    }
     if (!action || when === null || rollback === null) continue;
     steps.push({
       id: `${id}#${i + 1}`,

@@ -1,7 +1,7 @@
-// Every JSON Schema postfix-fix validates with: the file formats, each module's args and what
-// modules written with defineActionModule journal (read back by undo, maybe after a crash). The
-// build compiles them ahead of time (scripts/gen-validators.ts → validators.generated.ts), so no
-// command pays for compiling schemas at start-up.
+// Every JSON Schema postfix-fix validates with: the file formats, each module's args and the
+// schemas its journaled changes are read back through. The build compiles them ahead of time
+// (scripts/gen-validators.ts → validators.generated.ts), so no command pays for compiling
+// schemas at start-up.
 
 import planSchema from '../../../schemas/plan.schema.json' with { type: 'json' };
 import policySchema from '../../../schemas/policy.schema.json' with { type: 'json' };
@@ -16,11 +16,13 @@ export function allSchemas(): object[] {
     profileSchema,
     policySchema,
     planSchema,
-    ...modules.actionNames().map((n) => modules.action(n)?.argsSchema as object),
-    ...modules.actionNames().flatMap((n) => {
-      const j = modules.action(n)?.journalSchemas;
-      return j ? [j.data, j.restore, j.applied] : [];
+    ...modules.actionNames().flatMap((n): object[] => {
+      const m = modules.action(n);
+      return m ? [m.argsSchema, m.journalSchemas.data, m.journalSchemas.restore, m.journalSchemas.applied] : [];
     }),
-    ...modules.checkNames().map((n) => modules.check(n)?.argsSchema as object),
+    ...modules.checkNames().flatMap((n): object[] => {
+      const m = modules.check(n);
+      return m ? [m.argsSchema] : [];
+    }),
   ];
 }

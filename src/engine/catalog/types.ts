@@ -48,8 +48,8 @@ export interface Step extends StepAction {
   name: string;
   risk: Risk;
   when?: Condition;
-  /** An explicit undo that replaces the module's own. */
-  rollback?: StepAction;
+  /** An explicit undo that replaces the module's own; its args are resolved at plan time, like the step's. */
+  rollback?: StepAction & { location: SourceLocation };
   location: SourceLocation;
 }
 

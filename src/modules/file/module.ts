@@ -1,14 +1,12 @@
 // file: make a file absent (its bytes kept in the journal for undo), or fix its mode and owner.
 // Content writes are not offered on purpose: main.cf goes through the postconf module.
 
-import type { JsonObject } from '../../core/json.js';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
-import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
-import type { FileSnapshot } from '../file-snapshot.js';
+import { defineActionModule } from '../define.js';
+import { FILE_SNAPSHOT_SCHEMA, restoreSnapshot, snapshotFile } from '../file-snapshot.js';
 import { lookupGid, lookupUid, nameOfGid, nameOfUid } from '../host-users.js';
-import type { ActionModule, Change, Outcome, UndoRecord } from '../types.js';
 
-const argsSchema = {
+const ARGS = {
   type: 'object',
   additionalProperties: false,
   required: ['path', 'state'],
@@ -19,68 +17,75 @@ const argsSchema = {
     owner: { type: 'string', minLength: 1 },
     group: { type: 'string', minLength: 1 },
   },
-};
+} as const;
 
-interface FileState extends JsonObject {
-  snapshot: FileSnapshot;
-  ownerName: string | null;
-  groupName: string | null;
-  /** The ids the args ask for, resolved in the host's user table. */
-  wantUid: number | null;
-  wantGid: number | null;
-}
+const ID = { type: ['integer', 'null'], minimum: 0 } as const;
 
-interface FileData extends JsonObject {
-  remove: boolean;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-}
+const STATE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['snapshot', 'ownerName', 'groupName', 'wantUid', 'wantGid'],
+  properties: {
+    snapshot: FILE_SNAPSHOT_SCHEMA,
+    ownerName: { type: ['string', 'null'] },
+    groupName: { type: ['string', 'null'] },
+    /** The ids the args ask for, resolved in the host's user table. */
+    wantUid: ID,
+    wantGid: ID,
+  },
+} as const;
+
+/** Remove the file, or set what is not null. */
+const DATA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['remove', 'mode', 'uid', 'gid'],
+  properties: { remove: { type: 'boolean' }, mode: { type: ['integer', 'null'], minimum: 0, maximum: 0o7777 }, uid: ID, gid: ID },
+} as const;
 
 const octal = (n: number | null): string => (n === null ? '?' : '0' + n.toString(8).padStart(3, '0'));
 
-export const fileModule: ActionModule = {
+export const fileModule = defineActionModule({
   name: 'file',
   description: 'Remove a file (its bytes kept in the journal for undo) or set its mode and owner.',
-  argsSchema,
+  args: ARGS,
+  data: DATA,
+  restore: STATE,
 
   async inspect(ctx, args) {
-    const snapshot = await snapshotFile(ctx.fs, String(args.path));
-    const wantUid = args.owner === undefined ? null : await lookupUid(ctx.fs, String(args.owner));
-    const wantGid = args.group === undefined ? null : await lookupGid(ctx.fs, String(args.group));
-    if (args.owner !== undefined && wantUid === null) throw new NotApplicable(`no user "${String(args.owner)}" on this host`);
-    if (args.group !== undefined && wantGid === null) throw new NotApplicable(`no group "${String(args.group)}" on this host`);
-    const state: FileState = {
+    const snapshot = await snapshotFile(ctx.fs, args.path);
+    const wantUid = args.owner === undefined ? null : await lookupUid(ctx.fs, args.owner);
+    const wantGid = args.group === undefined ? null : await lookupGid(ctx.fs, args.group);
+    if (args.owner !== undefined && wantUid === null) throw new NotApplicable(`no user "${args.owner}" on this host`);
+    if (args.group !== undefined && wantGid === null) throw new NotApplicable(`no group "${args.group}" on this host`);
+    return {
       snapshot,
       ownerName: snapshot.uid === null ? null : await nameOfUid(ctx.fs, snapshot.uid),
       groupName: snapshot.gid === null ? null : await nameOfGid(ctx.fs, snapshot.gid),
       wantUid,
       wantGid,
     };
-    return state;
   },
 
-  diff(_ctx, args, raw) {
-    const st = raw as FileState;
+  diff(_ctx, args, st) {
     const s = st.snapshot;
-    const path = String(args.path);
+    const path = args.path;
     if (args.state === 'absent') {
       if (!s.exists) return null;
       const bytes = Buffer.from(s.contentBase64 ?? '', 'base64');
       const preview = bytes.toString('utf8').trim().slice(0, 60);
-      const data: FileData = { remove: true, mode: null, uid: null, gid: null };
-      const change: Change = {
+      const data = { remove: true, mode: null, uid: null, gid: null };
+      return {
         summary: `remove ${path}`,
         diff: [`- ${path}   (${octal(s.mode)} ${st.ownerName}:${st.groupName}, ${bytes.length} bytes${preview ? `: ${JSON.stringify(preview)}` : ''}; kept in the journal for undo)`],
         data,
         intent: { path, ...data },
         restore: st,
       };
-      return change;
     }
     if (!s.exists) throw new NotApplicable(`${path} does not exist; this module does not create files`);
-    const mode = args.mode === undefined ? null : parseInt(String(args.mode), 8);
-    const data: FileData = {
+    const mode = args.mode === undefined ? null : parseInt(args.mode, 8);
+    const data = {
       remove: false,
       mode: mode !== null && mode !== s.mode ? mode : null,
       uid: st.wantUid !== null && st.wantUid !== s.uid ? st.wantUid : null,
@@ -93,9 +98,8 @@ export const fileModule: ActionModule = {
     return { summary: `fix ownership/mode of ${path}`, diff, data, intent: { path, ...data, from: { mode: s.mode, uid: s.uid, gid: s.gid } }, restore: st };
   },
 
-  async apply(ctx, _args, change) {
-    const data = change.data as FileData;
-    const path = (change.restore as FileState).snapshot.path;
+  async apply(ctx, _args, { data, restore }) {
+    const path = restore.snapshot.path;
     if (data.remove) {
       if (await ctx.fs.exists(path)) await ctx.fs.unlink(path);
       return undefined;
@@ -109,9 +113,7 @@ export const fileModule: ActionModule = {
     return undefined;
   },
 
-  async verify(ctx, args, change): Promise<Outcome> {
-    const data = change.data as FileData;
-    const path = String(args.path);
+  async verify(ctx, { path }, { data }) {
     const st = await ctx.fs.stat(path);
     if (data.remove) return { ok: st === null, evidence: [st === null ? `${path}: absent` : `${path}: still present`] };
     if (!st) return { ok: false, evidence: [`${path}: missing`] };
@@ -119,9 +121,8 @@ export const fileModule: ActionModule = {
     return { ok, evidence: [`${path}: ${octal(st.mode)} ${await nameOfUid(ctx.fs, st.uid)}:${await nameOfGid(ctx.fs, st.gid)}`] };
   },
 
-  async undo(ctx, record: UndoRecord): Promise<Outcome> {
-    const before = (record.change.restore as FileState).snapshot;
-    const data = record.change.data as FileData;
+  async undo(ctx, { change: { data, restore } }) {
+    const before = restore.snapshot;
     if (data.remove) {
       // Put back exactly what was there, even if something has since created a file at that path
       // (Postfix writes its own master.pid; rollback stops Postfix before it gets here).
@@ -135,6 +136,6 @@ export const fileModule: ActionModule = {
     const same = now.exists === before.exists && now.mode === before.mode && now.uid === before.uid && now.gid === before.gid && (!data.remove || now.sha256 === before.sha256);
     const evidence = [`${before.path}: ${now.exists ? `${octal(now.mode)} uid ${now.uid} gid ${now.gid}` : 'absent'}`];
     if (!same) throw new StepFailure(`${before.path} could not be restored exactly`, evidence);
-    return { ok: true, evidence: [`restored ${before.path}`, ...evidence] };
+    return [`restored ${before.path}`, ...evidence];
   },
-};
+});

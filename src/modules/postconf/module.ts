@@ -3,19 +3,22 @@
 // where a reload would be silently ignored (inet_interfaces, inet_protocols).
 
 import { join } from 'node:path';
-import type { JsonObject, JsonValue } from '../../core/json.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
-import { currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
-import type { FileSnapshot } from '../file-snapshot.js';
+import { defineActionModule } from '../define.js';
+import { FILE_SNAPSHOT_SCHEMA, currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
 import { RESTART_PARAMS, controlPostfix, describePostfixAction, postfixCheck, postfixRunning } from '../postfix-control.js';
 import { unifiedDiff } from '../text-diff.js';
-import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
+import type { ModuleContext } from '../types.js';
 import { applyPostconfEdits, parsePostconfN, sameValue } from './main-cf.js';
 
-type ApplyMode = 'auto' | 'restart' | 'reload' | 'none';
+const PARAM_NAME = { pattern: '^[a-z][a-z0-9_]*$' } as const;
+// One line each: `postconf -e` refuses a newline, and the plan's predicted diff must not show one.
+const ONE_LINE = { type: 'string', pattern: '^[^\\n\\r\\u0000]*$' } as const;
+const SHA256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 
-const argsSchema = {
+const ARGS = {
   type: 'object',
   additionalProperties: false,
   required: ['set'],
@@ -24,30 +27,56 @@ const argsSchema = {
       type: 'object',
       minProperties: 1,
       description: 'main.cf parameters to set; a list value is joined with ", ".',
-      propertyNames: { pattern: '^[a-z][a-z0-9_]*$' },
-      // One line each: `postconf -e` refuses a newline, and the plan's predicted diff must not show one.
-      additionalProperties: { oneOf: [{ type: 'string', pattern: '^[^\\n\\r\\u0000]*$' }, { type: 'number' }, { type: 'array', items: { oneOf: [{ type: 'string', pattern: '^[^\\n\\r\\u0000]*$' }, { type: 'number' }] } }] },
+      propertyNames: PARAM_NAME,
+      additionalProperties: { oneOf: [ONE_LINE, { type: 'number' }, { type: 'array', items: { oneOf: [ONE_LINE, { type: 'number' }] } }] },
     },
-    apply: { enum: ['auto', 'restart', 'reload', 'none'], description: 'How a running Postfix picks the change up (auto: restart for inet_interfaces/inet_protocols, else reload).' },
+    apply: { enum: ['auto', 'restart', 'reload', 'none'], default: 'auto', description: 'How a running Postfix picks the change up (auto: restart for inet_interfaces/inet_protocols, else reload).' },
   },
-};
+} as const;
 
-interface PostconfState extends JsonObject {
-  mainCf: FileSnapshot;
-  /** Effective value of each requested parameter, and whether main.cf sets it explicitly. */
-  params: { [name: string]: { value: string; explicit: boolean } };
-}
+const STATE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mainCf', 'params'],
+  properties: {
+    mainCf: FILE_SNAPSHOT_SCHEMA,
+    /** Effective value of each requested parameter, and whether main.cf sets it explicitly. */
+    params: {
+      type: 'object',
+      propertyNames: PARAM_NAME,
+      additionalProperties: { type: 'object', additionalProperties: false, required: ['value', 'explicit'], properties: { value: { type: 'string' }, explicit: { type: 'boolean' } } },
+    },
+  },
+} as const;
 
-interface PostconfData extends JsonObject {
-  /** Recorded at plan time: undo must act on the config it changed, whatever facts say later. */
-  configDir: string;
-  set: Array<[string, string]>;
-  action: 'restart' | 'reload' | 'none';
-  expectedSha256: string;
-}
+const POSTFIX_ACTION = { enum: ['restart', 'reload', 'none'] } as const;
 
-function wanted(args: JsonObject): Array<[string, string]> {
-  return Object.entries(args.set as Record<string, JsonValue>).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(', ') : String(v)]);
+const DATA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['configDir', 'set', 'action', 'expectedSha256'],
+  properties: {
+    /** Recorded at plan time: undo must act on the config it changed, whatever facts say later. */
+    configDir: { type: 'string', pattern: '^/' },
+    /** [name, value] pairs, as `postconf -e` is given them. */
+    set: { type: 'array', minItems: 1, items: { type: 'array', items: [{ type: 'string', ...PARAM_NAME }, ONE_LINE], minItems: 2, additionalItems: false } },
+    action: POSTFIX_ACTION,
+    expectedSha256: SHA256,
+  },
+} as const;
+
+const APPLIED = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['writtenSha256', 'wasRunning'],
+  properties: { writtenSha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' }, wasRunning: { type: 'boolean' } },
+} as const;
+
+type Args = FromSchema<typeof ARGS>;
+type PostconfState = FromSchema<typeof STATE>;
+
+function wanted(args: Args): Array<[string, string]> {
+  return Object.entries(args.set).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(', ') : String(v)]);
 }
 
 function mainCfPath(ctx: ModuleContext): string {
@@ -59,7 +88,7 @@ function atConfigDir(ctx: ModuleContext, configDir: string): ModuleContext {
   return configDir === ctx.facts.postfix.configDir ? ctx : { ...ctx, facts: { ...ctx.facts, postfix: { ...ctx.facts.postfix, configDir } } };
 }
 
-function chooseAction(mode: ApplyMode, names: string[]): 'restart' | 'reload' | 'none' {
+function chooseAction(mode: Args['apply'], names: string[]): FromSchema<typeof POSTFIX_ACTION> {
   if (mode === 'none') return 'none';
   if (mode === 'restart' || mode === 'reload') return mode;
   return names.some((n) => RESTART_PARAMS.has(n)) ? 'restart' : 'reload';
@@ -77,28 +106,29 @@ async function readParams(ctx: ModuleContext, names: string[]): Promise<Postconf
   return Object.fromEntries(names.map((n) => [n, { value: effective.get(n) ?? '', explicit: set.has(n) }]));
 }
 
-export const postconfModule: ActionModule = {
+export const postconfModule = defineActionModule({
   name: 'postconf',
   description: 'Set main.cf parameters with postconf -e; postfix check, then restart or reload as the parameter needs.',
-  argsSchema,
+  args: ARGS,
+  data: DATA,
+  restore: STATE,
+  applied: APPLIED,
 
   async inspect(ctx, args) {
     const names = wanted(args).map(([n]) => n);
     const [mainCf, params] = await Promise.all([snapshotFile(ctx.fs, mainCfPath(ctx)), readParams(ctx, names)]);
-    const state: PostconfState = { mainCf, params };
-    return state;
+    return { mainCf, params };
   },
 
-  diff(ctx, args, raw) {
-    const st = raw as PostconfState;
+  diff(ctx, args, st) {
     const changes = wanted(args).filter(([n, v]) => !sameValue(st.params[n]?.value ?? '', v));
     if (changes.length === 0) return null;
     const before = snapshotText(st.mainCf);
     const after = applyPostconfEdits(before, changes);
-    const action = chooseAction((args.apply as ApplyMode | undefined) ?? 'auto', changes.map(([n]) => n));
+    const action = chooseAction(args.apply, changes.map(([n]) => n));
     const why = action === 'restart' ? ` (${changes.filter(([n]) => RESTART_PARAMS.has(n)).map(([n]) => n).join(', ') || 'requested'}: a reload would not apply it)` : '';
-    const data: PostconfData = { configDir: ctx.facts.postfix.configDir, set: changes, action, expectedSha256: sha256(after) };
-    const change: Change = {
+    const data = { configDir: ctx.facts.postfix.configDir, set: changes, action, expectedSha256: sha256(after) };
+    return {
       summary: changes.map(([n, v]) => `${n}: ${st.params[n]?.value || '(empty)'} → ${v}`).join('; ') + (action === 'none' ? '' : `; then ${action} Postfix if running`),
       diff: [
         ...unifiedDiff(mainCfPath(ctx), before, after),
@@ -111,11 +141,9 @@ export const postconfModule: ActionModule = {
       restore: st,
       touchesPostfix: action !== 'none',
     };
-    return change;
   },
 
-  async apply(anyCtx, _args, change) {
-    const data = change.data as PostconfData;
+  async apply(anyCtx, _args, { data }) {
     const ctx = atConfigDir(anyCtx, data.configDir);
     const wasRunning = await postfixRunning(ctx);
     await mustRun(ctx.exec, ['postconf', '-c', ctx.facts.postfix.configDir, '-e', ...data.set.map(([n, v]) => `${n}=${v}`)], 'postconf -e', { timeoutMs: 15_000 });
@@ -125,10 +153,9 @@ export const postconfModule: ActionModule = {
     return { writtenSha256: writtenSha, wasRunning };
   },
 
-  async verify(ctx, _args, change): Promise<Outcome> {
+  async verify(ctx, _args, { data }) {
     // `postfix check` already passed in apply, before anything was (re)loaded: here we confirm
     // the values and that a Postfix we restarted is up again.
-    const data = change.data as PostconfData;
     const params = await readParams(ctx, data.set.map(([n]) => n));
     const evidence = data.set.map(([n, v]) => `${n} = ${params[n]?.value ?? ''}${sameValue(params[n]?.value ?? '', v) ? '' : ` (wanted ${v})`}`);
     const ok = data.set.every(([n, v]) => sameValue(params[n]?.value ?? '', v));
@@ -139,13 +166,11 @@ export const postconfModule: ActionModule = {
     return { ok, evidence };
   },
 
-  async undo(anyCtx, record: UndoRecord): Promise<Outcome> {
-    const before = record.change.restore as PostconfState;
-    const data = record.change.data as PostconfData;
+  async undo(anyCtx, { change: { data, restore: before }, applied }) {
     const ctx = atConfigDir(anyCtx, data.configDir);
     const path = mainCfPath(ctx);
     const now = await currentSha(ctx.fs, path);
-    const written = (record.applied as { writtenSha256?: string } | undefined)?.writtenSha256 ?? data.expectedSha256;
+    const written = applied?.writtenSha256 ?? data.expectedSha256;
     const evidence: string[] = [];
     if (now === before.mainCf.sha256) {
       evidence.push('main.cf is already as before');
@@ -176,6 +201,6 @@ export const postconfModule: ActionModule = {
     const ok = data.set.every(([n]) => sameValue(params[n]?.value ?? '', before.params[n]?.value ?? ''));
     evidence.push(...data.set.map(([n]) => `${n} = ${params[n]?.value ?? ''}`));
     if (!ok) throw new StepFailure('main.cf parameters could not be restored', evidence);
-    return { ok, evidence };
+    return evidence;
   },
-};
+});

@@ -3,33 +3,58 @@
 // — an unknown process is never killed, it is a finding for a human. Undo starts the daemon
 // again with the command line it had.
 
-import type { JsonObject } from '../../core/json.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { mustRun, waitFor } from '../../exec/command.js';
-import type { ActionModule, Change, ModuleContext, Outcome, UndoRecord } from '../types.js';
+import { defineActionModule } from '../define.js';
+import type { ModuleContext } from '../types.js';
 
-const argsSchema = {
+const PID = { type: 'integer', minimum: 2 } as const;
+
+const ARGS = {
   type: 'object',
   additionalProperties: false,
   required: ['pids', 'allowed_names'],
   properties: {
-    pids: { type: 'array', items: { type: 'integer', minimum: 2 } },
+    pids: { type: 'array', items: PID },
     allowed_names: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Process names (comm) that may be stopped.' },
-    wait_seconds: { type: 'integer', minimum: 1, maximum: 120 },
+    wait_seconds: { type: 'integer', minimum: 1, maximum: 120, default: 10 },
   },
-};
+} as const;
+
+/** A process as seen before it is stopped: enough to start it again the same way. */
+const PROC_INFO = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pid', 'alive', 'comm', 'argv', 'env', 'cwd'],
+  properties: {
+    pid: PID,
+    alive: { type: 'boolean' },
+    comm: { type: ['string', 'null'] },
+    argv: { type: 'array', items: { type: 'string' } },
+    env: { type: 'array', items: { type: 'string' } },
+    cwd: { type: ['string', 'null'] },
+  },
+} as const;
+
+const PROCESSES = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['processes'],
+  properties: { processes: { type: 'array', items: PROC_INFO } },
+} as const;
+
+const DATA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pids', 'wait'],
+  properties: { pids: { type: 'array', minItems: 1, items: PID }, wait: { type: 'integer', minimum: 1 } },
+} as const;
+
+type ProcInfo = FromSchema<typeof PROC_INFO>;
 
 /** Environment variables kept to restart a daemon; the rest (possibly secrets) is not journaled. */
 const KEPT_ENV = /^(PATH|LD_LIBRARY_PATH|LD_PRELOAD|LANG|LC_[A-Z]+|HOME|TZ)=/;
-
-interface ProcInfo extends JsonObject {
-  pid: number;
-  alive: boolean;
-  comm: string | null;
-  argv: string[];
-  env: string[];
-  cwd: string | null;
-}
 
 async function readProc(ctx: ModuleContext, pid: number): Promise<ProcInfo> {
   const comm = (await ctx.fs.tryReadText(`/proc/${pid}/comm`).catch(() => null))?.trim() ?? null;
@@ -47,36 +72,36 @@ async function readProc(ctx: ModuleContext, pid: number): Promise<ProcInfo> {
   return { pid, alive: true, comm, argv, env, cwd };
 }
 
-export const processModule: ActionModule = {
+export const processModule = defineActionModule({
   name: 'process',
   description: 'Stop a known MTA daemon by pid (SIGTERM, wait, verify); undo starts it again with its command line.',
-  argsSchema,
+  args: ARGS,
+  data: DATA,
+  restore: PROCESSES,
 
   async inspect(ctx, args) {
-    const allowed = new Set((args.allowed_names as string[]) ?? []);
-    const procs = await Promise.all((args.pids as number[]).map((p) => readProc(ctx, p)));
-    for (const p of procs) {
+    const allowed = new Set(args.allowed_names);
+    const processes = await Promise.all(args.pids.map((p) => readProc(ctx, p)));
+    for (const p of processes) {
       if (p.alive && !allowed.has(p.comm ?? '')) throw new NotApplicable(`pid ${p.pid} is "${p.comm}", not a known MTA (${[...allowed].join(', ')}): it is never killed; a human must decide`);
     }
-    return { processes: procs };
+    return { processes };
   },
 
-  diff(_ctx, args, raw) {
-    const procs = ((raw as { processes: ProcInfo[] }).processes ?? []).filter((p) => p.alive);
+  diff(_ctx, args, state) {
+    const procs = state.processes.filter((p) => p.alive);
     if (procs.length === 0) return null;
-    const wait = Number(args.wait_seconds ?? 10);
-    const change: Change = {
+    const wait = args.wait_seconds;
+    return {
       summary: `stop ${procs.map((p) => `${p.comm} (pid ${p.pid})`).join(', ')}`,
       diff: [...procs.map((p) => `~ kill -TERM ${p.pid}   (${p.comm}: ${p.argv.join(' ')})`), `~ wait up to ${wait} s for ${procs.length === 1 ? 'it' : 'them'} to exit`],
       data: { pids: procs.map((p) => p.pid), wait },
       intent: { stop: procs.map((p) => ({ pid: p.pid, comm: p.comm })) },
       restore: { processes: procs },
     };
-    return change;
   },
 
-  async apply(ctx, _args, change) {
-    const { pids, wait } = change.data as { pids: number[]; wait: number };
+  async apply(ctx, _args, { data: { pids, wait } }) {
     for (const pid of pids) {
       const r = await ctx.exec.run(['kill', '-s', 'TERM', String(pid)], { timeoutMs: 5_000 });
       if (r.exitCode !== 0 && (await readProc(ctx, pid)).alive) throw new StepFailure(`could not signal pid ${pid}`, [r.stderr.trim()]);
@@ -86,14 +111,13 @@ export const processModule: ActionModule = {
     return undefined;
   },
 
-  async verify(ctx, _args, change): Promise<Outcome> {
-    const { pids } = change.data as { pids: number[] };
+  async verify(ctx, _args, { data: { pids } }) {
     const now = await Promise.all(pids.map((p) => readProc(ctx, p)));
     return { ok: now.every((p) => !p.alive), evidence: now.map((p) => `pid ${p.pid}: ${p.alive ? `still running (${p.comm})` : 'gone'}`) };
   },
 
-  async undo(ctx, record: UndoRecord): Promise<Outcome> {
-    const before = (record.change.restore as { processes: ProcInfo[] }).processes;
+  async undo(ctx, { change }) {
+    const before = change.restore.processes;
     const evidence: string[] = [];
     for (const p of before) {
       const now = await readProc(ctx, p.pid);
@@ -109,6 +133,6 @@ export const processModule: ActionModule = {
     const names = [...new Set(before.map((p) => p.comm).filter((c): c is string => c !== null))];
     const back = await waitFor(async () => (await Promise.all(names.map((n) => ctx.exec.run(['pgrep', '-x', '--', n], { timeoutMs: 5_000 })))).every((r) => r.exitCode === 0), 10_000, 200);
     if (!back) throw new StepFailure('the stopped daemon did not come back', evidence);
-    return { ok: true, evidence };
+    return evidence;
   },
-};
+});

@@ -5,31 +5,45 @@
 
 import { StepFailure } from '../../core/errors.js';
 import { mustRun } from '../../exec/command.js';
-import type { ActionModule, Change, Outcome, UndoRecord } from '../types.js';
-import { getEnforce } from './tools.js';
+import { defineActionModule } from '../define.js';
+import { ENFORCE_MODE_SCHEMA, getEnforce } from './tools.js';
 
-const argsSchema = {
+const ARGS = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    seconds: { type: 'integer', minimum: 10, maximum: 3600, description: 'Deadline after which enforcing mode is restored (default 600).' },
+    seconds: { type: 'integer', minimum: 10, maximum: 3600, default: 600, description: 'Deadline after which enforcing mode is restored.' },
   },
-};
+} as const;
 
-export const selinuxPermissiveModule: ActionModule = {
+const DATA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seconds'],
+  properties: { seconds: { type: 'integer', minimum: 1 } },
+} as const;
+
+const RESTORE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode'],
+  properties: { mode: ENFORCE_MODE_SCHEMA },
+} as const;
+
+export const selinuxPermissiveModule = defineActionModule({
   name: 'selinux-permissive',
   description: 'Temporarily switch SELinux to permissive (setenforce 0), restored by a deadline even if postfix-fix dies.',
-  argsSchema,
+  args: ARGS,
+  data: DATA,
+  restore: RESTORE,
 
   async inspect(ctx) {
     return { mode: await getEnforce(ctx) };
   },
 
-  diff(_ctx, args, raw) {
-    const { mode } = raw as { mode: string | null };
+  diff(_ctx, { seconds }, { mode }) {
     if (mode !== 'Enforcing') return null;
-    const seconds = Number(args.seconds ?? 600);
-    const change: Change = {
+    return {
       summary: `SELinux permissive for at most ${seconds} s`,
       diff: ['~ setenforce 0   (now Enforcing)', `~ setenforce 1 at the end of this run, or after ${seconds} s at the latest even if postfix-fix is killed`, '  /etc/selinux/config is not touched: a reboot also restores enforcing mode'],
       data: { seconds },
@@ -37,7 +51,6 @@ export const selinuxPermissiveModule: ActionModule = {
       restore: { mode },
       temporary: { seconds, reason: 'confirm that SELinux is what blocks Postfix' },
     };
-    return change;
   },
 
   async apply(ctx) {
@@ -45,16 +58,16 @@ export const selinuxPermissiveModule: ActionModule = {
     return undefined;
   },
 
-  async verify(ctx): Promise<Outcome> {
+  async verify(ctx) {
     const mode = await getEnforce(ctx);
     return { ok: mode === 'Permissive', evidence: [`getenforce: ${mode ?? 'unknown'}`] };
   },
 
-  async undo(ctx, record: UndoRecord): Promise<Outcome> {
-    const { mode } = record.change.restore as { mode: string | null };
+  async undo(ctx, { change }) {
+    const { mode } = change.restore;
     if (mode === 'Enforcing' && (await getEnforce(ctx)) !== 'Enforcing') await mustRun(ctx.exec, ['setenforce', '1'], 'setenforce 1', { timeoutMs: 10_000 });
     const now = await getEnforce(ctx);
     if (mode === 'Enforcing' && now !== 'Enforcing') throw new StepFailure('SELinux is still not enforcing', [`getenforce: ${now ?? 'unknown'}`]);
-    return { ok: true, evidence: [`getenforce: ${now ?? 'unknown'}`] };
+    return [`getenforce: ${now ?? 'unknown'}`];
   },
-};
+});

@@ -2,7 +2,10 @@
 
 import type { ModuleContext } from '../types.js';
 
-export type EnforceMode = 'Enforcing' | 'Permissive' | 'Disabled';
+type EnforceMode = 'Enforcing' | 'Permissive' | 'Disabled';
+
+/** `getenforce`'s answer as journaled: null when it could not be read. */
+export const ENFORCE_MODE_SCHEMA = { enum: ['Enforcing', 'Permissive', 'Disabled', null] } as const;
 
 export async function getEnforce(ctx: ModuleContext): Promise<EnforceMode | null> {
   const r = await ctx.exec.run(['getenforce'], { timeoutMs: 5_000 });

@@ -1,9 +1,10 @@
 import type { Executor } from '../../core/exec.js';
 import { mustRun } from '../../exec/command.js';
-import type { ServiceBackend, UnitState } from './types.js';
+import { asWanted, restoreActions } from './restore.js';
+import type { ServiceAction, ServiceBackend, UnitState } from './types.js';
 
 /** `rc-update show default` lines look like `  postfix | default`. */
-export function parseRcUpdateShow(out: string): Set<string> {
+function parseRcUpdateShow(out: string): Set<string> {
   const names = new Set<string>();
   for (const line of out.split('\n')) {
     const m = /^\s*(\S+)\s*\|\s*(.*)$/.exec(line);
@@ -12,11 +13,14 @@ export function parseRcUpdateShow(out: string): Set<string> {
   return names;
 }
 
+const argvOf = (a: ServiceAction): string[] => (a.verb === 'enable' ? ['rc-update', 'add', a.unit, 'default'] : a.verb === 'disable' ? ['rc-update', 'del', a.unit, 'default'] : ['rc-service', a.unit, a.verb]);
+
+// OpenRC: run state through rc-service, boot state as membership of the default runlevel.
 export function openrcBackend(exec: Executor): ServiceBackend {
   return {
     manager: 'openrc',
     supportsMask: false,
-    async read(units) {
+    async inspect(units) {
       const enabled = parseRcUpdateShow((await exec.run(['rc-update', 'show', 'default'], { timeoutMs: 10_000 })).stdout);
       return Promise.all(
         units.map(async (unit): Promise<UnitState> => {
@@ -26,10 +30,12 @@ export function openrcBackend(exec: Executor): ServiceBackend {
         }),
       );
     },
-    describe: (a) => (a.verb === 'enable' ? `rc-update add ${a.unit} default` : a.verb === 'disable' ? `rc-update del ${a.unit} default` : `rc-service ${a.unit} ${a.verb}`),
-    async run(a) {
-      const argv = a.verb === 'enable' ? ['rc-update', 'add', a.unit, 'default'] : a.verb === 'disable' ? ['rc-update', 'del', a.unit, 'default'] : ['rc-service', a.unit, a.verb];
+    diff: (a) => argvOf(a).join(' '),
+    async apply(a) {
+      const argv = argvOf(a);
       await mustRun(exec, argv, argv.join(' '), { timeoutMs: 90_000 });
     },
+    verify: (wants, units) => asWanted(wants, units, false),
+    undo: (before, now) => restoreActions(before, now, false),
   };
 }

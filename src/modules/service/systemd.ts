@@ -1,11 +1,12 @@
 import type { Executor } from '../../core/exec.js';
 import { mustRun, waitFor } from '../../exec/command.js';
-import type { ServiceAction, ServiceBackend, UnitState } from './types.js';
+import { asWanted, restoreActions } from './restore.js';
+import type { ServiceBackend, UnitState } from './types.js';
 
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'alias', 'indirect', 'generated', 'static', 'transient']);
 
 /** Parse `systemctl show -p Id,LoadState,ActiveState,UnitFileState U1 U2 …` (blank-line separated blocks). */
-export function parseSystemctlShow(out: string, units: string[]): UnitState[] {
+function parseSystemctlShow(out: string, units: readonly string[]): UnitState[] {
   const blocks = out.split(/\n\s*\n/).filter((b) => b.trim() !== '');
   return units.map((unit, i) => {
     const kv = new Map<string, string>();
@@ -31,21 +32,23 @@ export function parseSystemctlShow(out: string, units: string[]): UnitState[] {
 }
 
 export function systemdBackend(exec: Executor): ServiceBackend {
-  const read = async (units: string[]): Promise<UnitState[]> => {
+  const inspect = async (units: readonly string[]): Promise<UnitState[]> => {
     const r = await exec.run(['systemctl', 'show', '--property=Id,LoadState,ActiveState,UnitFileState,FragmentPath', '--', ...units], { timeoutMs: 15_000 });
     return parseSystemctlShow(r.stdout, units);
   };
   return {
     manager: 'systemd',
     supportsMask: true,
-    read,
-    describe: (a) => `systemctl ${a.verb} ${a.unit}`,
-    async run(a: ServiceAction) {
+    inspect,
+    diff: (a) => `systemctl ${a.verb} ${a.unit}`,
+    async apply(a) {
       await mustRun(exec, ['systemctl', a.verb, '--', a.unit], `systemctl ${a.verb} ${a.unit}`, { timeoutMs: 90_000 });
       if (a.verb === 'stop') {
         // `systemctl stop` can return while the unit is still deactivating.
-        await waitFor(async () => !((await read([a.unit]))[0]?.active ?? false), 30_000, 200);
+        await waitFor(async () => !((await inspect([a.unit]))[0]?.active ?? false), 30_000, 200);
       }
     },
+    verify: (wants, units) => asWanted(wants, units, true),
+    undo: (before, now) => restoreActions(before, now, true),
   };
 }

@@ -15,6 +15,7 @@ import { makePlan } from '../../../../src/engine/planner.js';
 import type { Plan } from '../../../../src/engine/plan-types.js';
 import { applyPlan } from '../../../../src/engine/run/index.js';
 import type { ApplyOptions, Decide, RunDeps, RunEvent, RunOutcome } from '../../../../src/engine/run/index.js';
+import { defineActionModule } from '../../../../src/modules/define.js';
 import { fileModule } from '../../../../src/modules/file/module.js';
 import { createModuleRegistry } from '../../../../src/modules/registry.js';
 import type { ActionModule, CheckModule } from '../../../../src/modules/types.js';
@@ -29,55 +30,55 @@ export class TinyHost {
   duringApply: (key: string) => Promise<void> | void = () => undefined;
 }
 
-type SettingArgs = { key: string; value: string; fail?: 'apply' | 'verify' | 'undo'; temporary?: number };
+const SETTING = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'value'],
+  properties: { key: { type: 'string' }, value: { type: 'string' }, fail: { enum: ['apply', 'verify', 'undo'] }, temporary: { type: 'integer' } },
+} as const;
+const PAIR = { type: 'object', additionalProperties: false, required: ['key', 'value'], properties: { key: { type: 'string' }, value: { type: ['string', 'null'] } } } as const;
 
 export function settingModule(host: TinyHost): ActionModule {
-  return {
+  return defineActionModule({
     name: 'setting',
     description: 'test module: key = value in memory',
-    argsSchema: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['key', 'value'],
-      properties: { key: { type: 'string' }, value: { type: 'string' }, fail: { enum: ['apply', 'verify', 'undo'] }, temporary: { type: 'integer' } },
-    },
+    args: SETTING,
+    data: PAIR,
+    restore: PAIR,
     async inspect(_ctx, args) {
-      return host.values.get(String(args.key)) ?? null;
+      return host.values.get(args.key) ?? null;
     },
-    diff(_ctx, raw, state) {
-      const args = raw as SettingArgs;
+    diff(_ctx, args, state) {
       if (state === args.value) return null;
       return {
         summary: `${args.key}: ${String(state)} → ${args.value}`,
         diff: [`-${args.key} = ${String(state)}`, `+${args.key} = ${args.value}`],
         data: { key: args.key, value: args.value },
         intent: { key: args.key, value: args.value },
-        restore: { key: args.key, value: state },
+        restore: { key: args.key, value: typeof state === 'string' ? state : null },
         ...(args.temporary ? { temporary: { seconds: args.temporary, reason: 'on trial' } } : {}),
       };
     },
-    async apply(_ctx, raw) {
-      const args = raw as SettingArgs;
+    async apply(_ctx, args) {
       host.trace.push(`apply ${args.key}`);
       await host.duringApply(args.key);
       if (args.fail === 'apply') throw new StepFailure(`${args.key} refused`, [`${args.key}: read-only`]);
       host.values.set(args.key, args.value);
       return undefined;
     },
-    async verify(_ctx, raw) {
-      const args = raw as SettingArgs;
+    async verify(_ctx, args) {
       const now = host.values.get(args.key);
       return { ok: args.fail !== 'verify' && now === args.value, evidence: [`${args.key} = ${String(now)}`] };
     },
     async undo(_ctx, record) {
-      const restore = record.change.restore as { key: string; value: string | null };
+      const restore = record.change.restore;
       host.trace.push(`undo ${restore.key}`);
-      if ((record.args as SettingArgs).fail === 'undo') throw new StepFailure(`${restore.key} cannot be restored`, [`${restore.key}: stuck`]);
+      if (record.args.fail === 'undo') throw new StepFailure(`${restore.key} cannot be restored`, [`${restore.key}: stuck`]);
       if (restore.value === null) host.values.delete(restore.key);
       else host.values.set(restore.key, restore.value);
-      return { ok: true, evidence: [`${restore.key} = ${String(restore.value)}`] };
+      return [`${restore.key} = ${String(restore.value)}`];
     },
-  };
+  });
 }
 
 /** A runbook's proof: `key` holds `value` now. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { JsonObject, JsonValue } from '../../../../src/core/json.js';
 import type { FirewallBackend } from '../../../../src/core/profile.js';
 import { firewallModule } from '../../../../src/modules/firewall/module.js';
-import type { Change, ModuleContext, UndoRecord } from '../../../../src/modules/types.js';
+import type { Change, ModuleContext } from '../../../../src/modules/types.js';
 import { UNRELATED_RULE_LINES, injectFirewalldPublic, injectIptablesBlock25, injectMixedIptablesBackends, injectNftablesBlock25, injectUfwDenyIncoming, smtpProbe } from '../../../e2e/lab/index.js';
 import type { ProbeKind } from '../../../e2e/lab/index.js';
 import { PORTS, assertOnlyOurs, crashAt, dumps, labContext, lineDiff, makePair, probes } from './lab.js';
@@ -13,13 +13,6 @@ import type { Frontend, Pair } from './lab.js';
 // config file prove that nothing but our tagged rules changes and that undo restores it all.
 const ARGS: JsonObject = { ports: [...PORTS] };
 const everywhere = (kind: ProbeKind): Record<number, ProbeKind> => Object.fromEntries(PORTS.map((p) => [p, kind]));
-
-/** The module's undo: its evidence, or a throw when it could not restore (the contract of define.ts). */
-async function undo(ctx: ModuleContext, record: UndoRecord): Promise<string[]> {
-  const evidence = await firewallModule.undo(ctx, record);
-  assert.ok(Array.isArray(evidence), 'undo answers with its evidence');
-  return evidence;
-}
 
 interface Cycle {
   ctx: ModuleContext;
@@ -52,10 +45,11 @@ async function cycle(p: Pair, backend: FirewallBackend, blockedBefore: Record<nu
   await checkApplied({ ctx, change, applied, before, after });
   assert.equal(firewallModule.diff(ctx, ARGS, await firewallModule.inspect(ctx, ARGS)), null, 'a second run has nothing to do');
 
-  await undo(ctx, { args: ARGS, change, ...(applied !== undefined ? { applied } : {}) });
+  // undo throws when it cannot restore: getting past it is its success.
+  await firewallModule.undo(ctx, { args: ARGS, change, ...(applied !== undefined ? { applied } : {}) });
   assert.deepEqual(await dumps(p), before, 'undo restores every dump byte for byte');
   assert.deepEqual(await probes(p), blockedBefore, 'and the peer is blocked again, the same way');
-  const again = await undo(ctx, { args: ARGS, change });
+  const again = await firewallModule.undo(ctx, { args: ARGS, change });
   assert.ok(again.every((e) => /nothing to remove|as before/.test(e)), again.join('\n'));
   assert.deepEqual(await dumps(p), before, 'a second undo changes nothing');
   return change;
@@ -71,7 +65,7 @@ async function partial(p: Pair, when: (argv: readonly string[]) => boolean, n = 
   await assert.rejects(firewallModule.apply(crashing, ARGS, change), /simulated crash/);
   assert.notDeepEqual(await dumps(p), before, 'the crash left part of the change in place');
   const ctx = await labContext(p.server);
-  await undo(ctx, { args: ARGS, change });
+  await firewallModule.undo(ctx, { args: ARGS, change });
   assert.deepEqual(await dumps(p), before, 'undo after a partial apply restores every dump');
   assert.deepEqual(await probes(p), blocked);
 }
