@@ -20,12 +20,11 @@ import type { FirewallBackend } from '../../core/profile.js';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { describeResult } from '../../exec/command.js';
 import { NO_DATA } from '../define.js';
-import { restoreSnapshot, snapshotFile } from '../file-snapshot.js';
+import { FILE_SNAPSHOT_SCHEMA, restoreSnapshot, snapshotFile } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
 import { defineFirewallBackend } from './backend.js';
 import type { FirewallBackendOps } from './backend.js';
 import { normaliseRuleset } from './nftables.js';
-import { fileSnapshotSchema } from './persist-file.js';
 import { judgePorts, packetsFor, waysIn } from './types.js';
 import type { OutsideIface, PortVerdict } from './types.js';
 
@@ -51,8 +50,8 @@ const zoneStateSchema = {
     ifaces: strings,
     runtime: zoneSettingsSchema,
     permanent: zoneSettingsSchema,
-    file: fileSnapshotSchema,
-    old: fileSnapshotSchema,
+    file: FILE_SNAPSHOT_SCHEMA,
+    old: FILE_SNAPSHOT_SCHEMA,
     vendor: { type: 'boolean', description: 'A vendor definition exists (/usr/lib/firewalld/zones/ZONE.xml): `--load-zone-defaults` works.' },
   },
 } as const;
@@ -87,7 +86,7 @@ const zoneBeforeSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['zone', 'permanentText', 'file', 'old', 'vendor'],
-  properties: { zone: { type: 'string', minLength: 1 }, permanentText: { type: 'string' }, file: fileSnapshotSchema, old: fileSnapshotSchema, vendor: { type: 'boolean' } },
+  properties: { zone: { type: 'string', minLength: 1 }, permanentText: { type: 'string' }, file: FILE_SNAPSHOT_SCHEMA, old: FILE_SNAPSHOT_SCHEMA, vendor: { type: 'boolean' } },
 } as const;
 
 const dataSchema = {

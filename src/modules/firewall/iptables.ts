@@ -16,11 +16,11 @@ import type { FirewallBackend } from '../../core/profile.js';
 import { StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
 import { NO_DATA } from '../define.js';
-import { snapshotFile, snapshotText } from '../file-snapshot.js';
+import { FILE_SNAPSHOT_SCHEMA, snapshotFile, snapshotText } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
 import { defineFirewallBackend } from './backend.js';
 import type { FirewallBackendOps } from './backend.js';
-import { fileSnapshotSchema, persistedFile, persistedFileSchema, persistedInPlace, restorePersisted, writePersisted } from './persist-file.js';
+import { persistedFile, persistedFileSchema, restorePersisted, verifyPersisted, writePersisted } from './persist-file.js';
 import type { PersistedFile } from './persist-file.js';
 import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
 import type { WayIn } from './types.js';
@@ -38,7 +38,7 @@ const toolsSchema = {
   required: ['cmd', 'cmd6', 'save', 'save6', 'restore', 'restore6'],
   properties: { cmd: str, cmd6: str, save: str, save6: str, restore: str, restore6: str },
 } as const;
-const snapshotOrNull = { anyOf: [fileSnapshotSchema, { type: 'null' }] } as const;
+const snapshotOrNull = { anyOf: [FILE_SNAPSHOT_SCHEMA, { type: 'null' }] } as const;
 
 const stateSchema = {
   type: 'object',
@@ -413,13 +413,8 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
         if (here) present++;
         evidence.push(`${cmd}: ${ourRuleText(ins.chain, ins.port)} ${here ? 'present' : 'MISSING'}`);
       }
-      for (const f of d.persist) {
-        const inPlace = await persistedInPlace(ctx, f);
-        total++;
-        if (inPlace) present++;
-        evidence.push(`${f.path}: ${inPlace ? 'holds our rule (restored at boot)' : 'does NOT hold the planned content'}`);
-      }
-      return { present, total, evidence };
+      const files = await verifyPersisted(ctx, d.persist, 'holds our rule (restored at boot)');
+      return { present: present + files.present, total: total + files.total, evidence: [...evidence, ...files.evidence] };
     },
 
     async undo(ctx, { data: d }) {

@@ -25,11 +25,11 @@ import type { FirewallBackend } from '../../core/profile.js';
 import { StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
 import { NO_DATA } from '../define.js';
-import { snapshotFile, snapshotText } from '../file-snapshot.js';
+import { FILE_SNAPSHOT_SCHEMA, snapshotFile, snapshotText } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
 import { defineFirewallBackend } from './backend.js';
 import type { FirewallBackendOps } from './backend.js';
-import { fileSnapshotSchema, persistedFile, persistedFileSchema, persistedInPlace, restorePersisted, writePersisted } from './persist-file.js';
+import { persistedFile, persistedFileSchema, restorePersisted, verifyPersisted, writePersisted } from './persist-file.js';
 import type { PersistedFile } from './persist-file.js';
 import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
 import type { OutsideIface } from './types.js';
@@ -50,7 +50,7 @@ const stateSchema = {
       required: ['path', 'snapshot', 'loaded', 'loadError'],
       properties: {
         path: str,
-        snapshot: fileSnapshotSchema,
+        snapshot: FILE_SNAPSHOT_SCHEMA,
         loaded: { type: ['string', 'null'], description: 'The config as `nft -f` would load it at boot, read in a scratch netns; null when it could not be.' },
         loadError: { type: ['string', 'null'] },
       },
@@ -352,13 +352,8 @@ export function nftablesBackend(): FirewallBackendOps {
         if (here) present++;
         evidence.push(`${ins.family} ${ins.table} ${ins.chain}: ${ourRuleText(ins.port)} ${here ? 'present' : 'MISSING'}`);
       }
-      for (const f of d.persist) {
-        const inPlace = await persistedInPlace(ctx, f);
-        total++;
-        if (inPlace) present++;
-        evidence.push(`${f.path}: ${inPlace ? 'holds our rules (loaded at boot)' : 'does NOT hold the planned content'}`);
-      }
-      return { present, total, evidence };
+      const files = await verifyPersisted(ctx, d.persist, 'holds our rules (loaded at boot)');
+      return { present: present + files.present, total: total + files.total, evidence: [...evidence, ...files.evidence] };
     },
 
     async undo(ctx, { data: d }) {

@@ -5,25 +5,9 @@
 
 import type { FromSchema } from 'json-schema-to-ts';
 import { StepFailure } from '../../core/errors.js';
-import { currentSha, restoreSnapshot, sha256 } from '../file-snapshot.js';
+import { FILE_SNAPSHOT_SCHEMA, currentSha, restoreSnapshot, sha256 } from '../file-snapshot.js';
 import type { FileSnapshot } from '../file-snapshot.js';
 import type { ModuleContext } from '../types.js';
-
-/** A FileSnapshot (file-snapshot.ts) as the journal holds it. */
-export const fileSnapshotSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['path', 'exists', 'sha256', 'contentBase64', 'mode', 'uid', 'gid'],
-  properties: {
-    path: { type: 'string', minLength: 1 },
-    exists: { type: 'boolean' },
-    sha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' },
-    contentBase64: { type: ['string', 'null'] },
-    mode: { type: ['integer', 'null'], minimum: 0 },
-    uid: { type: ['integer', 'null'], minimum: 0 },
-    gid: { type: ['integer', 'null'], minimum: 0 },
-  },
-} as const;
 
 export const persistedFileSchema = {
   type: 'object',
@@ -31,7 +15,7 @@ export const persistedFileSchema = {
   required: ['path', 'before', 'after', 'afterSha256', 'added'],
   properties: {
     path: { type: 'string', minLength: 1 },
-    before: fileSnapshotSchema,
+    before: FILE_SNAPSHOT_SCHEMA,
     after: { type: 'string', description: 'The whole file as apply writes it.' },
     afterSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     added: { type: 'array', items: { type: 'string' }, description: 'The lines we add, each exactly as written (to take out by hand if the file was edited since).' },
@@ -80,4 +64,14 @@ export async function restorePersisted(ctx: ModuleContext, p: PersistedFile): Pr
 /** Are the planned bytes in place? */
 export async function persistedInPlace(ctx: ModuleContext, p: PersistedFile): Promise<boolean> {
   return (await currentSha(ctx.fs, p.path)) === p.afterSha256;
+}
+
+/** verify's part for the boot-time files: how many hold what we planned, and a line each. */
+export async function verifyPersisted(ctx: ModuleContext, files: readonly PersistedFile[], holds: string): Promise<{ present: number; total: number; evidence: string[] }> {
+  const inPlace = await Promise.all(files.map((f) => persistedInPlace(ctx, f)));
+  return {
+    present: inPlace.filter(Boolean).length,
+    total: files.length,
+    evidence: files.map((f, i) => `${f.path}: ${inPlace[i] ? holds : 'does NOT hold the planned content'}`),
+  };
 }
