@@ -20,7 +20,7 @@ import { FILE_SNAPSHOT_SCHEMA, snapshotFile, snapshotText } from '../file-snapsh
 import type { ModuleContext } from '../types.js';
 import { defineFirewallBackend } from './backend.js';
 import type { FirewallBackendOps } from './backend.js';
-import { persistedFile, persistedFileSchema, restorePersisted, verifyPersisted, writePersisted } from './persist-file.js';
+import { PERSIST_RESTORE_SCHEMA, persistedFile, persistedFileSchema, restorePersisted, verifyPersisted, writePersisted } from './persist-file.js';
 import type { PersistedFile } from './persist-file.js';
 import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
 import type { WayIn } from './types.js';
@@ -85,12 +85,6 @@ const dataSchema = {
   properties: { variant: variantSchema, tools: toolsSchema, inserts: { type: 'array', items: insertSchema }, persist: { type: 'array', items: persistedFileSchema } },
 } as const;
 
-const restoreSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['persist'],
-  properties: { persist: { type: 'array', items: persistedFileSchema } },
-} as const;
 
 type IptablesState = FromSchema<typeof stateSchema>;
 type Tools = FromSchema<typeof toolsSchema>;
@@ -322,7 +316,7 @@ export function iptablesBackend(variant: IptablesVariant): FirewallBackendOps {
     frontend: false,
     state: stateSchema,
     data: dataSchema,
-    restore: restoreSchema,
+    restore: PERSIST_RESTORE_SCHEMA,
     applied: NO_DATA,
 
     async inspect(ctx) {

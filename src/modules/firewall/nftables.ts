@@ -29,7 +29,7 @@ import { FILE_SNAPSHOT_SCHEMA, snapshotFile, snapshotText } from '../file-snapsh
 import type { ModuleContext } from '../types.js';
 import { defineFirewallBackend } from './backend.js';
 import type { FirewallBackendOps } from './backend.js';
-import { persistedFile, persistedFileSchema, restorePersisted, verifyPersisted, writePersisted } from './persist-file.js';
+import { PERSIST_RESTORE_SCHEMA, persistedFile, persistedFileSchema, restorePersisted, verifyPersisted, writePersisted } from './persist-file.js';
 import type { PersistedFile } from './persist-file.js';
 import { TAG, judgePorts, packetsFor, waysIn } from './types.js';
 import type { OutsideIface } from './types.js';
@@ -83,12 +83,6 @@ const dataSchema = {
   properties: { inserts: { type: 'array', items: insertSchema }, persist: { type: 'array', items: persistedFileSchema } },
 } as const;
 
-const restoreSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['persist'],
-  properties: { persist: { type: 'array', items: persistedFileSchema } },
-} as const;
 
 type NftState = FromSchema<typeof stateSchema>;
 export type NftInsert = FromSchema<typeof insertSchema>;
@@ -275,7 +269,7 @@ export function nftablesBackend(): FirewallBackendOps {
     frontend: false,
     state: stateSchema,
     data: dataSchema,
-    restore: restoreSchema,
+    restore: PERSIST_RESTORE_SCHEMA,
     applied: NO_DATA,
 
     async inspect(ctx) {

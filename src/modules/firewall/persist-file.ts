@@ -24,6 +24,14 @@ export const persistedFileSchema = {
 
 export type PersistedFile = FromSchema<typeof persistedFileSchema>;
 
+/** What undo restores for a backend that keeps a boot-time file: that file as it was. */
+export const PERSIST_RESTORE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['persist'],
+  properties: { persist: { type: 'array', items: persistedFileSchema } },
+} as const;
+
 export function persistedFile(before: FileSnapshot, after: string, added: string[]): PersistedFile {
   return { path: before.path, before, after, afterSha256: sha256(after), added };
 }
