@@ -88,3 +88,5 @@ export { presentAs } from './distro.js';
 export type { Distro } from './distro.js';
 export { startWebhookListener } from './webhook.js';
 export type { WebhookListener, WebhookMode, WebhookOptions, WebhookRequest } from './webhook.js';
+export { startSyslogListener } from './syslog.js';
+export type { SyslogListener, SyslogMessage } from './syslog.js';
