@@ -42,7 +42,7 @@ export async function startSyslogListener(host: Host): Promise<SyslogListener> {
 function parse(m: { at: number; raw: string }): SyslogMessage {
   // RFC 3164 as logger(1) writes to a local socket: <PRI>Mmm dd hh:mm:ss TAG: MESSAGE
   // (RFC 5424 if asked: <PRI>1 TIMESTAMP HOST TAG PID MSGID SD MESSAGE).
-  const r3164 = /^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?:[^\s:]+ )?([^:\[\s]+)(?:\[\d+\])?: ([\s\S]*)$/.exec(m.raw);
+  const r3164 = /^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?:[^\s:]+ )?([^:[\s]+)(?:\[\d+\])?: ([\s\S]*)$/.exec(m.raw);
   if (r3164) return { ...m, pri: Number(r3164[1]), tag: r3164[2] as string, message: (r3164[3] as string).replace(/\n$/, '') };
   const r5424 = /^<(\d+)>1 \S+ \S+ (\S+) \S+ \S+ (?:-|\[.*?\]) ?([\s\S]*)$/.exec(m.raw);
   if (r5424) return { ...m, pri: Number(r5424[1]), tag: r5424[2] as string, message: (r5424[3] as string).replace(/\n$/, '') };
