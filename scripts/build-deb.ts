@@ -16,7 +16,7 @@
 //   /usr/share/doc/postfix-fix/examples/          contrib/monitoring: Nagios and Icinga 2
 //                                                 definitions for `diagnose --format nagios`;
 //                                                 contrib/watch/watch.yaml: a watch policy
-//   /lib/systemd/system/postfix-fix-watch.{service,timer}
+//   /usr/lib/systemd/system/postfix-fix-watch.{service,timer}
 //                                                 contrib/systemd: `watch --once` from a timer,
 //                                                 shipped disabled: no maintainer script enables
 //                                                 or starts them (postinst only reloads systemd
@@ -378,7 +378,7 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
     copyFileSync(join(REPO_ROOT, 'contrib', 'watch', 'watch.yaml'), join(examples, 'watch.yaml'));
 
     // The watch timer and its service (not enabled: see PRERM/POSTINST).
-    const units = dir('lib/systemd/system');
+    const units = dir('usr/lib/systemd/system');
     for (const u of WATCH_UNITS) copyFileSync(join(REPO_ROOT, 'contrib', 'systemd', u), join(units, u));
 
     // Modes: directories 0755, files 0644 unless set above (the entry is 0755).

@@ -176,7 +176,7 @@ export function renderManPage(model: HelpModel, opts: ManPageOptions): string {
     '.I /etc/postfix\\-fix/watch.yaml',
     'the policy of \\fBpostfix\\-fix watch\\fR (not shipped: copy the example, mode 0600): runbooks allowed, the riskiest step, back\\-off, where notices go.',
     '.TP',
-    '.I /lib/systemd/system/postfix\\-fix\\-watch.timer',
+    '.I /usr/lib/systemd/system/postfix\\-fix\\-watch.timer',
     'runs \\fIpostfix\\-fix\\-watch.service\\fR (\\fBpostfix\\-fix watch \\-\\-once\\fR) a minute after it starts, then every 5 minutes. Shipped disabled: \\fBsystemctl enable \\-\\-now postfix\\-fix\\-watch.timer\\fR.',
     '.TP',
     '.I /var/lib/postfix\\-fix',

@@ -223,7 +223,9 @@ Options:
 ${COMMON}
 
 The .deb ships a systemd timer, disabled: \`systemctl enable --now postfix-fix-watch.timer\` runs
-\`watch --once\` a minute after it starts, then every 5 minutes (\`systemctl edit\` changes that).
+\`watch --once --offline\` a minute after it starts, then every 5 minutes (\`systemctl edit\`
+changes that). --offline there: looking up MX records and dialling a public MX every few minutes
+is not polite, and a tick could not fix what they find.
 
 Exit codes: 0 healthy, or fixed · 4 a problem is left for a person (not allowed, back-off, no
             runbook) · 3 a fix failed and was rolled back · 6 rollback incomplete · 5 skipped:
@@ -231,7 +233,7 @@ Exit codes: 0 healthy, or fixed · 4 a problem is left for a person (not allowed
 
 Examples:
   postfix-fix watch --once --policy /etc/postfix-fix/watch.yaml
-  */5 * * * * root /usr/bin/postfix-fix watch --once`,
+  */5 * * * * root /usr/bin/postfix-fix watch --once --offline`,
 
   profile: `Usage: postfix-fix profile [options]
 

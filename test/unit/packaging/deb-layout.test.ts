@@ -85,8 +85,8 @@ describe('packaging: the .deb', function () {
     const x = join(dir, 'watch');
     execFileSync('dpkg-deb', ['-x', deb.path, x]);
     for (const [installed, source] of [
-      ['/lib/systemd/system/postfix-fix-watch.service', 'contrib/systemd/postfix-fix-watch.service'],
-      ['/lib/systemd/system/postfix-fix-watch.timer', 'contrib/systemd/postfix-fix-watch.timer'],
+      ['/usr/lib/systemd/system/postfix-fix-watch.service', 'contrib/systemd/postfix-fix-watch.service'],
+      ['/usr/lib/systemd/system/postfix-fix-watch.timer', 'contrib/systemd/postfix-fix-watch.timer'],
       ['/usr/share/doc/postfix-fix/examples/watch.yaml', 'contrib/watch/watch.yaml'],
     ] as const) {
       assert.equal(at(installed)?.mode, '-rw-r--r--', installed);
@@ -94,7 +94,7 @@ describe('packaging: the .deb', function () {
     }
     const service = readFileSync(join(REPO, 'contrib/systemd/postfix-fix-watch.service'), 'utf8');
     assert.match(service, /^Type=oneshot$/m);
-    assert.match(service, /^ExecStart=\/usr\/bin\/postfix-fix watch --once$/m);
+    assert.match(service, /^ExecStart=\/usr\/bin\/postfix-fix watch --once --offline$/m);
     assert.doesNotMatch(service, /^\[Install\]/m, 'the service is started by the timer only');
     const timer = readFileSync(join(REPO, 'contrib/systemd/postfix-fix-watch.timer'), 'utf8');
     assert.match(timer, /^OnUnitActiveSec=5min$/m);
