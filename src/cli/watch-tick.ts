@@ -116,8 +116,11 @@ export async function watchTick(rt: Runtime, o: TickOptions): Promise<TickRecord
     const now = Date.now();
     const settled = settleTick(loaded.state, { now, found, run, limit: o.policy.maxFixesPerCausePerHour });
     await writeWatchState(rt.stateDir, settled.state);
+    // Back-off reached at the end of this tick: from now on this is a person's to fix.
+    const reached = settled.events.flatMap((e) => (e.kind === 'backoff' ? [`${e.cause}: ${e.fixes} fix(es) within the hour did not make it go away; watch leaves it alone until ${e.until}`] : []));
+    const needsHuman = [...new Set([...outcome.needsHuman, ...reached])];
     const notice = settled.events.length
-      ? redact.json(buildNotice({ version: toolVersion(), host: host.facts.hostname, now, events: settled.events, problems: settled.problems, runId: run?.runId ?? null, needsHuman: outcome.needsHuman }))
+      ? redact.json(buildNotice({ version: toolVersion(), host: host.facts.hostname, now, events: settled.events, problems: settled.problems, runId: run?.runId ?? null, needsHuman }))
       : null;
     record = {
       ...emptyRecord(),

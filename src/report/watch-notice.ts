@@ -61,7 +61,7 @@ export function eventText(e: WatchEvent): string {
     case 'fix-failed':
       return `fix failed: ${e.cause} by ${e.runbooks.join(', ')} (${e.runStatus}${e.error ? `: ${e.error}` : ''})`;
     case 'backoff':
-      return `back-off: ${e.cause} fixed ${e.fixes} time(s) within the hour, not touched again before ${e.until}`;
+      return `back-off: ${e.cause} had ${e.fixes} fix(es) within the hour (max ${e.limit}), left alone until ${e.until}`;
     case 'recovered':
       return `gone: ${e.title} [${e.cause}]`;
   }

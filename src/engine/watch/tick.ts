@@ -84,7 +84,7 @@ export function holdBackedOff(plan: Plan, state: WatchState, limit: number, now:
     const h = holdFor(rb);
     if (!h) return rb;
     h.runbooks.push(rb.id);
-    return { ...rb, status: 'blocked' as const, blockedReason: `back-off: ${h.cause} was fixed ${h.fixes} time(s) within the hour (max_fixes_per_cause_per_hour: ${limit}); not touched again before ${h.until}` };
+    return { ...rb, status: 'blocked' as const, blockedReason: `back-off: ${h.cause} had ${h.fixes} fix(es) within the hour (max_fixes_per_cause_per_hour: ${limit}); left alone until ${h.until}` };
   });
   if (held.size === 0) return { plan, held: [] };
   const blocked = runbooks.filter((r) => r.status === 'blocked').map((r) => r.id);

@@ -192,7 +192,7 @@ describe('e2e: postfix-fix watch', function () {
     assert.equal(notices.length, 2, notices.map((n) => n.text).join('\n'));
     const backoffs = notices.filter((n) => n.events.some((e) => e.kind === 'backoff'));
     assert.equal(backoffs.length, 1, 'exactly one back-off notice');
-    assert.match(backoffs[0]?.text ?? '', /^postfix-fix watch on watch-backoff: back-off: postfix-stopped fixed 2 time\(s\) within the hour, not touched again before \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z — now problem$/);
+    assert.match(backoffs[0]?.text ?? '', /^postfix-fix watch on watch-backoff: back-off: postfix-stopped had 2 fix\(es\) within the hour \(max 2\), left alone until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z — now problem$/);
     assert.match(notices[0]?.text ?? '', /fix failed: postfix-stopped by postfix-service \(failed-rolled-back: verification failed for postfix-service: Postfix greets on port 25\)/);
     assert.deepEqual(await hookNotices(b.server), notices, 'the hook got the same two');
     assert.equal((await watchLines(b.syslog)).length, 2);

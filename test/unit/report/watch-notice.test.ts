@@ -37,7 +37,7 @@ describe('report: the watch notice', () => {
     assert.deepEqual(n.problems, [{ cause: 'postfix-stopped', title: 'Postfix is not running', status: 'fail' }]);
     assert.equal(
       n.text,
-      'postfix-fix watch on mx1: gone: nftables rejects 25/tcp [firewall-blocks-smtp]; problem: Postfix is not running [postfix-stopped]; fixed: postfix-stopped by postfix-service (run 20261206T100000Z-abcd); fix failed: postfix-stopped by postfix-service (failed-rolled-back: verification failed for postfix-service: Postfix greets on port 25); back-off: postfix-stopped fixed 3 time(s) within the hour, not touched again before 2026-12-06T10:55:00.000Z — now problem',
+      'postfix-fix watch on mx1: gone: nftables rejects 25/tcp [firewall-blocks-smtp]; problem: Postfix is not running [postfix-stopped]; fixed: postfix-stopped by postfix-service (run 20261206T100000Z-abcd); fix failed: postfix-stopped by postfix-service (failed-rolled-back: verification failed for postfix-service: Postfix greets on port 25); back-off: postfix-stopped had 3 fix(es) within the hour (max 3), left alone until 2026-12-06T10:55:00.000Z — now problem',
     );
     assert.equal(noticePriority(n), 'warning');
   });

@@ -107,7 +107,7 @@ describe('engine/watch: one tick\'s decisions', () => {
       assert.equal(tried, i < limit, `tick ${i} ${tried ? 'fixes' : 'holds back'}`);
       if (!tried) {
         assert.deepEqual(held.map((h) => [h.cause, h.fixes, h.runbooks]), [['postfix-stopped', 3, ['postfix-service']]]);
-        assert.match(p.runbooks[0]?.blockedReason ?? '', /^back-off: postfix-stopped was fixed 3 time\(s\) within the hour \(max_fixes_per_cause_per_hour: 3\); not touched again before 2026-12-06T11:00:00\.000Z$/);
+        assert.match(p.runbooks[0]?.blockedReason ?? '', /^back-off: postfix-stopped had 3 fix\(es\) within the hour \(max_fixes_per_cause_per_hour: 3\); left alone until 2026-12-06T11:00:00\.000Z$/);
         assert.deepEqual(p.summary.blocked, ['postfix-service']);
         assert.equal(p.summary.changes, 0);
       }
