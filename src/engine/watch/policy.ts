@@ -3,6 +3,7 @@
 // (schema errors at file:line:column, all at once); defaults live in the schema, filled in by
 // the validator. Loaded before anything is diagnosed, so a bad policy changes nothing.
 
+import { statSync } from 'node:fs';
 import watchPolicySchema from '../../../schemas/watch-policy.schema.json' with { type: 'json' };
 import { UserError, UserErrors } from '../../core/errors.js';
 import type { Risk } from '../../core/risk.js';
@@ -66,6 +67,8 @@ export function loadWatchPolicy(file: string, knownRunbooks?: ReadonlySet<string
     }
     throw e;
   }
+  const unsafe = unsafeOwnership(file);
+  if (unsafe) throw new UserError(unsafe, { location: { file, line: 1, column: 1 }, hints: [`chown root:root ${file} && chmod 0600 ${file}`] });
   const v = src.value;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     throw new UserError('a watch policy must be a YAML mapping', { location: src.locate(''), expected: 'max_risk, allow, forbid, max_fixes_per_cause_per_hour, notify' });
@@ -100,6 +103,24 @@ export function loadWatchPolicy(file: string, knownRunbooks?: ReadonlySet<string
       webhook: n.webhook ? { url: n.webhook.url, timeoutMs: Math.round(n.webhook.timeout * 1000), retries: n.webhook.retries, headers: n.webhook.headers ?? {} } : null,
     },
   };
+}
+
+/**
+ * Run as root, the policy decides what root does unattended (its hook is a program run as root;
+ * max_risk and allow open runbooks): like sshd and sudo with their files, refuse one that someone
+ * other than root could have written.
+ */
+export function unsafeOwnership(file: string, uid: number | undefined = process.getuid?.()): string | null {
+  if (uid !== 0) return null;
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return null; // reading it already failed with a better message
+  }
+  if (st.uid !== 0) return `the watch policy is owned by uid ${st.uid}, not root: it decides what root runs unattended`;
+  if (st.mode & 0o022) return `the watch policy is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): it decides what root runs unattended`;
+  return null;
 }
 
 /** Why a webhook URL cannot be used, or null. The URL itself is never repeated (it may hold a token). */

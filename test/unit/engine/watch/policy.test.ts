@@ -1,11 +1,11 @@
 // The watch policy as an administrator writes it: defaults from the schema, every mistake at
 // file:line:column (all of them at once), http(s) webhooks only, and the shipped example valid.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, UserErrors } from '../../../../src/core/errors.js';
 import { ExitCode } from '../../../../src/core/exit-codes.js';
-import { asRunPolicy, describeTargets, loadWatchPolicy, webhookUrlProblem } from '../../../../src/engine/watch/policy.js';
+import { asRunPolicy, describeTargets, loadWatchPolicy, unsafeOwnership, webhookUrlProblem } from '../../../../src/engine/watch/policy.js';
 import { scratchDir } from '../../helpers/context.js';
 import type { Scratch } from '../../helpers/context.js';
 
@@ -118,8 +118,21 @@ notify:
     );
   });
 
+  it('run as root, a policy someone else could have written is refused: it decides what root runs', () => {
+    const f = file('allow: [postfix-service]\n');
+    chmodSync(f, 0o664);
+    assert.throws(() => loadWatchPolicy(f, KNOWN), (e: UserError) => e.format() === `${f}:1:1: the watch policy is writable by its group (mode 0664): it decides what root runs unattended\n  chown root:root ${f} && chmod 0600 ${f}`);
+    chmodSync(f, 0o646);
+    assert.match(unsafeOwnership(f, 0) ?? '', /writable by everyone \(mode 0646\)/);
+    chmodSync(f, 0o644);
+    chownSync(f, 65534, 0);
+    assert.equal(unsafeOwnership(f, 0), 'the watch policy is owned by uid 65534, not root: it decides what root runs unattended');
+    assert.equal(unsafeOwnership(f, 1000), null, 'not root: nothing to protect (and nothing it may fix)');
+  });
+
   it('the example shipped in the .deb is valid and cautious: low risk, Postfix restarts, syslog only', () => {
-    const p = loadWatchPolicy(EXAMPLE, KNOWN);
+    // A copy, as the administrator installs it (the checkout may belong to another user).
+    const p = loadWatchPolicy(file(readFileSync(EXAMPLE, 'utf8')), KNOWN);
     assert.equal(p.maxRisk, 'low');
     assert.deepEqual(p.allow, ['postfix-service', 'main-cf-permissions']);
     assert.equal(p.maxFixesPerCausePerHour, 3);
