@@ -206,7 +206,8 @@ riskiest step (max_risk, default low), how often one cause may be fixed (max_fix
 default 3: then back-off, one notice, no further fix until the oldest of those is an hour old), and
 where notices go: syslog (one line, default on), a hook (a program given the notice as JSON on
 stdin, killed at its timeout) and a webhook (a JSON POST with a timeout and bounded retries, sent
-after the fix, never before it). An invalid policy stops watch before it looks at anything.
+after the fix, never before it). An invalid policy stops watch before it looks at anything, and
+so does one that someone other than root could have written (it decides what root runs).
 
 Never two at once: a tick that finds another run or tick holding the lock skips (exit 5).
 

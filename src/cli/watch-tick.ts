@@ -115,7 +115,9 @@ export async function watchTick(rt: Runtime, o: TickOptions): Promise<TickRecord
       : null;
     const now = Date.now();
     const settled = settleTick(loaded.state, { now, found, run, limit: o.policy.maxFixesPerCausePerHour });
-    await writeWatchState(rt.stateDir, settled.state);
+    // The fix is done and journaled; a state that cannot be saved (a full disk) costs a repeated
+    // notice next time, which is better than none now.
+    await writeWatchState(rt.stateDir, settled.state).catch((e: unknown) => warn(`watch: could not save ${rt.stateDir}/watch/state.json: ${(e as Error).message}`));
     // Back-off reached at the end of this tick: from now on this is a person's to fix.
     const reached = settled.events.flatMap((e) => (e.kind === 'backoff' ? [`${e.cause}: ${e.fixes} fix(es) within the hour did not make it go away; watch leaves it alone until ${e.until}`] : []));
     const needsHuman = [...new Set([...outcome.needsHuman, ...reached])];
