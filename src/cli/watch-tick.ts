@@ -92,7 +92,8 @@ export async function watchTick(rt: Runtime, o: TickOptions): Promise<TickRecord
     const allowed = applyPolicy(await planFor(rt, host, diag, o.args, new Map()), asRunPolicy(o.policy), o.policy.maxRisk).plan;
     const { plan, held } = holdBackedOff(allowed, loaded.state, o.policy.maxFixesPerCausePerHour, Date.now());
     const planMs = Date.now() - started - diagnoseMs;
-    if (o.stopRequested?.()) return { ...emptyRecord(), host: host.facts.hostname, skipped: 'stopping: a signal arrived before anything was applied', exitCode: ExitCode.Interrupted };
+    // A signal while diagnosing: start no fix (a tick with nothing to change just ends as usual).
+    if (o.stopRequested?.() && plan.summary.changes > 0) return { ...emptyRecord(), host: host.facts.hostname, skipped: 'stopping: a signal arrived before anything was applied', exitCode: ExitCode.Interrupted };
 
     const outcome = await executePlan({
       rt,

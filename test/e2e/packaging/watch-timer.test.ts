@@ -18,8 +18,11 @@ const SKIP = process.env['POSTFIX_FIX_LAB_SKIP_NSPAWN'] === '1';
 const DEB_IN_HOST = '/root/postfix-fix.deb';
 const UNITS = ['postfix-fix-watch.timer', 'postfix-fix-watch.service'];
 // What `systemctl edit postfix-fix-watch.timer` would write for a test-sized period: an empty
-// assignment resets the shipped timers, then a first tick after 1 s and one every 3 s.
-const DROP_IN = '[Timer]\nOnActiveSec=\nOnActiveSec=1s\nOnUnitActiveSec=3s\nAccuracySec=1s\n';
+// assignment resets the shipped timers, then a first tick after 1 s and one every 12 s — long
+// enough that the test stops Postfix between two ticks, not under one (a tick diagnosing while
+// `systemctl stop` is still deactivating races with it, which is not what this test is about).
+const PERIOD_S = 12;
+const DROP_IN = `[Timer]\nOnActiveSec=\nOnActiveSec=1s\nOnUnitActiveSec=${PERIOD_S}s\nAccuracySec=1s\n`;
 
 describe('e2e packaging: the watch timer on a systemd host', function () {
   this.timeout(180_000);
@@ -87,15 +90,17 @@ describe('e2e packaging: the watch timer on a systemd host', function () {
     await h().execOk(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 });
     await h().execOk(['systemctl', 'enable', '--now', 'postfix-fix-watch.timer'], { timeoutMs: 60_000 });
     assert.equal((await h().exec(['systemctl', 'is-enabled', 'postfix-fix-watch.timer'])).stdout.trim(), 'enabled');
-    // A first tick on the healthy host: quiet, successful.
-    await pollUntil(async () => ((await h().exec(['systemctl', 'show', 'postfix-fix-watch.service', '-p', 'ExecMainExitTimestampMonotonic', '--value'])).stdout.trim() !== '0' ? true : undefined), { timeoutMs: 90_000, intervalMs: 250, what: 'a first tick from the timer' });
-    assert.equal((await h().execOk(['systemctl', 'show', 'postfix-fix-watch.service', '-p', 'Result', '--value'])).stdout.trim(), 'success');
+    // A first tick on the healthy host: quiet, successful. Postfix is stopped as soon as it ends.
+    const show = async (p: string): Promise<string> => (await h().execOk(['systemctl', 'show', 'postfix-fix-watch.service', '-p', p, '--value'])).stdout.trim();
+    await pollUntil(async () => ((await show('ExecMainExitTimestampMonotonic')) !== '0' && (await show('ActiveState')) === 'inactive' ? true : undefined), { timeoutMs: 90_000, intervalMs: 100, what: 'a first tick from the timer' });
+    assert.equal(await show('Result'), 'success');
     assert.deepEqual(await webhook.requests(), [], 'a healthy host tells no one');
 
     await injectPostfixStopped(h());
     const stoppedAt = Date.now();
+    assert.equal((await smtpProbe(peer as LabHost, net.aAddr, 25, 2_000)).kind, 'refused');
     await pollUntil(async () => ((await smtpProbe(peer as LabHost, net.aAddr, 25, 2_000)).kind === 'banner' ? true : undefined), { timeoutMs: 120_000, intervalMs: 250, what: 'the peer to get the banner again (a watch tick restarting Postfix)' });
-    console.log(`      banner again ${Date.now() - stoppedAt} ms after the stop`);
+    console.log(`      banner again ${Date.now() - stoppedAt} ms after the stop (a tick every ${PERIOD_S} s)`);
     assert.equal((await h().execOk(['systemctl', 'is-active', 'postfix@-'])).stdout.trim(), 'active');
 
     // Journaled like a run, by the timer's service; one fix was enough.
