@@ -12,6 +12,7 @@ import {
   LabHost,
   PID_AND_LISTENERS,
   cliBundlePath,
+  injectLoopbackOnly,
   injectPostfixStopped,
   injectSmtpdFatalAtStartup,
   link,
@@ -236,6 +237,34 @@ describe('e2e: postfix-fix watch', function () {
     assert.match(t.stderr, /^watch: notice via hook failed: \/usr\/local\/sbin\/failing-hook exited 3: mail relay refused$/m);
     assert.deepEqual(t.record.deliveries.map((d) => [d.target, d.ok]).sort(), [['hook', false], ['syslog', true], ['webhook', true]]);
     assert.equal((await b.webhook.requests()).length, 1);
+  });
+
+  it('no secrets from main.cf in what a tick prints, sends or keeps (the fix\'s diff shows where they were redacted)', async () => {
+    const b = await make('watch-secrets');
+    const secrets = ['S3cr3t-Passw0rd!', 'L0cal-Lmtp-Secret'];
+    await injectLoopbackOnly(b.server);
+    // As in test/e2e/security/secrets.test.ts: credentials right above the line the fix changes,
+    // so the step's diff context carries them.
+    const mainCf = await b.server.readFile('/etc/postfix/main.cf');
+    await b.server.writeFile('/etc/postfix/main.cf', mainCf.replace(/^inet_interfaces = /m, 'smtp_sasl_auth_enable = yes\nlmtp_sasl_password_maps = static:lmtpuser:L0cal-Lmtp-Secret\nsmtp_sasl_password_maps = inline:{\n    [smtp.example.com]:587=relayuser:S3cr3t-Passw0rd! }\ninet_interfaces = '), 0o644);
+    await writePolicy(b.server, `allow: [inet-interfaces]\nnotify:\n  hook: { command: [${HOOK}] }\n  webhook: { url: "${b.webhook.url}" }\n`);
+    const r = await runCli(b.server, ['watch', '--once', '--offline', '--json'], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await smtpProbe(peer, b.net.aAddr, 25, SHORT)).kind, 'banner', 'fixed: the peer is served');
+    const record = r.json as TickRecord;
+    assert.ok(JSON.stringify(record.run?.steps).includes('«redacted»'), 'the diff context line was there, redacted');
+    const runId = record.run?.runId as string;
+    const kept = [
+      ['stdout', r.stdout],
+      ['stderr', r.stderr],
+      ['webhook', JSON.stringify(await b.webhook.requests())],
+      ['hook', JSON.stringify(await hookNotices(b.server))],
+      ['syslog', JSON.stringify(await b.syslog.messages())],
+      ['state.json', await b.server.readFile('/var/lib/postfix-fix/watch/state.json')],
+      ['report.json', await b.server.readFile(`/var/lib/postfix-fix/runs/${runId}/report.json`)],
+    ];
+    assert.ok((await b.webhook.requests()).length === 1 && (await hookNotices(b.server)).length === 1);
+    for (const [where, text] of kept) assert.deepEqual(secrets.filter((x) => (text as string).includes(x)), [], `${where} leaked a secret`);
   });
 
   it('bad input: a malformed policy, a non-http(s) webhook, an unknown runbook, no policy at all: exit 2, file:line:column, nothing fixed', async () => {
