@@ -71,11 +71,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
     // (measured in the real-SELinux VM). There the program talks to real pipes, relayed by `cat`,
     // its stdin is /dev/null unless it gets input, and its exit status comes back on a descriptor
     // of its own. The script text is constant.
-    const out = !stdioViaPipes()
-      ? await shell`exec ${words}`
+    const proc = !stdioViaPipes()
+      ? shell`exec ${words}`
       : hasInput
-        ? await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { cat 3>&- 4>&- 5>&- | "$@" 3>&- 4>&- 5>&-; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`
-        : await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { "$@" 3>&- 4>&- 5>&- </dev/null; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`;
+        ? shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { cat 3>&- 4>&- 5>&- | "$@" 3>&- 4>&- 5>&-; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`
+        : shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { "$@" 3>&- 4>&- 5>&- </dev/null; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`;
+    // A program that exits without reading its input (not installed, or it just does not care)
+    // closes the pipe under the write zx has started: EPIPE, which with no listener would be an
+    // uncaught exception. Its exit status says what happened.
+    if (hasInput) proc.stdin?.on('error', () => undefined);
+    const out = await proc;
     clearTimeout(expiry);
     const durationMs = Date.now() - started;
     const timedOut = expired && (out.signal !== null || out.exitCode !== 0);
