@@ -113,7 +113,7 @@ function verdictOf(d: PortDial, others: readonly PortDial[], now: number): PortV
   base.evidence.push(...sibling.lines);
   switch (outcome) {
     case 'banner':
-      return greeted(base, r, now);
+      return greeted(base, r);
     case 'rejected':
       return rejected(base);
     case 'refused':
@@ -275,7 +275,7 @@ function rejected(v: PortVerdict): PortVerdict {
   return v;
 }
 
-function greeted(v: PortVerdict, r: DialResult, now: number): PortVerdict {
+function greeted(v: PortVerdict, r: DialResult): PortVerdict {
   v.meaning = `greets${v.name ? ` as ${v.name}` : ''}${v.software ? ` (${v.software})` : ''}.`;
   if (r.detail && /multi-line greeting/.test(r.detail)) v.evidence.push('the greeting is held back after its first line: postscreen\'s pregreet pause (a client must wait for the whole greeting)');
   const tls = v.tls;

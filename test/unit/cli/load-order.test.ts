@@ -35,4 +35,11 @@ describe('cli: what start-up loads', function () {
     const heavy = early.filter((f) => /node_modules\/(js-yaml|ajv|semver|diff|listr2)\/|src\/engine\/catalog\/|src\/modules\/|src\/facts\/|src\/report\/diagnose|src\/probes\/registry/.test(f));
     assert.deepEqual(heavy, []);
   });
+
+  it('probe (on a client machine) loads the dialer, the resolver and its report: no catalog, facts, modules, engine or zx', async () => {
+    const early = await loadedBeforeRunning('src/cli/commands/probe.ts', 'esm');
+    assert.ok(early.includes('src/exec/dial.ts') && early.includes('src/exec/client/resolve.ts'), early.join('\n'));
+    const heavy = early.filter((f) => /node_modules\/|src\/engine\/|src\/modules\/|src\/facts\/|src\/exec\/executor|src\/cli\/runtime/.test(f));
+    assert.deepEqual(heavy, []);
+  });
 });
