@@ -110,7 +110,8 @@ function verdictOf(d: PortDial, others: readonly PortDial[], now: number): PortV
   }
   if (r.tls) base.tls = tlsView(r, now);
   const sibling = siblingsOf(d, others);
-  base.evidence.push(...sibling.lines);
+  // The other ports matter where this one fails; beside a greeting they are noise.
+  if (outcome !== 'banner') base.evidence.push(...sibling.lines);
   switch (outcome) {
     case 'banner':
       return greeted(base, r);
@@ -325,7 +326,8 @@ function relayView(r: DialResult): RelayView | undefined {
   const at = { stage, code: last.code, text: last.text };
   if (last.code === 0) return { verdict: 'no-answer', ...at, ...ends };
   if (rcpt && rcpt.code >= 200 && rcpt.code < 300) return { verdict: 'accepted', stage: 'RCPT', code: rcpt.code, text: rcpt.text, ...ends };
-  if (last.code >= 500) return { verdict: 'refused', ...at, ...ends };
+  // Postfix's default relay rule, defer_unauth_destination, refuses with 454: still a refusal.
+  if (last.code >= 500 || /relay access denied|relaying denied|not permitted to relay|relay not permitted/i.test(last.text)) return { verdict: 'refused', ...at, ...ends };
   if (last.code >= 400) return { verdict: 'deferred', ...at, ...ends };
   if (!mail) return { verdict: 'not-tried', ...at, ...ends };
   return { verdict: 'no-answer', ...at, ...ends };

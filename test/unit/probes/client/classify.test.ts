@@ -78,6 +78,8 @@ describe('probes/client/classify: outcomes, meanings, causes that fit', () => {
     assert.match(open.warnings[0] ?? '', /^OPEN RELAY/);
     const greylisted = one(d(25, { outcome: 'banner', code: 220, banner: '220 x', dialogue: [{ command: 'EHLO', code: 250, text: '250 x' }, { command: 'MAIL', code: 250, text: '250 Ok' }, { command: 'RCPT', code: 450, text: '450 4.2.0 Greylisted' }] }));
     assert.equal(greylisted.relay?.verdict, 'deferred');
+    const debianDefault = one(d(25, { outcome: 'banner', code: 220, banner: '220 x', dialogue: [{ command: 'EHLO', code: 250, text: '250 x' }, { command: 'MAIL', code: 250, text: '250 Ok' }, { command: 'RCPT', code: 454, text: '454 4.7.1 <relay-test@example.net>: Relay access denied' }] }));
+    assert.equal(debianDefault.relay?.verdict, 'refused', "defer_unauth_destination's 454 is a refusal to relay");
   });
 
   it('a 554 greeting: rejected, Postfix refusing the client at connect time first', () => {
