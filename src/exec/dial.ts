@@ -57,7 +57,11 @@ export const dialSmtp: Dialer = (host, port, options) =>
         // Say goodbye properly: a client that just hangs up is logged as "lost connection after
         // CONNECT", and diagnose must not create the very pattern it looks for. The close
         // finishes in the background; a server that never answers QUIT is cut off shortly.
+        // Unreferenced: once QUIT is written (a pending write still holds the process), waiting
+        // for the 221 keeps no command from exiting.
         stream.end('QUIT\r\n');
+        stream.unref();
+        socket.unref();
         setTimeout(() => {
           stream.destroy();
           socket.destroy();
@@ -182,7 +186,10 @@ export const dialSmtp: Dialer = (host, port, options) =>
             if (plainEhlo) dialogue.push(plainEhlo);
             return afterEhlo();
           }
-          return startTls('starttls', () => send('EHLO', `EHLO ${options.heloName ?? 'postfix-fix.invalid'}`));
+          return startTls('starttls', () => {
+            if (options.mail || options.ehloAfterTls) return send('EHLO', `EHLO ${options.heloName ?? 'postfix-fix.invalid'}`);
+            finish({ outcome: 'banner', ...spoken() });
+          });
         case 'MAIL':
         case 'RCPT':
           dialogue.push({ command: phase, code: reply.code, text });

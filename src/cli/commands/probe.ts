@@ -5,11 +5,8 @@
 import { UserError } from '../../core/errors.js';
 import { dialAll } from '../../exec/client/dial-all.js';
 import { addressLiteral, dialTargets, isHostName, resolveTarget } from '../../exec/client/resolve.js';
-import { buildProbeReport } from '../../probes/client/report.js';
-import { createColours, wantColour } from '../../report/colour.js';
-import { renderProbeJson } from '../../report/probe-json.js';
-import { renderProbeText } from '../../report/probe-text.js';
 import { flag, listOpt, parseCommandArgs, secondsOpt } from '../args.js';
+import type { ProbeReport } from '../../probes/client/types.js';
 
 export const DEFAULT_PROBE_TIMEOUT_S = 10;
 /** Of --timeout, what a DNS lookup of the target may take (the dials need the rest). */
@@ -26,10 +23,18 @@ export async function run(argv: string[]): Promise<number> {
 
   const resolution = await resolveTarget(target, { deadline: startedAt + timeoutMs * DNS_SHARE });
   const { targets, unresolved } = dialTargets(resolution, ports);
-  const dialled = await dialAll(targets, { deadline, relayTest: flag(a, 'relay-test') });
+  // The dials go out first; what judges and prints them loads while the network answers.
+  const [dialled, { buildProbeReport }, render] = await Promise.all([dialAll(targets, { deadline, relayTest: flag(a, 'relay-test') }), import('../../probes/client/report.js'), renderer(flag(a, 'json'), flag(a, 'no-color'))]);
   const report = buildProbeReport({ target, ports, startedAt, timeoutMs, resolution, unresolved, dialled });
-  process.stdout.write(flag(a, 'json') ? renderProbeJson(report) : renderProbeText(report, createColours(wantColour({ stream: process.stdout, noColor: flag(a, 'no-color') }))));
+  process.stdout.write(render(report));
   return report.exitCode;
+}
+
+async function renderer(json: boolean, noColor: boolean): Promise<(r: ProbeReport) => string> {
+  if (json) return (await import('../../report/probe-json.js')).renderProbeJson;
+  const [{ renderProbeText }, { createColours, wantColour }] = await Promise.all([import('../../report/probe-text.js'), import('../../report/colour.js')]);
+  const colours = createColours(wantColour({ stream: process.stdout, noColor }));
+  return (r) => renderProbeText(r, colours);
 }
 
 export function parseTarget(raw: string): string {

@@ -55,11 +55,15 @@ export async function dialAll(targets: readonly DialTarget[], o: DialAllOptions)
   const left = (): number => Math.max(1, deadline - Date.now());
 
   const addresses = [...new Set(targets.map((t) => t.address))];
-  const routes: Record<string, Route> = Object.fromEntries(await Promise.all(addresses.map(async (a) => [a, await (o.route ?? routeTo)(a)] as const)));
-  // A family this machine cannot reach at all is its own limit, not the server's: skipped when
-  // another family can be dialled (else dialled anyway, so the failure is shown).
+  const route = o.route ?? routeTo;
+  // With both families to dial, one this machine cannot reach at all is its own limit, not the
+  // server's: skipped when the other can be dialled (else dialled anyway, so the failure shows).
+  // With one family nothing is skipped, and the routing table is asked only afterwards, for the
+  // source address a failure report names.
+  const families = new Set(addresses.map(familyOf));
+  const routes: Record<string, Route> = families.size > 1 ? Object.fromEntries(await Promise.all(addresses.map(async (a) => [a, await route(a)] as const))) : {};
   const routable = addresses.filter((a) => routes[a]?.source);
-  const skipped = routable.length > 0 ? addresses.filter((a) => !routes[a]?.source).map((address) => ({ address, reason: `this machine has no route to it (${routes[address]?.error ?? 'no route'})` })) : [];
+  const skipped = families.size > 1 && routable.length > 0 ? addresses.filter((a) => !routes[a]?.source).map((address) => ({ address, reason: `this machine has no route to it (${routes[address]?.error ?? 'no route'})` })) : [];
   const dialled = targets.filter((t) => !skipped.some((s) => s.address === t.address));
 
   const asked = new Set(dialled.map((t) => t.port));
@@ -72,7 +76,9 @@ export async function dialAll(targets: readonly DialTarget[], o: DialAllOptions)
     deadline,
     ...(o.heloName ? { heloName: o.heloName } : {}),
     ...(t.servername ? { servername: t.servername } : {}),
-    ...(t.port === 465 ? { implicitTls: true } : full ? { starttls: true } : {}),
+    // 25: the handshake is enough; 587 and 465: EHLO inside TLS too, for AUTH (submission is for
+    // clients that log in).
+    ...(t.port === 465 ? { implicitTls: true, ...(full ? { ehlo: true } : {}) } : full ? { starttls: true, ...(t.port !== 25 ? { ehloAfterTls: true } : {}) } : {}),
     ...(full && o.relayTest ? { mail: RELAY_TEST } : {}),
   });
 
@@ -85,6 +91,11 @@ export async function dialAll(targets: readonly DialTarget[], o: DialAllOptions)
     for (const port of contextPorts) contextTargets.push({ ...t, port });
   }
   const context = contextTargets.length > 0 && left() > 1 ? await dialBatch(contextTargets, (t) => dialer(t.address, t.port, options(t, false, left())), icmp, dialer, left) : [];
+  for (const a of addresses) {
+    if (routes[a]) continue;
+    const local = dials.find((d) => d.address === a && d.result.local)?.result.local;
+    routes[a] = local ? { source: local } : await route(a);
+  }
   return { dials, context, routes, skipped };
 }
 

@@ -226,7 +226,7 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
 
   it('STARTTLS: the handshake, the certificate served (names, dates, not trusted: self-signed), EHLO again with AUTH', async () => {
     const srv = await smtpServer();
-    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, servername: 'mail.mx.test' });
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, ehloAfterTls: true, servername: 'mail.mx.test' });
     await srv.done;
     assert.equal(r.outcome, 'banner');
     assert.deepEqual(srv.heard, ['plain: EHLO postfix-fix.invalid', 'plain: STARTTLS', 'tls: EHLO postfix-fix.invalid', 'tls: QUIT']);
@@ -246,11 +246,13 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
     assert.ok(r.connectMs !== undefined && r.local === '127.0.0.1');
   });
 
-  it('STARTTLS: a name the certificate does not carry is reported as such', async () => {
+  it('STARTTLS: a name the certificate does not carry is reported as such; without ehloAfterTls, QUIT right after the handshake', async () => {
     const srv = await smtpServer();
     const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, servername: 'other.test' });
     await srv.done;
     assert.equal(r.tls?.nameMatches, false);
+    assert.deepEqual(srv.heard, ['plain: EHLO postfix-fix.invalid', 'plain: STARTTLS', 'tls: QUIT']);
+    assert.equal(r.ehloTls, undefined);
   });
 
   it('STARTTLS with a relay test: MAIL and RCPT inside TLS, never DATA; the refusal is in the dialogue', async () => {
