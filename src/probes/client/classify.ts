@@ -287,6 +287,7 @@ function greeted(v: PortVerdict, r: DialResult): PortVerdict {
     if (cert && cert.daysLeft < 0) v.warnings.push(`the certificate expired ${-cert.daysLeft} day(s) ago (${cert.notAfter.slice(0, 10)})`);
     else if (cert && cert.daysLeft < EXPIRY_WARN_DAYS) v.warnings.push(`the certificate expires in ${cert.daysLeft} day(s) (${cert.notAfter.slice(0, 10)})`);
   }
+  if ((v.port === 587 || v.port === 465) && tls?.ok && !tls.auth) v.evidence.push(`no AUTH offered once TLS is up: only clients the server trusts without a login (mynetworks) can send here`);
   const relay = relayView(r);
   if (relay) {
     v.relay = relay;
