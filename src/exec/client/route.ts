@@ -2,7 +2,6 @@
 // routing table through a connected UDP socket (no packet is sent). Null when there is no route
 // (a machine without IPv6 asked to reach an AAAA address).
 
-import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 
 export interface Route {
@@ -12,7 +11,9 @@ export interface Route {
   error?: string;
 }
 
-export function routeTo(address: string): Promise<Route> {
+export async function routeTo(address: string): Promise<Route> {
+  // Loaded when asked: a probe where every port greets never needs it.
+  const { createSocket } = await import('node:dgram');
   return new Promise((resolve) => {
     const family = isIP(address) === 6 ? 'udp6' : 'udp4';
     let socket;

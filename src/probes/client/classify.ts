@@ -206,6 +206,15 @@ function unreachable(v: PortVerdict, s: Siblings): PortVerdict {
     v.causes = [{ text: "this machine's own network: no route to that network (no IPv6 here?), an interface or VPN down" }];
     return v;
   }
+  if (code === 'EACCES' && v.address.includes(':')) {
+    // Linux reports an ICMPv6 administratively-prohibited as EACCES, like its own OUTPUT rules.
+    v.meaning = `the connection was refused as administratively prohibited (${code}): a firewall rejects it, on the server, on the way, or on this machine.`;
+    v.causes = [
+      { cause: 'firewall-blocks-smtp', text: 'a firewall rejecting with ICMPv6 admin-prohibited: ip6tables REJECT --reject-with adm-prohibited, an nftables/firewalld reject' },
+      { text: `an OUTPUT rule on this machine blocks port ${v.port}` },
+    ];
+    return v;
+  }
   if (code === 'EACCES' || code === 'EPERM') {
     v.meaning = `this machine's own firewall refused to send the connection (${code}).`;
     v.causes = [{ text: `an OUTPUT rule on this machine blocks port ${v.port}${v.port === 25 ? ' (many networks keep their machines from sending on port 25)' : ''}` }];

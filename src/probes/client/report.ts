@@ -86,7 +86,7 @@ function resolutionView(res: Resolution, unresolved: Unresolved[], dialled: numb
 function nextSteps(results: PortVerdict[], source: string | null): string[] {
   const failing = results.filter((r) => !r.greets);
   if (failing.length === 0) return [];
-  const clientSide = failing.every((r) => r.outcome === 'unreachable' && /^(ENETUNREACH|ENETDOWN|EACCES|EPERM|EAFNOSUPPORT|EADDRNOTAVAIL)$/.test(r.detail ?? ''));
+  const clientSide = failing.every((r) => r.outcome === 'unreachable' && (/^(ENETUNREACH|ENETDOWN|EPERM|EAFNOSUPPORT|EADDRNOTAVAIL)$/.test(r.detail ?? '') || (r.detail === 'EACCES' && !r.address.includes(':'))));
   if (clientSide) return ["the connection never left this machine: check this machine's own network and firewall first"];
   const ports = [...new Set(failing.map((r) => r.port))].sort((a, b) => a - b);
   const from = source ? ` --from ${source}` : '';

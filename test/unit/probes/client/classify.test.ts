@@ -137,6 +137,8 @@ describe('probes/client/classify: outcomes, meanings, causes that fit', () => {
   it('no route from here, or this machine\'s own firewall: the client side, not the server', () => {
     assert.match(one(d(25, { outcome: 'unreachable', detail: 'ENETUNREACH' })).meaning, /this machine has no route/);
     assert.match(one(d(25, { outcome: 'unreachable', detail: 'EPERM' })).meaning, /this machine's own firewall/);
+    const v6 = classifyDials({ dials: [{ ...d(25, { outcome: 'unreachable', detail: 'EACCES' }), address: '2001:db8::10' }], context: [], now: NOW })[0] as PortVerdict;
+    assert.match(v6.meaning, /administratively prohibited \(EACCES\): a firewall rejects it, on the server, on the way, or on this machine/, 'ICMPv6 admin-prohibited arrives as EACCES');
   });
 
   it('dropped: a DROP rule, a provider firewall, an ISP blocking 25; narrowed when another port answers', () => {
