@@ -29,7 +29,7 @@ function resolutionLines(report: ProbeReport): string[] {
   const target = res.hosts.find((h) => h.role === 'target');
   const mxHosts = res.hosts.filter((h) => h.role === 'mx');
   if (mx && mx.status === 'ok' && !mx.nullMx) lines.push(`MX: ${mxHosts.map((h) => `${h.preference ?? '?'} ${h.name} → ${h.addresses.length > 0 ? h.addresses.join(', ') : h.detail}${h.source === 'hosts-file' ? ' (/etc/hosts)' : ''}`).join('; ')}`);
-  else if (mx) lines.push(`MX: ${mx.detail}`);
+  else if (mx) lines.push(`MX: ${mx.detail}${mx.status !== 'nodata' && mx.status !== 'nxdomain' && !mx.nullMx && target && target.addresses.length > 0 ? ` (port 25 dialled at ${target.name}'s own address instead: a sending server would wait for the MX)` : ''}`);
   if (target) lines.push(`${target.name}: ${target.addresses.length > 0 ? target.addresses.join(', ') : target.detail}${target.source === 'hosts-file' ? ' (/etc/hosts)' : ''}`);
   lines.push(`port 25 goes to the MX hosts (without MX: the name itself); other ports to the name's own addresses${from}`);
   return lines;
