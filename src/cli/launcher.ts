@@ -14,6 +14,7 @@ const argv = process.argv.slice(2);
 if (isVersionRequest(argv)) {
   process.stdout.write(versionLine());
 } else if (argv[0] === 'probe' && !argv.includes('--help') && !argv.includes('-h')) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous on purpose: CommonJS loads without the ESM loader
   require(PROBE);
 } else {
   import(PROGRAM).catch((e: unknown) => {
