@@ -9,7 +9,7 @@ export const ExitCode = {
   InvalidInput: 2,
   /** A step failed; everything this run applied was rolled back and verified. */
   FailedRolledBack: 3,
-  /** A problem remains that needs a human (no runbook fixes it, or it was skipped by risk/policy/answer; probe: a port does not greet). */
+  /** A problem remains that needs a human (no runbook fixes it, or it was skipped by risk/policy/answer). */
   NeedsHuman: 4,
   /** Refused before changing anything: lock held, saved plan drifted or from another version. */
   Refused: 5,
@@ -35,7 +35,7 @@ export const EXIT_CODE_DOCS: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Internal, 'internal error in postfix-fix (a bug: report it with the `--debug` output)'],
   [ExitCode.InvalidInput, 'invalid usage or input: flags, runbook, profile, plan, policy, `--var`'],
   [ExitCode.FailedRolledBack, 'a step failed; everything this run applied was rolled back and verified'],
-  [ExitCode.NeedsHuman, 'a problem remains that needs a human (blocked runbook, skipped step, cause no runbook fixes; `probe`: a port does not greet)'],
+  [ExitCode.NeedsHuman, 'a problem remains that needs a human (blocked runbook, skipped step, cause no runbook fixes)'],
   [ExitCode.Refused, 'refused before any change: another run holds the lock, or the saved plan drifted'],
   [ExitCode.RollbackIncomplete, 'a step failed and rollback was incomplete: read the report, then `postfix-fix rollback`'],
   [ExitCode.ChangesNeeded, '`diagnose`: problems a runbook fixes; `plan --detailed-exitcodes`: changes pending'],
