@@ -9,6 +9,7 @@
 // Both sides run inside the client host the same way (one nsenter → one process tree), interleaved.
 // Run alone: node --import tsx bench/probe.ts
 
+import { cpus, loadavg } from 'node:os';
 import { LabHost, cliBundlePath, enableSubmission, link, makeCertificate, useCertificate } from '../test/e2e/lab/index.js';
 import type { ExecResult } from '../test/e2e/lab/index.js';
 import { median, timeInterleaved } from './timing.js';
@@ -27,12 +28,17 @@ export interface ProbeBench {
     pluginsBannerOnly: Timing;
     ratioBannerOnly: number;
     probeSaid: string;
+    /** CPU time (user + system, ms, medians) of one probe and of the three plugin runs: what a busy machine's wall time follows. */
+    cpu: { probe: number; plugins: number };
   };
   drop: { probe: Timing; timeoutMs: number; probeSaid: string; pluginsMs: number; pluginTimeoutS: number };
+  /** The machine's 1-minute load average before and after: a Node start costs several times a C plugin's CPU, so a busy machine widens the gap. */
+  load: [number, number];
 }
 
 export async function benchProbe(runs = 15): Promise<ProbeBench> {
   const tag = `${process.pid % 10_000}`;
+  const loadBefore = loadavg()[0] as number;
   const [mx, client] = await Promise.all([LabHost.create({ name: `bench-pmx-${tag}` }), LabHost.create({ name: `bench-pcl-${tag}`, postfix: false })]);
   try {
     const { aAddr: addr } = await link(mx, client);
@@ -64,6 +70,18 @@ export async function benchProbe(runs = 15): Promise<ProbeBench> {
     const healthySaid = said;
     const [probe2, bannerOnly] = await timeInterleaved(runs, run(probeArgv(10), [0]), run(pluginScript(false, 10), [0]));
     const probeAll: Timing = { runs: [...probe.runs, ...probe2.runs], medianMs: median([...probe.runs, ...probe2.runs]) };
+    // bash's `time` reads getrusage for the command and everything it waited for.
+    const cpuOf = async (argv: string[]): Promise<number> => {
+      const r = await client.exec(['bash', '-c', 'TIMEFORMAT="%3U %3S"; time "$@" >/dev/null 2>&1', 'bash', ...argv], { timeoutMs: 60_000 });
+      const [u, sys] = r.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [NaN, NaN];
+      return Math.round(((u ?? NaN) + (sys ?? NaN)) * 1000);
+    };
+    const cpuProbe: number[] = [];
+    const cpuPlugins: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      cpuProbe.push(await cpuOf(probeArgv(10)));
+      cpuPlugins.push(await cpuOf(pluginScript(true, 10)));
+    }
 
     await mx.execOk(['iptables-nft', '-A', 'INPUT', '-p', 'tcp', '-m', 'multiport', '--dports', PORTS.join(','), '-j', 'DROP']);
     const timeoutS = 3;
@@ -85,8 +103,10 @@ export async function benchProbe(runs = 15): Promise<ProbeBench> {
         pluginsBannerOnly: bannerOnly,
         ratioBannerOnly: probe2.medianMs / bannerOnly.medianMs,
         probeSaid: healthySaid,
+        cpu: { probe: median(cpuProbe), plugins: median(cpuPlugins) },
       },
       drop: { probe: { runs: dropRuns, medianMs: median(dropRuns) }, timeoutMs: timeoutS * 1000, probeSaid: said, pluginsMs, pluginTimeoutS: timeoutS },
+      load: [loadBefore, loadavg()[0] as number],
     };
   } finally {
     await Promise.all([mx.destroy(), client.destroy()]);
@@ -96,9 +116,10 @@ export async function benchProbe(runs = 15): Promise<ProbeBench> {
 export function formatProbeBench(b: ProbeBench): string {
   const ms = (n: number): string => `${Math.round(n)} ms`;
   return [
-    'probe of 25, 587, 465 vs monitoring-plugins once per port (median wall time, from a client host)',
+    `probe of 25, 587, 465 vs monitoring-plugins once per port (median wall time, from a client host; load average ${b.load.map((l) => l.toFixed(1)).join(' → ')} on ${cpus().length} CPUs)`,
     `  healthy   probe ${ms(b.healthy.probe.medianMs)}  check_smtp -S -D ×2 + check_ssmtp -D ${ms(b.healthy.plugins.medianMs)}  ratio ${b.healthy.ratio.toFixed(2)} (≤ 1.0×)`,
     `            banner-only plugins ${ms(b.healthy.pluginsBannerOnly.medianMs)} (ratio ${b.healthy.ratioBannerOnly.toFixed(2)}); probe said: ${b.healthy.probeSaid}`,
+    `            CPU time: probe ${ms(b.healthy.cpu.probe)}, the three plugins ${ms(b.healthy.cpu.plugins)} (node alone starts in ~25 ms of it)`,
     `  DROP      probe ${ms(b.drop.probe.medianMs)} (runs ${b.drop.probe.runs.map(ms).join(' ')}) within --timeout ${ms(b.drop.timeoutMs)}; the three plugins with -t ${b.drop.pluginTimeoutS}: ${ms(b.drop.pluginsMs)}`,
     `            probe said: ${b.drop.probeSaid}`,
   ].join('\n') + '\n';
