@@ -5,6 +5,7 @@
 //   /usr/lib/postfix-fix/postfix-fix.cjs          the entry (#!/usr/bin/node: the Depends' node)
 //   /usr/lib/postfix-fix/postfix-fix.mjs          the program it loads
 //   /usr/lib/postfix-fix/chunks/*.mjs             each command's code, loaded when it runs
+//   /usr/lib/postfix-fix/postfix-fix-probe.cjs    `probe` alone, loaded by the entry for it
 //   /usr/share/postfix-fix/{runbooks,distro-profiles,schemas}
 //                                                 the data: node resolves the symlink, so the
 //                                                 program sees /usr/lib/postfix-fix, finds no
@@ -337,7 +338,8 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
   const epoch = opts.sourceDateEpoch ?? defaultEpoch();
   const entry = join(distDir, 'postfix-fix.cjs');
   const program = join(distDir, 'postfix-fix.mjs');
-  if (!existsSync(entry) || !existsSync(program) || !existsSync(join(distDir, 'chunks'))) throw new Error(`${entry}, ${program} or chunks/ missing: run \`npm run build\` first`);
+  const probe = join(distDir, 'postfix-fix-probe.cjs');
+  if (!existsSync(entry) || !existsSync(program) || !existsSync(probe) || !existsSync(join(distDir, 'chunks'))) throw new Error(`${entry}, ${program}, ${probe} or chunks/ missing: run \`npm run build\` first`);
 
   const staging = mkdtempSync(join(tmpdir(), 'postfix-fix-deb-'));
   try {
@@ -351,6 +353,7 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
     const lib = dir('usr/lib/postfix-fix');
     installScript(entry, join(lib, 'postfix-fix.cjs'), true);
     installScript(program, join(lib, 'postfix-fix.mjs'), false);
+    installScript(probe, join(lib, 'postfix-fix-probe.cjs'), false);
     const chunks = dir('usr/lib/postfix-fix/chunks');
     for (const f of readdirSync(join(distDir, 'chunks')).filter((n) => n.endsWith('.mjs')).sort()) installScript(join(distDir, 'chunks', f), join(chunks, f), false);
     dir('usr/bin');

@@ -32,6 +32,7 @@ Commands:
   list                 the runbooks, their risk and the causes they fix (--causes: all causes)
   profile              which distro profile matches this host, and why
   watch                diagnose, fix what /etc/postfix-fix/watch.yaml allows, notify on change
+  probe TARGET         from a client's machine: does the mail server greet here, and if not, why not
 
 Start here:
   postfix-fix diagnose
@@ -235,6 +236,43 @@ Exit codes: 0 healthy, or fixed · 4 a problem is left for a person (not allowed
 Examples:
   postfix-fix watch --once --policy /etc/postfix-fix/watch.yaml
   */5 * * * * root /usr/bin/postfix-fix watch --once --offline`,
+  probe: `Usage: postfix-fix probe TARGET [--port N]... [options]
+
+Run on the client's machine (the office PC, the application server, a monitoring station): dials
+the mail server as that client does and says, for every address and port, what happens, what
+it means and which causes on the server fit it. Needs no root and changes nothing anywhere.
+TARGET is a domain or host name, or an address. Port 25 goes to the name's MX hosts (without MX,
+to the name itself), other ports to the name's own A/AAAA, as mail clients connect; /etc/hosts
+counts first. Each port is one of: banner (greets), rejected (greets with a 4xx/5xx refusal),
+refused (TCP reset), unreachable (an ICMP reject: a firewall), timeout (dropped: a DROP rule, a
+provider's firewall, an ISP blocking 25), no-banner (connects, never greets). Where a port
+fails, the other mail ports of the address (25, 465, 587) are dialled too, and a refusal is
+told apart as TCP reset or ICMP port-unreachable: what the server must be doing narrows down.
+A port that greets is asked for STARTTLS (465: TLS from the first byte): whether it works, the
+certificate's names, trust and expiry.
+
+Options:
+  --port N             a port to dial (repeatable, or 25,587,465); default 25
+  --timeout SECONDS    overall deadline (default 10): name lookup and every dial, start-up
+                       included; a port that does not answer in time is reported as timeout
+  --relay-test         also try MAIL FROM:<postfix-fix-probe@example.org> and RCPT
+                       TO:<relay-test@example.net> after EHLO (inside TLS when offered), then
+                       RSET: never DATA, nothing is sent. Accepted means an open relay for this client
+  --json               as JSON (versioned schema: schemas/probe-report.schema.json), one result
+                       per address and port: address, port, outcome, meaning, causes, tls, relay
+  --no-color           no colour (also: NO_COLOR=1)
+  --debug              show stack traces
+  -h, --help           this help
+
+Exit codes: 0 every port greets on every address (and --relay-test was refused)
+            4 a port does not greet, TARGET does not resolve, or a relay was accepted
+            2 usage (a --port outside 1-65535, TARGET not a name or address): nothing dialled
+            1 probe itself failed
+
+Examples:
+  postfix-fix probe example.org
+  postfix-fix probe mail.example.org --port 587 --port 465
+  postfix-fix probe 192.0.2.10 --port 25 --relay-test --json`,
 
   profile: `Usage: postfix-fix profile [options]
 

@@ -17,6 +17,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   list: () => import('./commands/list.js'),
   profile: () => import('./commands/profile.js'),
   watch: () => import('./commands/watch.js'),
+  probe: () => import('./commands/probe.js'),
   _guard: () => import('./commands/guard.js'),
 };
 

@@ -54,6 +54,7 @@ describe('packaging: the .deb', function () {
     assert.deepEqual(at('/usr/bin/postfix-fix'), { mode: 'lrwxrwxrwx', owner: 'root/root', path: '/usr/bin/postfix-fix', target: '../lib/postfix-fix/postfix-fix.cjs' });
     assert.equal(at('/usr/lib/postfix-fix/postfix-fix.cjs')?.mode, '-rwxr-xr-x');
     assert.equal(at('/usr/lib/postfix-fix/postfix-fix.mjs')?.mode, '-rw-r--r--', 'the program is loaded by the entry, not run');
+    assert.equal(at('/usr/lib/postfix-fix/postfix-fix-probe.cjs')?.mode, '-rw-r--r--', 'probe alone, loaded by the entry');
     for (const p of ['/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright', '/usr/share/doc/postfix-fix/changelog.gz']) {
       assert.equal(at(p)?.mode, '-rw-r--r--', p);
     }
@@ -120,6 +121,6 @@ describe('packaging: the .deb', function () {
     assert.match(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.cjs'), 'utf8'), /^#!\/usr\/bin\/node\n/);
     const scripts = execFileSync('sh', ['-c', 'head -q -c 2 "$1"/usr/lib/postfix-fix/postfix-fix.mjs "$1"/usr/lib/postfix-fix/chunks/*.mjs | grep -c "#!" || true', 'sh', x], { encoding: 'utf8' });
     assert.equal(scripts.trim(), '0');
-    for (const f of ['postfix-fix.cjs', 'postfix-fix.mjs']) assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix', f), 'utf8'), /sourceMappingURL/, f);
+    for (const f of ['postfix-fix.cjs', 'postfix-fix.mjs', 'postfix-fix-probe.cjs']) assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix', f), 'utf8'), /sourceMappingURL/, f);
   });
 });

@@ -47,6 +47,15 @@ describe('probes/mail: mail to postmaster, past the banner', () => {
     assert.deepEqual(explainingLines(milter, ['127.0.0.1']), milter.slice(1));
   });
 
+  it("another MTA holding the port (exim refuses every RCPT): not judged as Postfix's refusal", async () => {
+    const exim = factsWith((f) => {
+      f.listeners = [{ family: 4, address: '0.0.0.0', port: 25, pid: 321, process: 'exim4' }];
+      f.otherMtas = [{ name: 'exim', pid: 321, process: 'exim4', ports: [25], unit: null }];
+    });
+    const r = { host: '127.0.0.1', port: 25, ms: 5, outcome: 'banner' as const, ...dialogue([['EHLO', 250, '250-mx'], ['MAIL', 250, '250 OK'], ['RCPT', 550, '550 Administrative prohibition']]), banner: '220 mx ESMTP Exim 4.96' };
+    assert.equal(await judgeMail(probeCtx(exim), 'smtp_mail', r, 'from 127.0.0.1', 'postmaster@mx1.lab.test'), null);
+  });
+
   it('a refusal at RCPT is a failure naming the stage, the reply and the log line', async () => {
     const s = scratchDir();
     try {
