@@ -35,8 +35,10 @@ export function splitEntry(text: string): string[] {
     while (i < text.length && !BLANK.test(text[i] as string)) i++;
     out.push(text.slice(start, i));
   }
-  // `-oname=value` is the same as `-o name=value`; Postfix prints the latter.
-  return out.flatMap((a, idx) => (idx >= STANDARD_FIELDS && /^-o./.test(a) ? ['-o', a.slice(2)] : [a]));
+  // `-oname=value` is the same as `-o name=value`, and `-o { name = value }` is `name=value`:
+  // Postfix prints both the latter way.
+  const args = out.flatMap((a, idx) => (idx >= STANDARD_FIELDS && /^-o./.test(a) ? ['-o', a.slice(2)] : [a]));
+  return args.map((a, idx) => (idx > STANDARD_FIELDS && args[idx - 1] === '-o' ? a.replace(/^([^=\s]+)\s*=\s*/, '$1=') : a));
 }
 
 /** An entry as `postconf -M`/`-P` write it (with its trailing newline). */

@@ -122,8 +122,8 @@ async function entriesChange(ctx: ModuleContext, configDir: string, t: LookupTab
   return compareEntries(dump.exitCode === 0 ? builtEntries(dump.stdout, t.aliases) : null, source);
 }
 
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
+function entries(n: number): string {
+  return `${n} ${n === 1 ? 'entry' : 'entries'}`;
 }
 
 export const postmapModule = defineActionModule({
@@ -163,10 +163,10 @@ export const postmapModule = defineActionModule({
     const lines: string[] = [];
     for (const t of st.tables) {
       const compiled = t.outputs.map((o) => o.path).join(', ');
-      const why = t.state === 'missing' ? `${compiled} missing: smtpd answers 451 4.3.5 where it is needed (${t.usedBy.join(', ')})` : `${compiled} older than ${t.source}: edits to it are not in effect`;
+      const why = t.state === 'missing' ? `${compiled} missing: Postfix answers 451 (4.3.x) where it is needed: ${t.usedBy.join(', ')}` : `${compiled} older than ${t.source}: edits to it are not in effect`;
       lines.push(`~ ${formatArgv(buildArgv(configDir, t))}   (${why})`);
       const c = t.changes;
-      const counts = t.state === 'missing' ? `${plural(c.total, 'entry')} from ${t.source}` : `${c.added.length} added, ${c.removed.length} removed, ${c.changed.length} changed; ${plural(c.total, 'entry')} after the build`;
+      const counts = t.state === 'missing' ? `${entries(c.total)} from ${t.source}` : `${c.added.length} added, ${c.removed.length} removed, ${c.changed.length} changed; ${entries(c.total)} after the build`;
       lines.push(`${t.outputs.every((o) => !o.exists) ? '+' : '~'} ${compiled}: ${counts} (keys shown, values never)`, ...describeChanges(c));
     }
     if (args.reload) lines.push('~ if Postfix is running, reload it and wait for the smtpd processes that predate the reload to exit (they keep a table that failed to open)');

@@ -63,8 +63,8 @@ describe('e2e: submission-ports on a Debian-default master.cf', function () {
     assert.ok(rb?.preconditions.every((p) => p.ok === true), JSON.stringify(rb?.preconditions));
     planned = rb?.steps.filter((s) => s.status === 'change').flatMap((s) => s.change?.diff ?? []) ?? [];
     const text = planned.join('\n');
-    assert.match(text, /^\+submission inet  n       -       y       -       -       smtpd$/m);
-    assert.match(text, /^\+submissions inet n       -       y       -       -       smtpd$/m);
+    assert.match(text, /^\+submission inet {2}n {7}- {7}y {7}- {7}- {7}smtpd$/m);
+    assert.match(text, /^\+submissions inet n {7}- {7}y {7}- {7}- {7}smtpd$/m);
     for (const o of ['smtpd_tls_security_level=encrypt', 'smtpd_sasl_auth_enable=yes', 'smtpd_sasl_type=dovecot', 'smtpd_sasl_path=private/auth', 'smtpd_tls_auth_only=yes', 'smtpd_client_restrictions=permit_sasl_authenticated,reject', 'smtpd_tls_wrappermode=yes']) {
       assert.match(text, new RegExp(`^\\+    -o ${o.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), o);
     }
