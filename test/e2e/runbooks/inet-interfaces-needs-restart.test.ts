@@ -41,3 +41,20 @@ describeScenario({
   relayRefused: true,
   restartNotUndone: true,
 });
+
+// Under systemd the restart goes through the unit (systemctl restart postfix.service), as an admin's
+// would; the trap is the same.
+describeScenario({
+  title: 'reload trap under systemd',
+  kind: 'nspawn',
+  inject: (h) => injectReloadTrap(h),
+  cause: 'inet-interfaces-needs-restart',
+  runbooks: ['inet-interfaces-needs-restart'],
+  brokenPeer: ['refused'],
+  relayRefused: true,
+  restartNotUndone: true,
+  onPlan(plan) {
+    const diff = JSON.stringify(plan);
+    if (!/restart Postfix: systemctl restart postfix\.service/.test(diff)) throw new Error('the plan restarts through systemd');
+  },
+});

@@ -64,3 +64,17 @@ describeScenario({
     assert.match(diffOf(plan), /^~ postalias -c \/etc\/postfix hash:\/etc\/aliases /m);
   },
 });
+
+// Under systemd the reload goes through the unit; the smtpd processes that predate it are
+// waited for all the same.
+describeScenario({
+  title: 'map never built, under systemd',
+  kind: 'nspawn',
+  inject: (h) => injectMissingMapDb(h, { variant: 'missing' }),
+  cause: 'lookup-table-not-built',
+  runbooks: ['lookup-tables'],
+  brokenPeer: ['banner'],
+  brokenMail: true,
+  relayRefused: true,
+  extraState: compiled('/etc/postfix/client_access.db'),
+});

@@ -57,3 +57,13 @@ describeScenario({
     assert.match(await host.readFile('/etc/postfix/master.cf'), POSTSCREEN_COMMENTED);
   },
 });
+
+describeScenario({
+  title: 'smtp line commented out, under systemd',
+  kind: 'nspawn',
+  inject: (h) => injectSmtpServiceDisabled(h, 'commented'),
+  cause: 'smtp-service-disabled',
+  runbooks: ['smtp-service-disabled'],
+  brokenPeer: ['refused'],
+  relayRefused: true,
+});
