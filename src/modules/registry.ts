@@ -1,6 +1,9 @@
 // Every module postfix-fix knows. A new module (or firewall backend) is one file plus a line here.
 
 import { fileModule } from './file/module.js';
+import { masterServiceModule } from './master-service/module.js';
+import { postfixRestartModule } from './postfix-restart/module.js';
+import { postmapModule } from './postmap/module.js';
 import { firewallModule } from './firewall/module.js';
 import { processModule } from './process/module.js';
 import { queueModule } from './queue/module.js';
@@ -12,7 +15,7 @@ import { serviceModule } from './service/module.js';
 import { smtpCheck } from './smtp/module.js';
 import type { ActionModule, CheckModule } from './types.js';
 
-const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule];
+const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule, masterServiceModule, postmapModule, postfixRestartModule];
 const CHECKS: readonly CheckModule[] = [smtpCheck];
 
 export function createModuleRegistry(actions: readonly ActionModule[] = ACTIONS, checks: readonly CheckModule[] = CHECKS): ModuleRegistry {

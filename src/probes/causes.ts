@@ -51,6 +51,8 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'mail-refused': { title: 'Postfix greets, then refuses mail to postmaster (4xx/5xx at MAIL or RCPT)', rank: 27 },
   'dns-resolver-down': { title: 'the DNS resolver does not answer', rank: 72 },
   'clients-disconnect-early': { title: 'clients disconnect right after connecting (lost connection after CONNECT)', rank: 85 },
+  // Only when a client asks for the port (diagnose --port 587): submission ports are optional.
+  'submission-port-disabled': { title: 'submission is not enabled: no master.cf service offers the port clients ask for (587, 465)', rank: 13 },
 };
 
 export function isKnownCause(id: string): boolean {

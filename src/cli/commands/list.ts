@@ -14,7 +14,8 @@ export async function run(argv: string[]): Promise<number> {
     const rows = Object.entries(CAUSES)
       .sort((x, y) => x[1].rank - y[1].rank)
       .map(([id, c]) => ({ id, title: c.title, fixedBy: runbooks.filter((r) => r.symptoms.includes(id)).map((r) => r.id) }));
-    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(28)} ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}`).join('\n') + '\n');
+    const width = Math.max(...rows.map((r) => r.id.length));
+    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(width)}  ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}`).join('\n') + '\n');
     return ExitCode.Ok;
   }
   const rows = runbooks.map((rb) => ({

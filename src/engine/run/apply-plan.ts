@@ -54,12 +54,17 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
   const applyMs = Date.now() - startedAt;
 
   const settled = settledStatus(failure, rollback, temporaryEnded, ledger.changed());
-  const needsHuman = [...needsHumanFor(plan, plan.findings), ...ledger.declinedReasons()];
+  let needsHuman = [...needsHumanFor(plan, plan.findings), ...ledger.declinedReasons()];
   let remaining: Finding[] = [];
   if (settled === 'changed') {
     remaining = await stillFound(plan.findings, ledger.verifications(), deps.causeProbe, deps.refreshFacts);
     listener.emit({ type: 're-diagnosis', remaining });
-    needsHuman.push(...remaining.map((f) => `still found after the run: ${f.title}`));
+    // A failure the run made go away (mail refused until a table was built) needs no one: of the
+    // failures, only those still found are left for a person.
+    // (Without a way to re-probe, nothing is known to be gone.)
+    const still = new Set(remaining.map((f) => f.cause));
+    const left = deps.causeProbe ? plan.findings.filter((f) => f.status !== 'fail' || still.has(f.cause)) : plan.findings;
+    needsHuman = [...needsHumanFor(plan, left), ...ledger.declinedReasons(), ...remaining.map((f) => `still found after the run: ${f.title}`)];
   }
   const status = withNeedsHuman(settled, needsHuman);
   await run.tx.end(status);
