@@ -7,6 +7,8 @@ import { budgetMs, withTimeout } from '../core/deadline.js';
 import { accessTablesIn, readAccessTables } from './access-tables.js';
 import { readAccounts } from './accounts.js';
 import { FactUnavailable } from './context.js';
+import { gatherClient } from './client.js';
+import { gatherFail2ban } from './fail2ban.js';
 import { gatherFirewall } from './firewall/gather.js';
 import { gatherHostname } from './hostname.js';
 import { gatherInit } from './init.js';
@@ -28,7 +30,9 @@ import type { FactContext, NoteError } from './context.js';
 import type { PostfixParams } from './postfix-params.js';
 import type { ProcessInfo } from './processes.js';
 import type { ServiceState } from './service-state.js';
-import type { DependencyFacts, Facts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts } from './types.js';
+import type { ClientFacts, DependencyFacts, Facts, Fail2banFacts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts } from './types.js';
+import { hasSymptom } from '../core/client.js';
+import type { ClientQuery } from '../core/client.js';
 
 /** Each gatherer's own budget; the deadline caps it further. */
 const BUDGET_MS = {
@@ -48,9 +52,16 @@ const BUDGET_MS = {
   otherMtas: 1_500,
   accessTables: 1_000,
   dependencies: 1_500,
+  client: 1_500,
+  fail2ban: 3_000,
 } as const;
 
-export async function gatherFacts(ctx: FactContext): Promise<Facts> {
+export interface GatherOptions {
+  /** The client and ports a person asked about (--from, --port): facts are then gathered for them too. */
+  client?: ClientQuery | null;
+}
+
+export async function gatherFacts(ctx: FactContext, options: GatherOptions = {}): Promise<Facts> {
   const errors: Facts['errors'] = [];
   const note: NoteError = (fact, message) => errors.push({ fact, message });
   const guard = <T>(fact: string, wantedMs: number, work: () => Promise<T>, fallback: T): Promise<T> =>
@@ -78,11 +89,19 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
     guard<MasterPidFacts>('master_pid', BUDGET_MS.masterPid, () => gatherMasterPid(ctx, path), { path, exists: false, pid: null, pidAlive: false, pidIsMaster: false, lockHolder: null }),
   );
   const service = init.then((i) => guard<ServiceState>('postfix.service', BUDGET_MS.service, () => gatherServiceState(ctx, i.manager), { unit: null, enabled: null, unitState: null }));
-  const firewall = Promise.all([processes, network]).then(([procs, net]) =>
-    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
-  );
   const services = params.then((p) =>
     p.installed ? guard<MasterService[]>('postfix.services', BUDGET_MS.params, () => gatherMasterServices(ctx, p.params.config_directory || ctx.profile.paths.postfixConfigDir), []) : [],
+  );
+  const query = hasSymptom(options.client) ? options.client : null;
+  const client: Promise<ClientFacts | null> = query
+    ? Promise.all([network, services]).then(([net, sv]) => guard<ClientFacts | null>('client', BUDGET_MS.client, () => gatherClient(ctx, query, net, sv), { address: query.address, name: query.name, family: null, ports: query.ports ?? [25], portsGiven: query.ports !== null, iface: null, local: false, bridge: null }))
+    : Promise.resolve(null);
+  // Without a client the firewall does not wait for it (nor for master.cf, which it needs).
+  const fail2ban = processes.then((procs) => guard<Fail2banFacts | null>('fail2ban', BUDGET_MS.fail2ban, () => gatherFail2ban(ctx, note, procs, query?.address ?? null), null));
+  // Which ports fail2ban's bans guard is read from the rules, so the firewall waits for its list
+  // (at once where fail2ban does not run).
+  const firewall = Promise.all([processes, network, client, fail2ban]).then(([procs, net, cl, f2b]) =>
+    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net, cl, f2b), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
   );
   const postfix = Promise.all([params, services, accounts, masterPid, service]).then(([p, sv, a, m, s]) =>
     guard('postfix', BUDGET_MS.postfix, () => assemblePostfix(ctx, { params: p, services: sv, accounts: a, masterPid: m, service: s }), {
@@ -113,11 +132,11 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
   );
   const accessTables = params.then((p) => guard('relay.access_tables', BUDGET_MS.accessTables, () => readAccessTables(ctx.fs, accessTablesIn(p.params)), new Map<string, string>()));
 
-  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies]);
+  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps, cl, f2b] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies, client, fail2ban]);
   const relay = errors.some((e) => e.fact === 'postfix.params')
     ? { mynetworksTooWide: false, restrictionsSafe: false, safe: false, reasons: ['Postfix parameters could not be read'] }
     : deriveRelay(pp.params, net, tables);
-  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, errors };
+  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, errors, client: cl, fail2ban: f2b };
 }
 
 function unknownFile(path: string): Facts['postfix']['mainCf'] {

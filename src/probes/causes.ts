@@ -51,6 +51,14 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'mail-refused': { title: 'Postfix greets, then refuses mail to postmaster (4xx/5xx at MAIL or RCPT)', rank: 27 },
   'dns-resolver-down': { title: 'the DNS resolver does not answer', rank: 72 },
   'clients-disconnect-early': { title: 'clients disconnect right after connecting (lost connection after CONNECT)', rank: 85 },
+  // From the client's side (--from, --port): what refuses that one client, or that one port.
+  'port-not-served': { title: 'no Postfix service answers the port the client uses (master.cf)', rank: 13 },
+  'container-bridge-not-listening': { title: 'Postfix does not listen on the bridge address containers reach this host by', rank: 19 },
+  'fail2ban-bans-client': { title: 'fail2ban bans this client from the SMTP ports', rank: 29 },
+  'firewall-tool-blocks-client': { title: 'a rule another tool owns (CrowdSec, sshguard, fail2ban) refuses this client', rank: 29 },
+  'firewall-blocks-client': { title: 'a firewall rule refuses this client (not every client)', rank: 31 },
+  'client-rejected-by-postfix': { title: "Postfix's own access control rejects this client (postscreen, check_client_access)", rank: 32 },
+  'submissions-without-wrappermode': { title: 'port 465 is served without implicit TLS (smtpd_tls_wrappermode=yes)', rank: 27 },
 };
 
 export function isKnownCause(id: string): boolean {

@@ -7,14 +7,17 @@
 import { FIREWALL_BACKENDS } from '../../core/profile.js';
 import { describeFailure, runTool } from '../context.js';
 import { countRules, hasChainPrefix, parseIptablesSave } from './iptables-save.js';
-import { evaluateIptablesInput } from './iptables-eval.js';
+import { evaluateIptablesInput, traceIptablesInput } from './iptables-eval.js';
+import { iptablesWalk, judgeClient, nftWalk } from './client-verdicts.js';
 import { countNftRules, parseNftJson } from './nft-json.js';
-import { evaluateNftInput } from './nft-eval.js';
+import { evaluateNftInput, traceNftInput } from './nft-eval.js';
 import { parseUfwStatus } from './ufw-status.js';
 import type { FactContext, NoteError } from '../context.js';
 import type { ProcessInfo } from '../processes.js';
 import type { FirewallBackend } from '../../core/profile.js';
-import type { FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
+import type { ClientFacts, Fail2banFacts, FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
+import { parseIp } from '../cidr.js';
+import type { ClientWalk } from './client-verdicts.js';
 import type { IptablesSave } from './iptables-save.js';
 import type { NftRuleset } from './nft-json.js';
 import type { Decision, PacketModel } from './packet.js';
@@ -23,7 +26,7 @@ export const SMTP_PORTS = [25, 587, 465] as const;
 
 const isUfwChain = (c: string): boolean => c.startsWith('ufw-') || c.startsWith('ufw6-');
 
-export async function gatherFirewall(ctx: FactContext, note: NoteError, processes: ProcessInfo[], network: NetworkFacts): Promise<FirewallFacts> {
+export async function gatherFirewall(ctx: FactContext, note: NoteError, processes: ProcessInfo[], network: NetworkFacts, client: ClientFacts | null = null, fail2ban: Fail2banFacts | null = null): Promise<FirewallFacts> {
   const has = (p: string): boolean => ctx.exec.has(p);
   const installed = FIREWALL_BACKENDS.filter((b) => {
     if (b === 'firewalld') return has('firewall-cmd');
@@ -61,8 +64,11 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
   const mixedIptables = legacyAny > 0 && nftSideAny > 0;
 
   const verdicts: FirewallPortVerdict[] = [];
+  // The ports a person asked about are judged for strangers too: a port closed to everyone is
+  // not that client's ban.
+  const ports = [...new Set([...SMTP_PORTS, ...(client?.ports ?? [])])];
   const judge = (backend: FirewallBackend, decide: (p: PacketModel) => Decision): void => {
-    for (const port of SMTP_PORTS) {
+    for (const port of ports) {
       for (const iface of outsideInterfaces(network)) {
         const d = decide({ iface: iface.name, dport: port, dstAddrs: iface.v4 });
         verdicts.push({ backend, port, iface: iface.name, verdict: d.verdict, detail: d.detail });
@@ -76,7 +82,35 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
   if (iptNft && iptNftOwn > 0) judge('iptables-nft', (p) => evaluateIptablesInput(iptNft, p));
   if (iptLegacy && iptLegacyOwn > 0) judge('iptables-legacy', (p) => evaluateIptablesInput(iptLegacy, p));
 
-  return { active, installed, mixedIptables, verdicts };
+  const facts: FirewallFacts = { active, installed, mixedIptables, verdicts };
+  // The same walks for one source address, per active backend (ufw's chains live in the iptables
+  // flavour it writes to: walked once, as ufw).
+  const walkers: Array<[FirewallBackend, ClientWalk]> = [];
+  if (firewalldRunning && nft && nftFirewalld > 0) walkers.push(['firewalld', nftWalk(nft, (rs, p) => traceNftInput(rs, 'firewalld', p))]);
+  if (ufwActive && ufwSave) walkers.push(['ufw', iptablesWalk(ufwSave, traceIptablesInput)]);
+  if (nft && nftNative > 0) walkers.push(['nftables', nftWalk(nft, (rs, p) => traceNftInput(rs, 'nftables', p))]);
+  if (iptNft && iptNftOwn > 0 && iptNft !== ufwSave) walkers.push(['iptables-nft', iptablesWalk(iptNft, traceIptablesInput)]);
+  if (iptLegacy && iptLegacyOwn > 0 && iptLegacy !== ufwSave) walkers.push(['iptables-legacy', iptablesWalk(iptLegacy, traceIptablesInput)]);
+
+  const src = client?.address ?? null;
+  // A client on this host itself connects over lo: no input rule from outside applies to it.
+  if (client && src !== null && !client.local && client.family === 4) {
+    const iface = client.iface ?? outsideInterfaces(network)[0]?.name ?? '(outside)';
+    const dstAddrs = client.bridge ? [client.bridge.address] : (network.interfaces.find((i) => i.name === iface)?.addresses.filter((a) => a.family === 4).map((a) => a.address) ?? []);
+    facts.clientVerdicts = walkers.flatMap(([backend, walk]) => client.ports.map((port) => judgeClient(backend, walk, { iface, dport: port, dstAddrs, src })));
+  }
+  // fail2ban's bans without a client: which ports each jail's ban list guards, found by walking
+  // one of its banned addresses (they all meet the same rule).
+  const jails = (fail2ban?.jails ?? []).filter((j) => (j.banned ?? []).some((a) => parseIp(a)?.family === 4));
+  if (jails.length > 0 && walkers.length > 0) {
+    const outside = outsideInterfaces(network)[0] ?? { name: '(outside)', v4: [] };
+    facts.banReach = jails.map((j) => {
+      const sample = (j.banned ?? []).find((a) => parseIp(a)?.family === 4) as string;
+      const guarded = ports.filter((port) => walkers.some(([backend, walk]) => judgeClient(backend, walk, { iface: outside.name, dport: port, dstAddrs: outside.v4, src: sample }).toolRules.some((r) => r.jail === j.name)));
+      return { jail: j.name, ports: guarded };
+    });
+  }
+  return facts;
 }
 
 /**

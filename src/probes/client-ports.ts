@@ -1,0 +1,93 @@
+// The ports a person asked about (--port, or 25 plus every smtpd port master.cf offers): is there
+// a master.cf service for each, is it turned on, does something listen there, and does 465 speak
+// TLS from the first byte? A port no service offers is a finding ("submission is not enabled"),
+// never "healthy": the client's refusal is that port's.
+
+import { factFailed } from '../facts/gather.js';
+import { ok, problem, unknown } from './finding.js';
+import { serviceForPort } from './port-service.js';
+import { listenersOn } from './smtp-ports.js';
+import type { Facts } from '../facts/types.js';
+import type { Finding, Probe } from './types.js';
+
+/** The names master.cf and /etc/services give the mail ports. */
+const PORT_NAMES: Readonly<Record<number, string>> = { 25: 'smtp', 587: 'submission', 465: 'submissions' };
+
+export const clientPortsProbe: Probe = {
+  name: 'client_ports',
+  description: 'which master.cf service answers each port the client uses',
+  timeoutMs: 500,
+  causes: ['port-not-served', 'submissions-without-wrappermode'],
+  async run(ctx) {
+    const client = ctx.facts.client;
+    if (!client || !ctx.facts.postfix.installed) return [];
+    const failed = factFailed(ctx.facts, 'postfix.services');
+    if (failed) return [unknown('client_ports', 'could not read master.cf services', [failed])];
+    const masterCf = await ctx.fs.tryReadText(ctx.facts.postfix.masterCf.path).catch(() => null);
+    return client.ports.map((port) => judgePort(ctx.facts, port, masterCf));
+  },
+};
+
+function judgePort(facts: Facts, port: number, masterCf: string | null): Finding {
+  const name = PORT_NAMES[port];
+  const label = name ? `${name} (port ${port})` : `port ${port}`;
+  const ps = serviceForPort(facts, port);
+  const listening = listenersOn(facts, port);
+  const commented = masterCf ? commentedLine(masterCf, port) : null;
+  if (!ps.service) {
+    const evidence = [
+      ps.other ? `master.cf: ${ps.other.service}/inet runs ${ps.other.command}, not smtpd` : `master.cf has no service on port ${port} (postconf -M lists none)`,
+      ...(commented ? [`master.cf line ${commented.line} is commented out: ${commented.text}`] : []),
+      ...(listening.length > 0 ? [`port ${port} is held by ${listening.map((l) => l.process ?? '?').join(', ')}`] : [`nothing listens on port ${port}: clients are refused`]),
+    ];
+    const steps =
+      port === 587 || port === 465
+        ? [
+            `Enable it with postconf, by service name (never by uncommenting: Debian's commented block carries -o lines that would attach to the service above): postconf -M ${name}/inet="${name} inet n - y - - smtpd"`,
+            `Then its options: postconf -P "${name}/inet/syslog_name=postfix/${name}" "${name}/inet/smtpd_tls_security_level=encrypt" "${name}/inet/smtpd_sasl_auth_enable=yes" "${name}/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject"${port === 465 ? ` "${name}/inet/smtpd_tls_wrappermode=yes"` : ''}`,
+            'postfix check && postfix reload',
+          ]
+        : [`Add a service for port ${port} with postconf -M (e.g. postconf -M ${port}/inet="${port} inet n - y - - smtpd"), or point the client at a port Postfix serves`];
+    return problem('fail', 'client_ports', 'port-not-served', evidence, {
+      title: `${name ? `${name} is not enabled: ` : ''}no master.cf service answers port ${port}`,
+      human: { reason: `whether to offer ${label} (and with which TLS and authentication) is a decision about this server`, steps },
+    });
+  }
+  const svc = `${ps.service.service}/inet (${ps.service.command}${ps.service.address ? ` on ${ps.service.address}` : ''})`;
+  const evidence = [`master.cf: ${svc} answers port ${port}`];
+  if (ps.disabled) {
+    return problem('fail', 'client_ports', 'port-not-served', [...evidence, `master_service_disable = ${facts.postfix.params.master_service_disable} turns it off`], {
+      title: `${label}: master.cf has ${ps.service.service}/inet, but master_service_disable turns it off`,
+      human: { reason: 'master_service_disable is set on purpose, usually', steps: [`postconf -e master_service_disable= (or leave ${ps.service.service}.inet out of it), then postfix reload`] },
+    });
+  }
+  if (facts.postfix.running && listening.length === 0) {
+    return problem('fail', 'client_ports', 'port-not-served', [...evidence, `nothing listens on port ${port} although Postfix runs: master.cf changed since the last reload?`], {
+      title: `${label}: master.cf has ${ps.service.service}/inet, but nothing listens on port ${port}`,
+      human: { reason: 'Postfix has not loaded the service', steps: ['postfix check && postfix reload', `ss -ltnp 'sport = :${port}'`] },
+    });
+  }
+  if (port === 465 && !ps.wrappermode) {
+    return problem('fail', 'client_ports', 'submissions-without-wrappermode', [...evidence, `${ps.service.service}/inet: smtpd_tls_wrappermode = ${ps.service.params.smtpd_tls_wrappermode ?? facts.postfix.params.smtpd_tls_wrappermode ?? 'no'}`, 'clients of port 465 start TLS at once; a plain-text banner there fails their handshake'], {
+      title: 'port 465 is served without smtpd_tls_wrappermode=yes: clients expecting TLS at once fail',
+      human: { reason: 'a master.cf option of that service', steps: [`postconf -P "${ps.service.service}/inet/smtpd_tls_wrappermode=yes" && postfix reload`] },
+    });
+  }
+  if (port !== 465 && ps.wrappermode) evidence.push(`smtpd_tls_wrappermode=yes: TLS from the first byte (clients must not expect a plain banner on ${port})`);
+  else if (port === 465) evidence.push('smtpd_tls_wrappermode=yes: TLS from the first byte');
+  return ok('client_ports', `${label} is served by ${svc}`, evidence);
+}
+
+/** A `#name inet …` line of master.cf for the port: where a person would look first. */
+export function commentedLine(text: string, port: number): { line: number; text: string } | null {
+  const names = new Set([String(port), ...(PORT_NAMES[port] ? [PORT_NAMES[port] as string] : []), ...(port === 465 ? ['smtps'] : [])]);
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^#\s*(\S+)\s+inet\s/.exec(lines[i] as string);
+    if (!m) continue;
+    const field = m[1] as string;
+    const svc = field.includes(':') ? field.slice(field.lastIndexOf(':') + 1) : field;
+    if (names.has(svc)) return { line: i + 1, text: (lines[i] as string).trim() };
+  }
+  return null;
+}
