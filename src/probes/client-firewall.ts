@@ -24,14 +24,12 @@ export const clientFirewallProbe: Probe = {
     if (client.local) return [ok('client_firewall', `${address} is this host itself: it connects over loopback, where no rule from outside applies`, [])];
     const failed = factFailed(ctx.facts, 'firewall');
     const fw = ctx.facts.firewall;
-    if (fw.active.length === 0) {
-      return [failed ? unknown('client_firewall', 'could not read every firewall backend', [failed]) : ok('client_firewall', `no firewall rules are loaded: nothing filters ${address}`, [])];
-    }
-    if (client.family === 6) {
-      return [unknown('client_firewall', `${address} is an IPv6 client: the rules are walked for IPv4 only`, [`active: ${fw.active.join(', ')}`, `check by hand: ip6tables-save; nft list ruleset (ip6 and inet tables)`])];
-    }
     const verdicts = fw.clientVerdicts ?? [];
-    if (verdicts.length === 0) return [unknown('client_firewall', `${fw.active.join(', ')} active; its verdict for ${address} is unknown`, failed ? [failed] : [])];
+    if (verdicts.length === 0) {
+      if (failed) return [unknown('client_firewall', 'could not read every firewall backend', [failed])];
+      if (fw.active.length === 0 || client.family === 6) return [ok('client_firewall', `no ${client.family === 6 ? 'IPv6 ' : ''}firewall rules are loaded: nothing filters ${address}`, [])];
+      return [unknown('client_firewall', `${fw.active.join(', ')} active; its verdict for ${address} is unknown`, [])];
+    }
     const out: Finding[] = [];
     const via = client.bridge ? `${client.iface} (${client.bridge.kind} bridge ${client.bridge.subnet})` : (client.iface ?? 'an outside interface');
     const describe = (v: FirewallClientVerdict): string => `${v.backend}: ${v.port}/tcp from ${address} via ${v.iface} → ${v.verdict} (${v.detail})${v.owner ? ` — ${v.owner}'s rule` : ''}`;

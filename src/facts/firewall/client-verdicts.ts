@@ -65,6 +65,7 @@ export function jailOf(t: Pick<Trace, 'owner' | 'at' | 'detail'>): string | null
 export function judgeClient(backend: FirewallBackend, walk: ClientWalk, packet: PacketModel & { src: string }): FirewallClientVerdict {
   const first = walk.trace(packet);
   const { src: _src, ...stranger } = packet;
+  // The stranger's packet keeps the client's family: "would an IPv6 stranger get in?".
   const toolRules: FirewallClientVerdict['toolRules'] = [];
   let w = walk;
   let t = first;

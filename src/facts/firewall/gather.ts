@@ -94,10 +94,14 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
 
   const src = client?.address ?? null;
   // A client on this host itself connects over lo: no input rule from outside applies to it.
-  if (client && src !== null && !client.local && client.family === 4) {
+  if (client && src !== null && !client.local && client.family !== null) {
+    const family = client.family;
     const iface = client.iface ?? outsideInterfaces(network)[0]?.name ?? '(outside)';
-    const dstAddrs = client.bridge ? [client.bridge.address] : (network.interfaces.find((i) => i.name === iface)?.addresses.filter((a) => a.family === 4).map((a) => a.address) ?? []);
-    facts.clientVerdicts = walkers.flatMap(([backend, walk]) => client.ports.map((port) => judgeClient(backend, walk, { iface, dport: port, dstAddrs, src })));
+    const own = network.interfaces.find((i) => i.name === iface)?.addresses.filter((a) => a.family === family).map((a) => a.address) ?? [];
+    const dstAddrs = client.bridge ? [client.bridge.address] : own;
+    // IPv6 rules live in ip6tables' own tables (and nftables' ip6/inet ones): read only for an IPv6 client.
+    const ways = family === 6 ? await v6Walkers(ctx, note, { nft, nftFirewalld, nftNative, firewalldRunning, ufwActive }) : walkers;
+    facts.clientVerdicts = ways.flatMap(([backend, walk]) => client.ports.map((port) => judgeClient(backend, walk, { iface, dport: port, dstAddrs, src, family })));
   }
   // fail2ban's bans without a client: which ports each jail's ban list guards, found by walking
   // one of its banned addresses (they all meet the same rule).
@@ -125,6 +129,30 @@ export function outsideInterfaces(network: NetworkFacts): Array<{ name: string; 
   const up = network.interfaces.filter((i) => i.up && !i.loopback && i.addresses.length > 0);
   if (up.length > 0) return up.slice(0, 4).map((i) => ({ name: i.name, v4: v4(i.name) }));
   return [{ name: '(outside)', v4: [] }];
+}
+
+/** The walkers for an IPv6 packet: nftables' ip6/inet chains, and ip6tables' own tables. */
+async function v6Walkers(
+  ctx: FactContext,
+  note: NoteError,
+  o: { nft: NftRuleset | null; nftFirewalld: number; nftNative: number; firewalldRunning: boolean; ufwActive: boolean },
+): Promise<Array<[FirewallBackend, ClientWalk]>> {
+  const has = (p: string): boolean => ctx.exec.has(p);
+  const legacyTool = has('ip6tables-legacy-save') ? 'ip6tables-legacy-save' : null;
+  const legacyNames = legacyTool ? await ctx.fs.tryReadText('/proc/1/net/ip6_tables_names').catch(() => undefined) : null;
+  const [ip6Nft, ip6Legacy] = await Promise.all([
+    has('ip6tables-nft-save') ? readIptables(ctx, note, 'ip6tables-nft-save', 'ip6tables-nft') : Promise.resolve(null),
+    legacyTool && !(legacyNames !== undefined && (legacyNames === null || legacyNames.trim() === '')) ? readIptables(ctx, note, legacyTool, 'ip6tables-legacy') : Promise.resolve(null),
+  ]);
+  const out: Array<[FirewallBackend, ClientWalk]> = [];
+  const { nft } = o;
+  if (o.firewalldRunning && nft && o.nftFirewalld > 0) out.push(['firewalld', nftWalk(nft, (rs, p) => traceNftInput(rs, 'firewalld', p))]);
+  const ufw6 = [ip6Nft, ip6Legacy].find((x) => x !== null && hasChainPrefix(x, 'ufw6-')) ?? null;
+  if (o.ufwActive && ufw6) out.push(['ufw', iptablesWalk(ufw6, traceIptablesInput)]);
+  if (nft && o.nftNative > 0) out.push(['nftables', nftWalk(nft, (rs, p) => traceNftInput(rs, 'nftables', p))]);
+  if (ip6Nft && ip6Nft !== ufw6 && countRules(ip6Nft, isUfwChain) > 0) out.push(['iptables-nft', iptablesWalk(ip6Nft, traceIptablesInput)]);
+  if (ip6Legacy && ip6Legacy !== ufw6 && countRules(ip6Legacy, isUfwChain) > 0) out.push(['iptables-legacy', iptablesWalk(ip6Legacy, traceIptablesInput)]);
+  return out;
 }
 
 async function readNft(ctx: FactContext, note: NoteError): Promise<NftRuleset | null> {
