@@ -13,10 +13,16 @@ import type { ClientBridge, ClientFacts, MasterService, NetworkFacts } from './t
 /** Daemons that answer an SMTP client on an inet port. */
 const SMTP_DAEMONS = new Set(['smtpd', 'postscreen']);
 
-/** 25, then every port an smtpd (or postscreen) service in master.cf offers, in master.cf order. */
+/**
+ * 25, then every port an smtpd (or postscreen) service in master.cf offers clients, in master.cf
+ * order. A service bound to loopback (a content filter's reinjection port) is not for clients.
+ */
 export function defaultClientPorts(services: readonly MasterService[]): number[] {
   const ports = [25];
-  for (const s of services) if (s.type === 'inet' && SMTP_DAEMONS.has(s.command) && s.port !== null && !ports.includes(s.port)) ports.push(s.port);
+  for (const s of services) {
+    const loopback = s.address !== null && (isLoopbackAddress(s.address.replace(/^\[(.*)\]$/, '$1')) || s.address === 'localhost');
+    if (s.type === 'inet' && SMTP_DAEMONS.has(s.command) && s.port !== null && !loopback && !ports.includes(s.port)) ports.push(s.port);
+  }
   return ports;
 }
 

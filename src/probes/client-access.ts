@@ -96,7 +96,8 @@ async function walkList(value: string, address: string, inMynetworks: boolean, l
       if (!hit) continue;
       const action = hit.value.trim();
       const word = action.split(/\s+/)[0]?.toUpperCase() ?? '';
-      if (word === 'OK' || word === 'PERMIT' || /^\d+$/.test(word)) return { kind: 'permit' };
+      // access(5): an all-numerical result is OK; "4NN text" / "5NN text" reject with that code.
+      if (word === 'OK' || word === 'PERMIT' || /^\d+$/.test(action)) return { kind: 'permit' };
       if (word === 'REJECT' || word.startsWith('DEFER') || /^[45]\d\d$/.test(word)) return { kind: 'reject', action, why: `check_client_access ${table}: ${hit.key} → ${action}`, table };
     }
   }

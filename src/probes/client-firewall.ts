@@ -66,7 +66,8 @@ export const clientFirewallProbe: Probe = {
     const everyone = own.filter((v) => blocked({ verdict: v.stranger }));
     const unknowns = verdicts.filter((v) => v.verdict === 'unknown' || (v.toolRules.length > 0 && v.without.verdict === 'unknown'));
     if (unknowns.length > 0) out.push(unknown('client_firewall', `cannot tell whether the firewall lets ${address} in on port ${[...new Set(unknowns.map((v) => v.port))].join(', ')}`, unknowns.map(describe)));
-    if (out.length === 0 && everyone.length === 0) out.push(ok('client_firewall', `the firewall lets ${address} reach port ${client.ports.join(', ')} (via ${via})`, verdicts.map(describe)));
+    // "Lets it through" only when nothing refuses it: a fail2ban ban the fail2ban check names is a refusal too.
+    if (verdicts.every((v) => v.verdict === 'allow')) out.push(ok('client_firewall', `the firewall lets ${address} reach port ${client.ports.join(', ')} (via ${via})`, verdicts.map(describe)));
     else if (everyone.length > 0) out.push(ok('client_firewall', `port ${[...new Set(everyone.map((v) => v.port))].join(', ')} is closed to every client, ${address} included (the firewall check names the rule)`, everyone.map(describe)));
     return out;
   },
