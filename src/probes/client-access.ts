@@ -59,10 +59,13 @@ async function judgePort(ctx: ProbeContext, port: number, address: string, inMyn
   // Behind postscreen, smtpd is the `smtpd pass` service: its -o overrides apply.
   const smtpd = front.command === 'postscreen' ? (facts.postfix.services.find((s) => s.type === 'pass' && s.command === 'smtpd') ?? front) : front;
   const delay = !/^no$/i.test(smtpd.params.smtpd_delay_reject ?? facts.postfix.params.smtpd_delay_reject ?? 'yes');
+  // Where clients may log in (submission), what follows permit_sasl_authenticated is for those
+  // that do not: the port's own requirement, not a refusal of this client.
+  const sasl = /^yes$/i.test(smtpd.params.smtpd_sasl_auth_enable ?? facts.postfix.params.smtpd_sasl_auth_enable ?? 'no');
   for (const list of LISTS) {
     const value = smtpd.params[list.param] ?? facts.postfix.params[list.param] ?? '';
     const where = smtpd.params[list.param] !== undefined ? `${smtpd.service}/${smtpd.type}: -o ${list.param}` : list.param;
-    const verdict = await walkList(value, address, inMynetworks, lookup);
+    const verdict = await walkList(value, address, inMynetworks, lookup, sasl);
     if (verdict.kind !== 'reject') continue;
     const when = delay ? 'at RCPT TO' : list.early;
     const code = replyCode(verdict.action, facts);
@@ -82,11 +85,12 @@ async function judgePort(ctx: ProbeContext, port: number, address: string, inMyn
 type Verdict = { kind: 'permit' | 'continue' } | { kind: 'reject'; action: string; why: string; table: string | null };
 
 /** The restriction list, as far as it depends on the client only; the first decision wins. */
-async function walkList(value: string, address: string, inMynetworks: boolean, lookup: Lookup): Promise<Verdict> {
+async function walkList(value: string, address: string, inMynetworks: boolean, lookup: Lookup, sasl: boolean): Promise<Verdict> {
   const tokens = value.split(/[\s,]+/).filter(Boolean);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string;
     if (t === 'permit_mynetworks' && inMynetworks) return { kind: 'permit' };
+    if (t === 'permit_sasl_authenticated' && sasl) return { kind: 'permit' };
     if (t === 'permit') return { kind: 'permit' };
     if (t === 'reject') return { kind: 'reject', action: 'REJECT', why: '`reject` in the list refuses every client', table: null };
     if (t === 'check_client_access') {

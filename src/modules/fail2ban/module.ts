@@ -48,6 +48,8 @@ interface State {
   bantime: Record<string, number | null>;
   /** Each jail's ignoreip now (read only when ignore is asked for). */
   ignoreip: Record<string, string[]>;
+  /** Jails whose configuration files set ignoreip (`fail2ban-client -d`; only when ignore is asked for). */
+  configured: Record<string, boolean>;
   dropin: Dropin;
 }
 
@@ -93,15 +95,24 @@ export function dropinPath(dir: string, address: string): string {
 }
 
 /**
- * The drop-in: in each jail's section, ignoreip as fail2ban knew it so far (`%(known/ignoreip)s`:
- * jail.conf, jail.local and earlier drop-ins) plus the client, so nothing already ignored is lost.
+ * The drop-in: in each jail's section, ignoreip as fail2ban's configuration had it so far
+ * (`%(known/ignoreip)s`: jail.conf, jail.local, earlier drop-ins) plus the client, so nothing
+ * already ignored is lost. Where the configuration defines no ignoreip for a jail, `known/` has
+ * nothing to refer to and fail2ban would refuse the whole configuration: the client alone then.
  */
-export function dropinContent(address: string, jails: readonly string[]): string {
+export function dropinContent(address: string, jails: readonly string[], configured: Readonly<Record<string, boolean>> = {}): string {
   const head = [
     '# Written by postfix-fix (runbook fail2ban-unban): this client was banned from the mail ports',
     '# and should not be again. `postfix-fix rollback` removes this file.',
   ];
-  return [...head, ...jails.flatMap((j) => ['', `[${j}]`, `ignoreip = %(known/ignoreip)s ${address}`]), ''].join('\n');
+  return [...head, ...jails.flatMap((j) => ['', `[${j}]`, `ignoreip = ${configured[j] ? '%(known/ignoreip)s ' : ''}${address}`]), ''].join('\n');
+}
+
+/** From `fail2ban-client -d` (the configuration as fail2ban parses it): the jails whose ignoreip it sets. */
+export function configuredIgnoreip(dump: string): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const m of dump.matchAll(/^\['set', '([^']+)', 'addignoreip'(, '[^']*')+\]$/gm)) out[m[1] as string] = true;
+  return out;
 }
 
 /** Is the address covered by an ignoreip entry (an address, a network, or a name we cannot judge)? */
@@ -138,14 +149,18 @@ export const fail2banModule = defineActionModule({
     if (ping.exitCode !== 0) throw new NotApplicable(`fail2ban does not answer (\`fail2ban-client ping\`: ${describeResult(ping).join(' ')}): there is no running ban to lift`);
     const banning = await bannedIn(ctx, args.address);
     const banned = args.jails.filter((j) => banning.includes(j));
-    const [times, lists] = await Promise.all([
+    const [times, lists, dump] = await Promise.all([
       Promise.all(banned.map(async (j) => [j, Number((await f2b(ctx, ['get', j, 'bantime'])).stdout.trim()) || null] as const)),
       Promise.all(args.ignore ? args.jails.map(async (j) => [j, parseIgnoreip((await f2b(ctx, ['get', j, 'ignoreip'])).stdout)] as const) : []),
+      args.ignore ? f2b(ctx, ['-d']) : null,
     ]);
+    if (dump && dump.exitCode !== 0) throw new StepFailure("cannot read fail2ban's configuration (fail2ban-client -d)", describeResult(dump));
+    const configured = dump ? configuredIgnoreip(dump.stdout) : {};
     return {
       banned,
       bantime: Object.fromEntries(times),
       ignoreip: Object.fromEntries(lists),
+      configured: Object.fromEntries(args.jails.filter((j) => configured[j]).map((j) => [j, true])),
       dropin: await readDropin(ctx, dropinPath(args.dropin_dir, args.address)),
     };
   },
@@ -153,7 +168,7 @@ export const fail2banModule = defineActionModule({
   diff(_ctx, args, st) {
     const address = args.address;
     const addIgnore = args.ignore ? args.jails.filter((j) => !ignored(st.ignoreip[j] ?? [], address)) : [];
-    const wanted = args.ignore ? dropinContent(address, args.jails) : null;
+    const wanted = args.ignore ? dropinContent(address, args.jails, st.configured) : null;
     const dropin = wanted !== null && st.dropin.content !== wanted ? { path: st.dropin.path, content: wanted } : null;
     if (st.banned.length === 0 && addIgnore.length === 0 && dropin === null) return null;
     const bantimes = st.banned.map((j) => `${j} ${st.bantime[j] ?? '?'} s`).join(', ');
@@ -162,7 +177,7 @@ export const fail2banModule = defineActionModule({
       diff: [
         ...st.banned.map((j) => `~ fail2ban-client set ${j} unbanip ${address}`),
         ...addIgnore.map((j) => `~ fail2ban-client set ${j} addignoreip ${address}`),
-        ...(dropin ? [`${st.dropin.exists ? '~ replace' : '+ create'} ${dropin.path} (0644):`, ...dropin.content.trimEnd().split('\n').map((l) => `+ ${l}`)] : []),
+        ...(dropin ? [`${st.dropin.exists ? '~ replace' : '+ create'} ${dropin.path} (0644):`, ...dropin.content.trimEnd().split('\n').map((l) => `+ ${l}`), '~ fail2ban-client -t (the drop-in is taken back if fail2ban no longer accepts its configuration)'] : []),
         '~ fail2ban keeps running; no other address is unbanned; its chains and sets are left to fail2ban',
         ...(st.banned.length > 0 ? [`~ undo: fail2ban-client set JAIL banip ${address} again (a fresh ban: ${bantimes})`] : []),
       ],
@@ -175,7 +190,17 @@ export const fail2banModule = defineActionModule({
   async apply(ctx, _args, { data }) {
     for (const j of data.unban) await mustRun(ctx.exec, ['fail2ban-client', 'set', j, 'unbanip', data.address], `fail2ban-client set ${j} unbanip`, { timeoutMs: CLIENT_MS });
     for (const j of data.addIgnore) await mustRun(ctx.exec, ['fail2ban-client', 'set', j, 'addignoreip', data.address], `fail2ban-client set ${j} addignoreip`, { timeoutMs: CLIENT_MS });
-    if (data.dropin) await ctx.fs.writeAtomic(data.dropin.path, data.dropin.content, { mode: 0o644 });
+    if (data.dropin) {
+      const before = await ctx.fs.tryReadText(data.dropin.path);
+      await ctx.fs.writeAtomic(data.dropin.path, data.dropin.content, { mode: 0o644 });
+      // A configuration fail2ban refuses would stop it at its next restart: never leave one.
+      const test = await f2b(ctx, ['-t']);
+      if (test.exitCode !== 0) {
+        if (before === null) await ctx.fs.unlink(data.dropin.path);
+        else await ctx.fs.writeAtomic(data.dropin.path, before, { mode: 0o644 });
+        throw new StepFailure(`fail2ban does not accept its configuration with ${data.dropin.path}: taken back`, describeResult(test));
+      }
+    }
     return undefined;
   },
 

@@ -16,7 +16,7 @@ import type { CommandResult, Executor } from '../../../src/core/exec.js';
 import type { ModuleContext } from '../../../src/modules/types.js';
 
 /** fail2ban-client, in memory: jail → banned addresses and ignoreip. */
-function fakeFail2ban(jails: Record<string, { banned: string[]; ignoreip: string[] }>, alive = true) {
+function fakeFail2ban(jails: Record<string, { banned: string[]; ignoreip: string[]; configured?: boolean }>, alive = true, configOk = true) {
   const calls: string[] = [];
   const ok = (argv: readonly string[], stdout: string): CommandResult => ({ argv, exitCode: 0, signal: null, stdout, stderr: '', durationMs: 1, timedOut: false, notFound: false });
   const exec: Executor = {
@@ -27,6 +27,8 @@ function fakeFail2ban(jails: Record<string, { banned: string[]; ignoreip: string
       calls.push(argv.slice(1).join(' '));
       if (!alive) return { ...ok(argv, ''), exitCode: 255, stderr: 'ERROR  Failed to access socket path' };
       if (cmd === 'ping') return ok(argv, 'Server replied: pong\n');
+      if (cmd === '-d') return ok(argv, Object.entries(jails).filter(([, j]) => j.configured).map(([n, j]) => `['set', '${n}', 'addignoreip', ${j.ignoreip.map((x) => `'${x}'`).join(', ')}]`).join('\n') + '\n');
+      if (cmd === '-t') return configOk ? ok(argv, 'OK: configuration test is successful\n') : { ...ok(argv, ''), exitCode: 255, stderr: 'ERROR: test configuration failed' };
       if (cmd === 'banned') return ok(argv, `[[${Object.entries(jails).filter(([, j]) => j.banned.includes(a as string)).map(([n]) => `'${n}'`).join(', ')}]]\n`);
       const jail = jails[a as string];
       if (!jail) return { ...ok(argv, ''), exitCode: 255 };
@@ -72,7 +74,7 @@ describe('modules for the client\'s runbooks', () => {
     });
 
     it('ignore=true: addignoreip now, and a jail.d drop-in keeping what fail2ban already ignores; undo takes both back', async () => {
-      const f = fakeFail2ban({ postfix: { banned: [ADDR], ignoreip: ['127.0.0.0/8'] } });
+      const f = fakeFail2ban({ postfix: { banned: [ADDR], ignoreip: ['127.0.0.0/8'], configured: true } });
       const { ctx, root } = ctxWith(f.exec);
       const args = { address: ADDR, jails: ['postfix'], ignore: true };
       const change = fail2banModule.diff(ctx, args, await fail2banModule.inspect(ctx, args));
@@ -81,12 +83,25 @@ describe('modules for the client\'s runbooks', () => {
       assert.equal(dropinPath('/etc/fail2ban/jail.d/', 'fd00::2'), '/etc/fail2ban/jail.d/postfix-fix-ignore-fd00--2.local');
       assert.ok(change.diff.includes('+ ignoreip = %(known/ignoreip)s 10.231.0.2'), change.diff.join('\n'));
       await fail2banModule.apply(ctx, args, change);
-      assert.equal(readFileSync(file, 'utf8'), dropinContent(ADDR, ['postfix']));
+      assert.equal(readFileSync(file, 'utf8'), dropinContent(ADDR, ['postfix'], { postfix: true }));
+      assert.ok(f.calls.includes('-t'), 'fail2ban checked its configuration with the drop-in');
       assert.deepEqual(f.jails.postfix?.ignoreip, ['127.0.0.0/8', ADDR]);
       assert.equal((await fail2banModule.verify(ctx, args, change)).ok, true);
       await fail2banModule.undo(ctx, { args, change });
       assert.equal(existsSync(file), false);
-      assert.deepEqual(f.jails.postfix, { banned: [ADDR], ignoreip: ['127.0.0.0/8'] });
+      assert.deepEqual(f.jails.postfix, { banned: [ADDR], ignoreip: ['127.0.0.0/8'], configured: true });
+    });
+
+    it('a jail whose configuration sets no ignoreip gets the client alone (`known/` would have nothing to refer to); a refused configuration is taken back', async () => {
+      assert.match(dropinContent(ADDR, ['postfix'], {}), /^ignoreip = 10\.231\.0\.2$/m);
+      assert.match(dropinContent(ADDR, ['postfix'], { postfix: true }), /^ignoreip = %\(known\/ignoreip\)s 10\.231\.0\.2$/m);
+      const f = fakeFail2ban({ postfix: { banned: [ADDR], ignoreip: [] } }, true, false);
+      const { ctx, root } = ctxWith(f.exec);
+      const args = { address: ADDR, jails: ['postfix'], ignore: true };
+      const change = fail2banModule.diff(ctx, args, await fail2banModule.inspect(ctx, args));
+      assert.ok(change);
+      await assert.rejects(fail2banModule.apply(ctx, args, change), /does not accept its configuration/);
+      assert.equal(existsSync(join(root, dropinPath('/etc/fail2ban/jail.d', ADDR))), false);
     });
 
     it('fail2ban not answering: not applicable (nothing to lift), never a stop or start', async () => {

@@ -236,6 +236,20 @@ describe('probes from the client\'s side', () => {
       const [p] = await clientAccessProbe.run(probeCtx(ps, { exec: fakeExec([{ argv: ['postmap'], result: { stdout: `${ADDR}\treject\n` } }]) }));
       assert.equal(p?.title, `${ADDR} is greeted with 521 5.3.2 and disconnected on port 25 (postscreen_access_list: cidr:/etc/postfix/postscreen_access.cidr)`);
     });
+    it('submission\'s own "permit_sasl_authenticated, reject" is the port asking for a login, not a refusal of this client', async () => {
+      const facts = factsWith((f) => {
+        withClient(f, { ports: [587], portsGiven: true });
+        f.postfix.services.push({ service: 'submission', type: 'inet', private: false, unprivileged: true, chroot: true, processLimit: '-', command: 'smtpd', port: 587, address: null, params: { smtpd_sasl_auth_enable: 'yes', smtpd_client_restrictions: 'permit_sasl_authenticated,reject' } });
+      });
+      const [f] = await clientAccessProbe.run(probeCtx(facts));
+      assert.deepEqual([f?.status, f?.title], ['ok', `no access table or postscreen list of Postfix refuses ${ADDR} on port 587`]);
+      // Without SASL there, nobody can log in: the same list refuses every client.
+      const sub = facts.postfix.services.find((x) => x.service === 'submission');
+      if (sub) sub.params = { smtpd_client_restrictions: 'permit_sasl_authenticated,reject' };
+      const [g] = await clientAccessProbe.run(probeCtx(facts));
+      assert.deepEqual([g?.status, g?.cause], ['fail', 'client-rejected-by-postfix']);
+      assert.match(g?.title ?? '', /submission\/inet: -o smtpd_client_restrictions/);
+    });
   });
 
   describe('container', () => {
