@@ -98,9 +98,10 @@ export async function gatherFacts(ctx: FactContext, options: GatherOptions = {})
     : Promise.resolve(null);
   // Without a client the firewall does not wait for it (nor for master.cf, which it needs).
   const fail2ban = processes.then((procs) => guard<Fail2banFacts | null>('fail2ban', BUDGET_MS.fail2ban, () => gatherFail2ban(ctx, note, procs, query?.address ?? null), null));
-  // Which ports fail2ban's bans guard is read from the rules, so the firewall waits for its list
-  // (at once where fail2ban does not run).
-  const firewall = Promise.all([processes, network, client, fail2ban]).then(([procs, net, cl, f2b]) =>
+  // Without a client, which ports fail2ban's bans guard is read from the rules, so the firewall
+  // waits for its list (at once where fail2ban does not run); with one, the client's own walk
+  // says it, and the two run side by side.
+  const firewall = Promise.all([processes, network, client, query ? null : fail2ban]).then(([procs, net, cl, f2b]) =>
     guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net, cl, f2b), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
   );
   const postfix = Promise.all([params, services, accounts, masterPid, service]).then(([p, sv, a, m, s]) =>

@@ -33,11 +33,11 @@ function judgePort(facts: Facts, port: number, masterCf: string | null): Finding
   const label = name ? `${name} (port ${port})` : `port ${port}`;
   const ps = serviceForPort(facts, port);
   const listening = listenersOn(facts, port);
-  const commented = masterCf ? commentedLine(masterCf, port) : null;
+  const commented = masterCf ? commentedLines(masterCf, port) : [];
   if (!ps.service) {
     const evidence = [
       ps.other ? `master.cf: ${ps.other.service}/inet runs ${ps.other.command}, not smtpd` : `master.cf has no service on port ${port} (postconf -M lists none)`,
-      ...(commented ? [`master.cf line ${commented.line} is commented out: ${commented.text}`] : []),
+      ...commented.slice(0, 3).map((c) => `master.cf line ${c.line} is commented out: ${c.text}`),
       ...(listening.length > 0 ? [`port ${port} is held by ${listening.map((l) => l.process ?? '?').join(', ')}`] : [`nothing listens on port ${port}: clients are refused`]),
     ];
     const steps =
@@ -78,16 +78,17 @@ function judgePort(facts: Facts, port: number, masterCf: string | null): Finding
   return ok('client_ports', `${label} is served by ${svc}`, evidence);
 }
 
-/** A `#name inet …` line of master.cf for the port: where a person would look first. */
-export function commentedLine(text: string, port: number): { line: number; text: string } | null {
+/** The `#name inet …` lines of master.cf for the port: where a person would look first. */
+export function commentedLines(text: string, port: number): Array<{ line: number; text: string }> {
   const names = new Set([String(port), ...(PORT_NAMES[port] ? [PORT_NAMES[port] as string] : []), ...(port === 465 ? ['smtps'] : [])]);
   const lines = text.split('\n');
+  const out: Array<{ line: number; text: string }> = [];
   for (let i = 0; i < lines.length; i++) {
     const m = /^#\s*(\S+)\s+inet\s/.exec(lines[i] as string);
     if (!m) continue;
     const field = m[1] as string;
     const svc = field.includes(':') ? field.slice(field.lastIndexOf(':') + 1) : field;
-    if (names.has(svc)) return { line: i + 1, text: (lines[i] as string).trim() };
+    if (names.has(svc)) out.push({ line: i + 1, text: (lines[i] as string).trim() });
   }
-  return null;
+  return out;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createHostFs } from '../../../src/exec/host-fs.js';
 import { clientAccessProbe } from '../../../src/probes/client-access.js';
 import { clientFirewallProbe } from '../../../src/probes/client-firewall.js';
-import { clientPortsProbe, commentedLine } from '../../../src/probes/client-ports.js';
+import { clientPortsProbe, commentedLines } from '../../../src/probes/client-ports.js';
 import { containerProbe } from '../../../src/probes/container.js';
 import { describeExpiry, fail2banProbe } from '../../../src/probes/fail2ban.js';
 import { fakeExec } from './helpers/fake-exec.js';
@@ -163,7 +163,7 @@ describe('probes from the client\'s side', () => {
       assert.deepEqual([f?.status, f?.cause, f?.title], ['fail', 'port-not-served', 'submission is not enabled: no master.cf service answers port 587']);
       assert.ok(f?.evidence.includes('master.cf line 3 is commented out: #submission inet n       -       y       -       -       smtpd'));
       assert.match(f?.human?.steps[0] ?? '', /postconf -M submission\/inet=/);
-      assert.deepEqual(commentedLine(DEBIAN_MASTER, 465), { line: 5, text: '#smtps     inet  n       -       y       -       -       smtpd' });
+      assert.deepEqual(commentedLines(DEBIAN_MASTER, 465), [{ line: 5, text: '#smtps     inet  n       -       y       -       -       smtpd' }]);
     });
 
     it('served, turned off by master_service_disable, not listening, and 465 without wrappermode', async () => {
