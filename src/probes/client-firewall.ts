@@ -7,6 +7,7 @@
 
 import { factFailed } from '../facts/gather.js';
 import { ok, problem, unknown } from './finding.js';
+import { byRule } from './fail2ban.js';
 import type { Facts, FirewallClientVerdict } from '../facts/types.js';
 import type { Finding, Probe } from './types.js';
 
@@ -42,7 +43,7 @@ export const clientFirewallProbe: Probe = {
       const hits = toolHits.filter((h) => h.r.owner === owner);
       const ports = [...new Set(hits.map((h) => h.v.port))];
       out.push(
-        problem('fail', 'client_firewall', 'firewall-tool-blocks-client', [...new Set(hits.map((h) => `${h.v.backend}: ${h.r.detail} (${owner}'s ${h.r.chain}) refuses ${address} on port ${h.v.port}`))], {
+        problem('fail', 'client_firewall', 'firewall-tool-blocks-client', byRule(hits.map((h) => ({ rule: `${h.v.backend}: ${h.r.detail} (${owner}'s ${h.r.chain})`, port: h.v.port })), address), {
           title: `${owner}'s rule refuses ${address} on port${ports.length === 1 ? '' : 's'} ${ports.join(', ')}`,
           human: toolSteps(owner, address, hits.map((h) => h.r.chain)),
         }),

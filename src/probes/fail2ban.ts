@@ -69,7 +69,7 @@ function clientBans(facts: Facts, address: string, nowMs: number): Finding[] {
     const evidence = [
       `fail2ban-client banned ${address} → ${f2b?.clientJails?.join(', ')}`,
       ...guarding.flatMap((j) => banLines(j, address, nowMs)),
-      ...[...new Set(verdicts.flatMap((v) => v.toolRules.filter((r) => r.jail !== null && onPorts.has(r.jail)).map((r) => `${v.backend}: ${r.detail} (fail2ban's chain ${r.chain}) refuses ${address} on port ${v.port}`)))],
+      ...byRule(verdicts.flatMap((v) => v.toolRules.filter((r) => r.jail !== null && onPorts.has(r.jail)).map((r) => ({ rule: `${v.backend}: ${r.detail} (fail2ban's chain ${r.chain})`, port: v.port }))), address),
       ...afterLifting(facts, ports),
     ];
     const until = describeExpiry(first.clientBan?.expires ?? null, nowMs);
@@ -104,4 +104,15 @@ function afterLifting(facts: Facts, ports: number[]): string[] {
   const still = vs.filter((v) => v.without.verdict !== 'allow');
   if (vs.length > 0 && still.length === 0) return ['with the ban lifted, the firewall lets it through'];
   return still.map((v) => `with the ban lifted, ${v.backend} would still ${v.without.verdict} port ${v.port}: ${v.without.detail}${v.without.owner ? ` (${v.without.owner}'s rule)` : ''}`);
+}
+
+/** One line per rule, with every port it refuses the client on: `RULE refuses A on ports 25, 587`. */
+export function byRule(hits: ReadonlyArray<{ rule: string; port: number }>, address: string): string[] {
+  const ports = new Map<string, number[]>();
+  for (const h of hits) {
+    const list = ports.get(h.rule) ?? [];
+    if (!list.includes(h.port)) list.push(h.port);
+    ports.set(h.rule, list);
+  }
+  return [...ports].map(([rule, ps]) => `${rule} refuses ${address} on port${ps.length === 1 ? '' : 's'} ${ps.join(', ')}`);
 }

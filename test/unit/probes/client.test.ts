@@ -54,7 +54,7 @@ describe('probes from the client\'s side', () => {
       assert.equal(rest.length, 0);
       assert.deepEqual([f?.status, f?.cause], ['fail', 'fail2ban-bans-client']);
       assert.match(f?.title ?? '', /^fail2ban \(jail postfix\) bans 203\.0\.113\.7 from ports 25, 587, until 2026-12-06 09:17:30 \(in /);
-      assert.ok(f?.evidence.includes(`iptables-nft: ${F2B_RULE} (fail2ban's chain f2b-postfix) refuses ${ADDR} on port 25`), f?.evidence.join('\n'));
+      assert.ok(f?.evidence.includes(`iptables-nft: ${F2B_RULE} (fail2ban's chain f2b-postfix) refuses ${ADDR} on ports 25, 587`), f?.evidence.join('\n'));
       assert.ok(f?.evidence.includes('jail postfix: ignoreip 127.0.0.0/8'));
       assert.ok(f?.evidence.includes('with the ban lifted, the firewall lets it through'));
       assert.equal(f?.human, undefined, 'a runbook fixes it: no "needs a human"');
