@@ -57,10 +57,7 @@ export const clientFirewallProbe: Probe = {
       out.push(
         problem('fail', 'client_firewall', 'firewall-blocks-client', mine.map((v) => `${v.backend}: ${v.port}/tcp from ${address} via ${v.iface} → ${v.without.verdict} (${v.without.detail}); a stranger's connection is let in`), {
           title: `a firewall rule refuses ${address} on port${ports.length === 1 ? '' : 's'} ${ports.join(', ')} (other clients get in)`,
-          human: {
-            reason: 'a rule that names this client (or its network) was written by someone on purpose, most likely',
-            steps: [`Find it: ${mine[0]?.without.detail ?? ''}`, 'If the client should be let in, remove or narrow that rule in the tool that manages it (ufw delete …, firewall-cmd --remove-rich-rule …, your nftables.conf / iptables rules file)'],
-          },
+          human: ownRuleSteps(mine[0] as FirewallClientVerdict, address),
         }),
       );
     }
@@ -73,6 +70,17 @@ export const clientFirewallProbe: Probe = {
     return out;
   },
 };
+
+/** The admin's own rule for this client: where to find it, in the words of the tool that keeps it. */
+function ownRuleSteps(v: FirewallClientVerdict, address: string): { reason: string; steps: string[] } {
+  const reason = 'a rule that names this client (or its network) was written by someone on purpose, most likely';
+  const zone = /filter_IN_([A-Za-z0-9_-]+)/.exec(v.without.detail)?.[1];
+  if (v.without.owner === 'firewalld' && zone) {
+    return { reason: `firewalld puts ${address} in its zone ${zone} (a zone bound to the client's source address or interface)`, steps: [`firewall-cmd --get-zone-of-source=${address}; firewall-cmd --get-active-zones`, `If it should not be there: firewall-cmd --zone=${zone} --remove-source=SOURCE (and --permanent), or allow the port in that zone`] };
+  }
+  if (v.without.owner === 'ufw') return { reason, steps: ['ufw status numbered', `ufw delete NUMBER (the rule that names ${address} or its network), if it should go`] };
+  return { reason, steps: [`Find it: ${v.without.detail}`, 'If the client should be let in, remove or narrow that rule where it is kept (your nftables.conf, iptables rules file, or the tool that wrote it)'] };
+}
 
 function toolSteps(owner: string, address: string, chains: string[]): { reason: string; steps: string[] } {
   const reason = `${owner} keeps this rule in its own ${chains[0] ?? 'chain'}: lifting it is ${owner}'s to do, and whether this client deserves it is a human's decision`;

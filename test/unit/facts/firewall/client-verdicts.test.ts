@@ -24,8 +24,8 @@ const network: NetworkFacts = {
 
 const EMPTY_NFT = '{"nftables": []}';
 
-function ctx(scripts: Script[]) {
-  const exec = fakeExec(scripts, ['nft', 'iptables-nft-save', 'ip6tables-nft-save']);
+function ctx(scripts: Script[], installed = ['nft', 'iptables-nft-save', 'ip6tables-nft-save']) {
+  const exec = fakeExec(scripts, installed);
   return { exec, fs: emptyRoot(), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 };
 }
 
@@ -114,6 +114,16 @@ describe('facts/firewall: verdicts for one client (--from)', () => {
       { jail: 'postfix-sasl', ports: [25, 587, 465] },
       { jail: 'sshd', ports: [] },
     ]);
+  });
+
+  it('firewalld zones by source: the drop zone bound to the client decides, a stranger is let in by public (recorded: --add-source to zone drop, smtp in public)', async () => {
+    const c = ctx([{ argv: ['nft', '-j', 'list', 'ruleset'], result: { stdout: fixture('nft-j-firewalld-source-zone.json') } }, { argv: ['firewall-cmd', '--state'], result: { stdout: 'running\n' } }], ['nft', 'firewall-cmd']);
+    const fw = await gatherFirewall(c, note, [...procs, { pid: 7, comm: 'firewalld' }], network, client('10.231.0.2', [25]));
+    const v = fw.clientVerdicts?.[0];
+    assert.deepEqual([v?.backend, v?.verdict, v?.owner, v?.stranger, v?.toolRules.length], ['firewalld', 'drop', 'firewalld', 'allow', 0]);
+    assert.match(v?.detail ?? '', /filter_IN_drop/);
+    const other = await gatherFirewall(c, note, [...procs, { pid: 7, comm: 'firewalld' }], network, client('198.51.100.3', [25]));
+    assert.equal(other.clientVerdicts?.[0]?.verdict, 'allow');
   });
 
   it('jailOf: the chain f2b-JAIL, or the nft set addr-set-JAIL / addr6-set-JAIL; nothing for other owners', () => {
