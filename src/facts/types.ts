@@ -119,6 +119,8 @@ export interface FirewallFacts {
   clientVerdicts?: FirewallClientVerdict[];
   /** fail2ban jails with bans, and the judged ports their ban rule guards (walked with one banned address). */
   banReach?: Array<{ jail: string; ports: number[] }>;
+  /** Jails whose ban list is in the rules read: an iptables chain f2b-JAIL, or an nftables set addr-set-JAIL. */
+  fail2banChains?: string[];
 }
 
 export interface FirewallPortVerdict {

@@ -81,12 +81,17 @@ function clientBans(facts: Facts, address: string, nowMs: number): Finding[] {
   }
   if (elsewhere.length > 0) {
     const asked = facts.client?.ports ?? [];
-    const judged = verdicts.length > 0;
-    out.push(
-      judged
-        ? ok('fail2ban', `fail2ban bans ${address} in jail ${elsewhere.map((j) => j.name).join(', ')}, but not from port${asked.length === 1 ? '' : 's'} ${asked.join(', ')}`, elsewhere.flatMap((j) => banLines(j, address, nowMs)))
-        : unknown('fail2ban', `fail2ban bans ${address} in jail ${elsewhere.map((j) => j.name).join(', ')}; whether that ban covers port ${asked.join(', ')} could not be told from the firewall rules`, elsewhere.flatMap((j) => banLines(j, address, nowMs))),
-    );
+    // "Not from these ports" needs the jail's rule in the rules read, and every walk decided: a
+    // ban action that leaves no rule there (route, ipset) or a rule we cannot read proves nothing.
+    const inRules = new Set(facts.firewall.fail2banChains ?? []);
+    const unseen = elsewhere.filter((j) => !inRules.has(j.name));
+    const undecided = verdicts.length === 0 || verdicts.some((v) => v.verdict === 'unknown' || v.without.verdict === 'unknown');
+    const lines = elsewhere.flatMap((j) => banLines(j, address, nowMs));
+    if (unseen.length === 0 && !undecided) out.push(ok('fail2ban', `fail2ban bans ${address} in jail ${elsewhere.map((j) => j.name).join(', ')}, but not from port${asked.length === 1 ? '' : 's'} ${asked.join(', ')}`, lines));
+    else {
+      const why = unseen.length > 0 ? `jail ${unseen.map((j) => j.name).join(', ')} leaves no chain f2b-JAIL or set addr-set-JAIL in the rules read (a route or ipset ban action?)` : 'the firewall walk for it was not decided';
+      out.push(unknown('fail2ban', `fail2ban bans ${address} in jail ${elsewhere.map((j) => j.name).join(', ')}; whether that ban refuses port ${asked.join(', ')} cannot be told`, [...lines, why]));
+    }
   }
   return out;
 }

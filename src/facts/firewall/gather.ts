@@ -83,6 +83,13 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
   if (iptLegacy && iptLegacyOwn > 0) judge('iptables-legacy', (p) => evaluateIptablesInput(iptLegacy, p));
 
   const facts: FirewallFacts = { active, installed, mixedIptables, verdicts };
+  const f2bChains = new Set<string>();
+  for (const save of [iptNft, iptLegacy]) for (const t of save?.tables.values() ?? []) for (const name of t.chains.keys()) if (name.startsWith('f2b-')) f2bChains.add(name.slice(4));
+  for (const key of nft?.sets.keys() ?? []) {
+    const m = /^[a-z0-9]+\/f2b-table\/addr6?-set-(.+)$/.exec(key);
+    if (m) f2bChains.add(m[1] as string);
+  }
+  if (f2bChains.size > 0) facts.fail2banChains = [...f2bChains].sort();
   // The same walks for one source address, per active backend (ufw's chains live in the iptables
   // flavour it writes to: walked once, as ufw).
   const walkers: Array<[FirewallBackend, ClientWalk]> = [];

@@ -65,10 +65,16 @@ describe('probes from the client\'s side', () => {
         withClient(f);
         f.firewall.active = ['iptables-nft'];
         f.firewall.clientVerdicts = [verdict({})];
+        f.firewall.fail2banChains = ['sshd'];
         f.fail2ban = { running: true, clientJails: ['sshd'], jails: [{ name: 'sshd', banned: null, bantime: 600, ignoreip: [], clientBan: { since: null, expires: null, bantime: null } }] };
       });
       const [f] = await fail2banProbe.run(probeCtx(facts));
       assert.deepEqual([f?.status, f?.title], ['ok', `fail2ban bans ${ADDR} in jail sshd, but not from port 25`]);
+      // A ban action that leaves no rule we read (route, ipset): never "not from port 25".
+      facts.firewall.fail2banChains = [];
+      const [g] = await fail2banProbe.run(probeCtx(facts));
+      assert.equal(g?.status, 'unknown');
+      assert.match(g?.evidence.at(-1) ?? '', /leaves no chain f2b-JAIL or set addr-set-JAIL/);
     });
 
     it('without --from: the bans in force on SMTP ports, as information', async () => {

@@ -56,6 +56,7 @@ describe('facts/firewall: verdicts for one client (--from)', () => {
     assert.deepEqual(v25?.toolRules.map((r) => [r.owner, r.jail]), [['fail2ban', 'postfix-sasl'], ['fail2ban', 'postfix']]);
     assert.equal(v25?.without.verdict, 'allow');
     assert.match(v25?.detail ?? '', /^-A f2b-postfix-sasl -s 10\.231\.0\.2\/32 -j REJECT/);
+    assert.deepEqual(fw.fail2banChains, ['postfix', 'postfix-sasl']);
   });
 
   it('CrowdSec\'s chain and an admin\'s own rule: told apart by owner; what a stranger meets tells a ban from a closed port', async () => {
@@ -80,6 +81,7 @@ describe('facts/firewall: verdicts for one client (--from)', () => {
     const a = v4.clientVerdicts?.[0];
     assert.deepEqual([a?.backend, a?.verdict, a?.owner, a?.toolRules[0]?.jail, a?.without.verdict], ['nftables', 'reject', 'fail2ban', 'postfix', 'allow']);
     assert.match(a?.detail ?? '', /ip saddr @addr-set-postfix reject/);
+    assert.deepEqual(v4.fail2banChains, ['postfix']);
     const v6 = await gatherFirewall(ctx(nft()), note, procs, network, client('fd00:231::2', [25], 6));
     const b = v6.clientVerdicts?.[0];
     assert.deepEqual([b?.verdict, b?.toolRules[0]?.jail], ['reject', 'postfix']);
