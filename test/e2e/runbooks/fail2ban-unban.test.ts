@@ -166,6 +166,21 @@ function describeUnban(banaction: Fail2banBanaction, full: boolean, ignoreip: st
       await fail2banStillRuns();
     });
 
+    if (!full) {
+      it('plan --from --out, then apply FILE: the saved plan carries the client, so apply judges the same one', async () => {
+        const file = '/var/lib/postfix-fix/unban-plan.json';
+        const p = await runCli(server, ['plan', '--offline', '--from', toBanned.bAddr, '--out', file]);
+        assert.equal(p.code, 0, p.stderr);
+        assert.match(p.stdout, new RegExp(`To apply: postfix-fix run --interactive --from ${toBanned.bAddr.replace(/\./g, '\\.')} `));
+        const a = await runCli(server, ['apply', file, '--json'], { timeoutMs: 120_000 });
+        assert.equal(a.code, 0, `${a.stderr}\n${a.stdout}`);
+        await greets(banned, toBanned.aAddr);
+        assert.deepEqual(await bannedAddresses(server, 'postfix'), [UNRELATED]);
+        assert.equal((await runCli(server, ['rollback', '--last'], { timeoutMs: 60_000 })).code, 0);
+        await refused();
+      });
+    }
+
     it(`--var ignore=true: also in ignoreip, now and in a jail.d drop-in ${ignoreip.length > 0 ? 'keeping jail.local\'s ignoreip' : '(no ignoreip configured before)'} that survives a reload; rollback takes both back`, async () => {
         const file = `/etc/fail2ban/jail.d/postfix-fix-ignore-${toBanned.bAddr}.local`;
         const r = await runCli(server, ['run', '--yes', '--json', '--offline', '--from', toBanned.bAddr, '--var', 'ignore=true'], { timeoutMs: 120_000 });
