@@ -46,6 +46,10 @@ const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 
   validate: { options: { json: { type: 'boolean' }, 'list-facts': { type: 'boolean' } }, positionals: 'many' },
   list: { options: { causes: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 'none' },
   profile: { options: { json: { type: 'boolean' } }, positionals: 'none' },
+  watch: {
+    options: { once: { type: 'boolean' }, interval: { type: 'string' }, policy: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' } },
+    positionals: 'none',
+  },
   _guard: { options: { at: { type: 'string' } }, positionals: 'many' },
 };
 

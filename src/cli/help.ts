@@ -40,6 +40,7 @@ Commands:
   validate [PATH...]   check runbooks and profiles (file:line:column for every problem)
   list                 the runbooks, their risk and the causes they fix (--causes: all causes)
   profile              which distro profile matches this host, and why
+  watch                diagnose, fix what /etc/postfix-fix/watch.yaml allows, notify on change
 
 Start here:
   postfix-fix diagnose
@@ -206,6 +207,49 @@ Options:
   --causes             list every cause diagnose can report, and which runbook fixes it
   --json               as JSON
 ${COMMON}`,
+
+  watch: `Usage: postfix-fix watch [--once | --interval SECONDS] [--policy FILE] [options]
+
+Self-healing within a policy. Each tick diagnoses the host, then fixes what the watch policy
+allows, journaled like \`run\` (\`postfix-fix rollback RUN_ID\` undoes it), and tells you only when
+something changed: a problem appeared, a fix worked, a fix failed, back-off was reached, a problem
+went away. A host that stays broken is not reported again every tick.
+
+The policy (/etc/postfix-fix/watch.yaml; schemas/watch-policy.schema.json; an example is in
+/usr/share/doc/postfix-fix/examples/watch.yaml) says which runbooks may run (allow, forbid), the
+riskiest step (max_risk, default low), how often one cause may be fixed (max_fixes_per_cause_per_hour,
+default 3: then back-off, one notice, no further fix until the oldest of those is an hour old), and
+where notices go: syslog (one line, default on), a hook (a program given the notice as JSON on
+stdin, killed at its timeout) and a webhook (a JSON POST with a timeout and bounded retries, sent
+after the fix, never before it). An invalid policy stops watch before it looks at anything, and
+so does one that someone other than root could have written (it decides what root runs).
+
+Never two at once: a tick that finds another run or tick holding the lock skips (exit 5).
+
+Options:
+  --once               one tick, then exit (for the systemd timer and cron)
+  --interval SECONDS   without --once: seconds between ticks (default 300), until SIGTERM/SIGINT
+  --policy FILE        the watch policy (default /etc/postfix-fix/watch.yaml)
+  --json               one JSON document per tick on stdout: problems, events, the run report,
+                       the notice and how each delivery went. Without it watch prints only when
+                       something changed
+  --timeout SECONDS    deadline for each diagnosis (default 5)
+  --offline            skip diagnose checks that leave this host
+  --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
+${COMMON}
+
+The .deb ships a systemd timer, disabled: \`systemctl enable --now postfix-fix-watch.timer\` runs
+\`watch --once --offline\` a minute after it starts, then every 5 minutes (\`systemctl edit\`
+changes that). --offline there: looking up MX records and dialling a public MX every few minutes
+is not polite, and a tick could not fix what they find.
+
+Exit codes: 0 healthy, or fixed · 4 a problem is left for a person (not allowed, back-off, no
+            runbook) · 3 a fix failed and was rolled back · 6 rollback incomplete · 5 skipped:
+            another run holds the lock · 2 bad policy or usage · 1 internal error (with --once)
+
+Examples:
+  postfix-fix watch --once --policy /etc/postfix-fix/watch.yaml
+  */5 * * * * root /usr/bin/postfix-fix watch --once --offline`,
 
   profile: `Usage: postfix-fix profile [options]
 

@@ -37,7 +37,7 @@ export const reachabilityProbe: Probe = {
     );
     const out = ports.map((port) => judgePort(ctx.facts, port, results.filter((r) => r.port === port)));
     const dialogue = results.find((r) => r.dialogue !== undefined);
-    if (mail && dialogue) {
+    if (mail && dialogue && meaningOf(ctx.facts, dialogue).status === 'ok') {
       const judged = await judgeMail(ctx, 'smtp_mail', dialogue, `from ${first} (this host's own address${inMynetworks(ctx.facts, first) ? ', in mynetworks' : ', as outside senders are treated'})`, mail.to);
       if (judged) out.push(judged);
     }

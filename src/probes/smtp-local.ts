@@ -23,7 +23,8 @@ export const smtpLocalProbe: Probe = {
     const results = await Promise.all(ports.map((port) => dial(ctx, '127.0.0.1', port, { connectMs: LOCAL_CONNECT_MS, bannerMs: 2_500, ehlo: port !== 465, ...(port === 25 && mail ? { mail } : {}) })));
     const out: Finding[] = [];
     for (const r of results) {
-      if (r.port !== 25 || !mail) continue;
+      // Only Postfix's answers are Postfix's refusals: another MTA on the port is its own finding.
+      if (r.port !== 25 || !mail || meaningOf(ctx.facts, r).status !== 'ok') continue;
       const judged = await judgeMail(ctx, 'smtp_mail', r, 'from 127.0.0.1', mail.to);
       if (judged) out.push(judged);
     }

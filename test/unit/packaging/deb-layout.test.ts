@@ -80,6 +80,40 @@ describe('packaging: the .deb', function () {
     }
   });
 
+  it('ships the watch timer and service (from contrib/systemd) and an example watch policy, byte for byte', () => {
+    const at = (p: string) => listing.find((e) => e.path === p);
+    const x = join(dir, 'watch');
+    execFileSync('dpkg-deb', ['-x', deb.path, x]);
+    for (const [installed, source] of [
+      ['/usr/lib/systemd/system/postfix-fix-watch.service', 'contrib/systemd/postfix-fix-watch.service'],
+      ['/usr/lib/systemd/system/postfix-fix-watch.timer', 'contrib/systemd/postfix-fix-watch.timer'],
+      ['/usr/share/doc/postfix-fix/examples/watch.yaml', 'contrib/watch/watch.yaml'],
+    ] as const) {
+      assert.equal(at(installed)?.mode, '-rw-r--r--', installed);
+      assert.ok(readFileSync(join(x, installed)).equals(readFileSync(join(REPO, source))), installed);
+    }
+    const service = readFileSync(join(REPO, 'contrib/systemd/postfix-fix-watch.service'), 'utf8');
+    assert.match(service, /^Type=oneshot$/m);
+    assert.match(service, /^ExecStart=\/usr\/bin\/postfix-fix watch --once --offline$/m);
+    assert.doesNotMatch(service, /^\[Install\]/m, 'the service is started by the timer only');
+    const timer = readFileSync(join(REPO, 'contrib/systemd/postfix-fix-watch.timer'), 'utf8');
+    assert.match(timer, /^OnUnitActiveSec=5min$/m);
+    assert.match(timer, /^\[Install\]\nWantedBy=timers\.target$/m);
+  });
+
+  it('no maintainer script enables or starts anything: the timer stays off until an administrator turns it on', () => {
+    const control = join(dir, 'control');
+    execFileSync('dpkg-deb', ['-e', deb.path, control]);
+    const scripts = ['postinst', 'prerm', 'postrm'].map((n) => [n, readFileSync(join(control, n), 'utf8')] as const);
+    for (const [name, text] of scripts) {
+      const commands = text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+      assert.doesNotMatch(commands, /\benable\b|\bstart\b|\brestart\b|deb-systemd-invoke|deb-systemd-helper/, name);
+      assert.doesNotMatch(commands, /postfix-fix (watch|run|apply)/, `${name} runs no fix`);
+    }
+    assert.match(scripts[0]?.[1] ?? '', /daemon-reload/);
+    assert.match(scripts[1]?.[1] ?? '', /if \[ "\$1" = remove \]; then[\s\S]*systemctl stop postfix-fix-watch\.timer postfix-fix-watch\.service[\s\S]*systemctl disable postfix-fix-watch\.timer/);
+  });
+
   it('its entry runs on the packaged node; the program and chunks are modules, not scripts', () => {
     const x = join(dir, 'x');
     execFileSync('dpkg-deb', ['-x', deb.path, x]);

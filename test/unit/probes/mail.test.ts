@@ -85,6 +85,19 @@ describe('probes/mail: mail to postmaster, past the banner', () => {
     assert.deepEqual(withMail, ['10.0.0.5:25 postmaster@mx1.example.test', '127.0.0.1:25 postmaster@mx1.example.test']);
   });
 
+  it("another MTA holding the port answers: its refusal is not Postfix's, and is not judged as one", async () => {
+    const facts = factsWith((f) => {
+      f.postfix.params.mydestination = 'mx1.example.test';
+      f.postfix.params.myhostname = 'mx1.example.test';
+      f.listeners = [{ family: 4, address: '0.0.0.0', port: 25, pid: 321, process: 'exim4' }];
+      f.otherMtas = [{ name: 'exim', pid: 321, process: 'exim4', ports: [25], unit: null }];
+    });
+    const exim = { ...BANNER, banner: '220 mx1 ESMTP Exim 4.96', dialogue: [{ command: 'RCPT' as const, code: 550, text: '550 Administrative prohibition' }] };
+    const found = await smtpLocalProbe.run(probeCtx(facts, { dialer: fakeDialer({ '127.0.0.1:25': exim }) }));
+    assert.equal(found.some((f) => f.cause === 'mail-refused'), false, JSON.stringify(found));
+    assert.ok(found.some((f) => f.cause === 'port-held-by-mta'));
+  });
+
   it('mynetworks membership, for saying how the host treats its own address', () => {
     const facts = factsWith((f) => (f.postfix.params.mynetworks = '127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128 10.0.0.0/24'));
     assert.equal(inMynetworks(facts, '10.0.0.5'), true);
