@@ -98,11 +98,11 @@ export async function gatherFacts(ctx: FactContext, options: GatherOptions = {})
     : Promise.resolve(null);
   // Without a client the firewall does not wait for it (nor for master.cf, which it needs).
   const fail2ban = processes.then((procs) => guard<Fail2banFacts | null>('fail2ban', BUDGET_MS.fail2ban, () => gatherFail2ban(ctx, note, procs, query?.address ?? null), null));
-  // Without a client, which ports fail2ban's bans guard is read from the rules, so the firewall
-  // waits for its list (at once where fail2ban does not run); with one, the client's own walk
-  // says it, and the two run side by side.
-  const firewall = Promise.all([processes, network, client, query ? null : fail2ban]).then(([procs, net, cl, f2b]) =>
-    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net, cl, f2b), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
+  // The firewall reads its rules at once; its judging waits for the client's facts, and without
+  // a client for fail2ban's list (which ports its bans guard is read from the rules; at once where
+  // fail2ban does not run). With a client, its own walk says it, and the two run side by side.
+  const firewall = Promise.all([processes, network]).then(([procs, net]) =>
+    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net, client, query ? null : fail2ban), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
   );
   const postfix = Promise.all([params, services, accounts, masterPid, service]).then(([p, sv, a, m, s]) =>
     guard('postfix', BUDGET_MS.postfix, () => assemblePostfix(ctx, { params: p, services: sv, accounts: a, masterPid: m, service: s }), {

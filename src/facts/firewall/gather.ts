@@ -26,7 +26,18 @@ export const SMTP_PORTS = [25, 587, 465] as const;
 
 const isUfwChain = (c: string): boolean => c.startsWith('ufw-') || c.startsWith('ufw6-');
 
-export async function gatherFirewall(ctx: FactContext, note: NoteError, processes: ProcessInfo[], network: NetworkFacts, client: ClientFacts | null = null, fail2ban: Fail2banFacts | null = null): Promise<FirewallFacts> {
+/**
+ * `client` and `fail2ban` may still be on their way: the rulesets are read first, and only the
+ * judging waits for them (the client's facts need master.cf, read by the slowest fact gatherer).
+ */
+export async function gatherFirewall(
+  ctx: FactContext,
+  note: NoteError,
+  processes: ProcessInfo[],
+  network: NetworkFacts,
+  clientFacts: ClientFacts | null | Promise<ClientFacts | null> = null,
+  fail2banFacts: Fail2banFacts | null | Promise<Fail2banFacts | null> = null,
+): Promise<FirewallFacts> {
   const has = (p: string): boolean => ctx.exec.has(p);
   const installed = FIREWALL_BACKENDS.filter((b) => {
     if (b === 'firewalld') return has('firewall-cmd');
@@ -63,6 +74,7 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
   const nftSideAny = (iptNft ? countRules(iptNft) : 0) + nftNative + nftFirewalld;
   const mixedIptables = legacyAny > 0 && nftSideAny > 0;
 
+  const [client, fail2ban] = await Promise.all([clientFacts, fail2banFacts]);
   const verdicts: FirewallPortVerdict[] = [];
   // The ports a person asked about are judged for strangers too: a port closed to everyone is
   // not that client's ban.
