@@ -3,7 +3,6 @@
 // a port outside 1–65535 or a name that does not resolve is a usage error (exit 2).
 // Kept light: diagnose parses these before it starts its first command.
 
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { UserError } from '../core/errors.js';
 import { parsePort } from '../core/client.js';
@@ -51,6 +50,8 @@ async function resolveName(name: string): Promise<string[]> {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${RESOLVE_MS / 1000} s`), { code: 'ETIMEOUT' })), RESOLVE_MS);
   });
   try {
+    // Loaded only when a name must be resolved: diagnose parses these flags before anything else.
+    const { lookup } = await import('node:dns/promises');
     const found = await Promise.race([lookup(name, { all: true, verbatim: true }), timeout]);
     return found.map((f) => f.address);
   } finally {

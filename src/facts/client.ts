@@ -26,14 +26,18 @@ export function defaultClientPorts(services: readonly MasterService[]): number[]
   return ports;
 }
 
-export async function gatherClient(ctx: FactContext, q: ClientQuery, network: NetworkFacts, services: readonly MasterService[]): Promise<ClientFacts> {
+/**
+ * `network` and `services` may still be on their way (master.cf is read by the slowest fact
+ * gatherer): the route to the client is asked for at once, side by side with them.
+ */
+export async function gatherClient(ctx: FactContext, q: ClientQuery, networkFacts: NetworkFacts | Promise<NetworkFacts>, servicesFacts: readonly MasterService[] | Promise<readonly MasterService[]>): Promise<ClientFacts> {
+  const [route, network, services] = await Promise.all([q.address === null ? null : routeTo(ctx, q.address), networkFacts, servicesFacts]);
   const ports = q.ports ?? defaultClientPorts(services);
   const base: ClientFacts = { address: q.address, name: q.name, family: null, ports, portsGiven: q.ports !== null, iface: null, local: false, bridge: null };
   if (q.address === null) return base;
   const ip = parseCidr(q.address);
   const family = ip?.family ?? null;
   const own = network.interfaces.some((i) => i.addresses.some((a) => a.address === q.address));
-  const route = await routeTo(ctx, q.address);
   const iface = route?.iface ?? onLink(network, q.address)?.name ?? defaultIface(network, family);
   const local = isLoopbackAddress(q.address) || own || route?.local === true;
   const bridge = !local && iface !== null ? await bridgeOf(ctx, network, iface, q.address) : null;

@@ -94,7 +94,7 @@ export async function gatherFacts(ctx: FactContext, options: GatherOptions = {})
   );
   const query = hasSymptom(options.client) ? options.client : null;
   const client: Promise<ClientFacts | null> = query
-    ? Promise.all([network, services]).then(([net, sv]) => guard<ClientFacts | null>('client', BUDGET_MS.client, () => gatherClient(ctx, query, net, sv), { address: query.address, name: query.name, family: null, ports: query.ports ?? [25], portsGiven: query.ports !== null, iface: null, local: false, bridge: null }))
+    ? guard<ClientFacts | null>('client', BUDGET_MS.client + BUDGET_MS.params, () => gatherClient(ctx, query, network, services), { address: query.address, name: query.name, family: null, ports: query.ports ?? [25], portsGiven: query.ports !== null, iface: null, local: false, bridge: null })
     : Promise.resolve(null);
   // Without a client the firewall does not wait for it (nor for master.cf, which it needs).
   const fail2ban = processes.then((procs) => guard<Fail2banFacts | null>('fail2ban', BUDGET_MS.fail2ban, () => gatherFail2ban(ctx, note, procs, query?.address ?? null), null));
