@@ -192,6 +192,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     fingerprint: { facts, digest: '' },
     summary: { changes: changes.length, maxRisk, blocked: planned.filter((r) => r.status === 'blocked').map((r) => r.id) },
   };
+  const client = ctx.facts.client;
+  if (client) plan.client = { address: client.address, name: client.name, ports: client.portsGiven ? client.ports : null };
   plan.fingerprint.digest = planDigest(plan);
   return plan;
 }
@@ -202,6 +204,8 @@ export function planDigest(plan: Plan): string {
     tool: plan.tool,
     profile: plan.profile,
     facts: plan.fingerprint.facts,
+    // Absent from plans made without --from, so their digests stay what they were.
+    ...(plan.client ? { client: plan.client } : {}),
     // Everything apply acts on from the file: an explicit rollback action runs as written in the
     // plan, and verifications run its module args, so an edit to either must break the digest.
     runbooks: plan.runbooks.map((r) => ({ id: r.id, sha256: r.sha256, variables: r.variables, steps: r.steps.map((s) => ({ id: s.stepId, status: s.status, args: s.args, diff: s.change?.diff ?? null, state: s.stateDigest ?? null, rollback: s.rollback ?? null })), verify: r.verify.map((c) => ({ module: c.module ?? null, args: c.args ?? null })) })),

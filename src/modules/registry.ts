@@ -14,11 +14,15 @@ import type { ModuleRegistry } from './registry-types.js';
 import { serviceModule } from './service/module.js';
 import { smtpCheck } from './smtp/module.js';
 import type { ActionModule, CheckModule } from './types.js';
+import { fail2banModule } from './fail2ban/module.js';
+import { postconfAddModule } from './postconf/add.js';
 
 const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule, masterServiceModule, postmapModule, postfixRestartModule];
+// From the client's side (issue 18): lifting one client's fail2ban ban; adding a bridge to the lists.
+const CLIENT_ACTIONS: readonly ActionModule[] = [fail2banModule, postconfAddModule];
 const CHECKS: readonly CheckModule[] = [smtpCheck];
 
-export function createModuleRegistry(actions: readonly ActionModule[] = ACTIONS, checks: readonly CheckModule[] = CHECKS): ModuleRegistry {
+export function createModuleRegistry(actions: readonly ActionModule[] = [...ACTIONS, ...CLIENT_ACTIONS], checks: readonly CheckModule[] = CHECKS): ModuleRegistry {
   const a = new Map(actions.map((m) => [m.name, m]));
   const c = new Map(checks.map((m) => [m.name, m]));
   return {

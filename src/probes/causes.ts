@@ -53,6 +53,14 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'clients-disconnect-early': { title: 'clients disconnect right after connecting (lost connection after CONNECT)', rank: 85 },
   // Only when a client asks for the port (diagnose --port 587): submission ports are optional.
   'submission-port-disabled': { title: 'submission is not enabled: no master.cf service offers the port clients ask for (587, 465)', rank: 13 },
+  // From the client's side (--from, --port): what refuses that one client, or that one port.
+  'port-not-served': { title: 'no Postfix service answers the port the client uses (master.cf)', rank: 13 },
+  'container-bridge-not-listening': { title: 'Postfix does not listen on the bridge address containers reach this host by', rank: 19 },
+  'fail2ban-bans-client': { title: 'fail2ban bans this client from the SMTP ports', rank: 29 },
+  'firewall-tool-blocks-client': { title: 'a rule another tool owns (CrowdSec, sshguard, fail2ban) refuses this client', rank: 29 },
+  'firewall-blocks-client': { title: 'a firewall rule refuses this client (not every client)', rank: 31 },
+  'client-rejected-by-postfix': { title: "Postfix's own access control rejects this client (postscreen, check_client_access)", rank: 32 },
+  'submissions-without-wrappermode': { title: 'port 465 is served without implicit TLS (smtpd_tls_wrappermode=yes)', rank: 27 },
 };
 
 export function isKnownCause(id: string): boolean {

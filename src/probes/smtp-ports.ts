@@ -18,9 +18,15 @@ export function allLoopback(ls: readonly Listener[]): boolean {
   return ls.length > 0 && ls.every((l) => isLoopbackAddress(l.address));
 }
 
-/** The SMTP ports worth judging: 25 always, submission ports when something serves them. */
+/**
+ * The SMTP ports worth judging: 25 always, submission ports when something serves them, and the
+ * ports a person asked about (--port) that something serves. An asked-for port nothing serves is
+ * the client-ports check's finding (which master.cf service should answer it), not a dial's.
+ */
 export function servedPorts(facts: Facts): number[] {
-  return [25, ...SUBMISSION_PORTS.filter((p) => listenersOn(facts, p).length > 0)];
+  const base = [25, ...SUBMISSION_PORTS.filter((p) => listenersOn(facts, p).length > 0)];
+  const asked = (facts.client?.ports ?? []).filter((p) => !base.includes(p) && listenersOn(facts, p).length > 0);
+  return [...base, ...asked];
 }
 
 export function formatListener(l: Listener): string {

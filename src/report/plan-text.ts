@@ -1,6 +1,7 @@
 // A plan as a reviewer reads it in a terminal or pastes it into a ticket: plain text, no colour
 // codes unless asked, every change with its exact lines.
 
+import { symptomFlags } from '../core/client.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../engine/plan-types.js';
 
 /** Changes in the plan that no rollback can take back: the reviewer is told how many, and which (their undo line). */
@@ -52,6 +53,8 @@ export function renderPlanText(plan: Plan): string {
   const s = plan.summary;
   const final = irreversibleChanges(plan);
   out.push(`Summary: ${s.changes} change${s.changes === 1 ? '' : 's'}${s.maxRisk ? ` (highest risk: ${s.maxRisk})` : ''}${final ? `; ${final} cannot be undone` : ''}${s.blocked.length ? `; blocked: ${s.blocked.join(', ')}` : ''}. Nothing has been changed.`);
-  if (s.changes > 0) out.push('To apply: postfix-fix run --interactive   (or save with --out FILE, review, then: postfix-fix apply FILE)');
+  // The run must answer for the same client (--from, --port) for the same runbooks to be planned.
+  const symptom = symptomFlags(plan.client).map((f) => ` ${f}`).join('');
+  if (s.changes > 0) out.push(`To apply: postfix-fix run --interactive${symptom}   (or save with --out FILE, review, then: postfix-fix apply FILE)`);
   return out.join('\n') + '\n';
 }

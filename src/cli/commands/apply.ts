@@ -17,7 +17,8 @@ export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs('apply', argv);
   const file = a.positionals[0] as string;
   const plan = readPlanFile(file, toolVersion());
-  const rt = createRuntime(a);
+  // The plan's client (--from, --port when it was made): its facts are gathered for the same one.
+  const rt = createRuntime(a, { client: plan.client ?? null });
   await ensureStateDir(rt.stateDir);
   const lock = await acquireLock(rt.stateDir, ['postfix-fix', 'apply', ...argv].join(' '));
   try {

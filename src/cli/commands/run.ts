@@ -14,6 +14,7 @@ import { executePlan, reportHost } from '../execute.js';
 import { applyPolicy, loadPolicy } from '../../engine/policy.js';
 import { finishRun } from '../run-output.js';
 import { createRuntime, viewHost } from '../runtime.js';
+import { clientQuery } from '../client-args.js';
 import { selfArgv } from '../self.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -33,7 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   const maxRisk = choiceOpt(a, 'max-risk', RISKS, 'medium');
   const vars = parseVarFlags(listOpt(a, 'var'));
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
-  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
+  const client = await clientQuery(a);
+  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs, client });
   const policy = policyFile ? loadPolicy(policyFile, new Set(rt.catalog.runbooks.keys())) : null;
   await ensureStateDir(rt.stateDir);
   const lock = await acquireLock(rt.stateDir, ['postfix-fix', 'run', ...argv].join(' '));
