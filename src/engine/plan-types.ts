@@ -80,6 +80,8 @@ export interface Plan {
     digest: string;
   };
   summary: { changes: number; maxRisk: Risk | null; blocked: string[] };
+  /** One line when a cause may be hidden behind one this plan fixes (stacking.ts); absent otherwise. */
+  stacking?: string;
 }
 
 export type PlanJson = Plan & Record<string, JsonValue | unknown>;

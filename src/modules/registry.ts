@@ -1,6 +1,8 @@
 // Every module postfix-fix knows. A new module (or firewall backend) is one file plus a line here.
 
 import { fileModule } from './file/module.js';
+import { firewallAllowsCheck } from './firewall-allows/module.js';
+import { listenerCheck } from './listener/module.js';
 import { firewallModule } from './firewall/module.js';
 import { processModule } from './process/module.js';
 import { queueModule } from './queue/module.js';
@@ -13,7 +15,7 @@ import { smtpCheck } from './smtp/module.js';
 import type { ActionModule, CheckModule } from './types.js';
 
 const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule];
-const CHECKS: readonly CheckModule[] = [smtpCheck];
+const CHECKS: readonly CheckModule[] = [smtpCheck, listenerCheck, firewallAllowsCheck];
 
 export function createModuleRegistry(actions: readonly ActionModule[] = ACTIONS, checks: readonly CheckModule[] = CHECKS): ModuleRegistry {
   const a = new Map(actions.map((m) => [m.name, m]));
