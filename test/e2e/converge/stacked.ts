@@ -142,23 +142,38 @@ function pool(n: number): <T>(job: () => Promise<T>) => Promise<T> {
   };
 }
 
-export function describeStacked(title: string, scenarios: StackedScenario[], concurrency = 2): void {
-  describe(`e2e stacked causes: ${title}`, function () {
-    const proofs = new Map<string, Promise<Record<string, number>>>();
+export interface ConcurrentCase {
+  title: string;
+  /** The whole proof; may return how long its phases took (shown in the test's title). */
+  run(): Promise<Record<string, number> | void>;
+}
+
+/** One test per case, the cases proven `concurrency` at a time from the start of the block. */
+export function describeConcurrently(title: string, cases: ConcurrentCase[], concurrency = 2): void {
+  describe(title, function () {
+    const proofs = new Map<string, Promise<Record<string, number> | void>>();
     before(() => {
       const limit = pool(concurrency);
-      for (const s of scenarios) {
-        const p = limit(() => proveStacked(s));
+      for (const c of cases) {
+        const p = limit(() => c.run());
         p.catch(() => undefined); // reported by its own test
-        proofs.set(s.title, p);
+        proofs.set(c.title, p);
       }
     });
-    for (const s of scenarios) {
-      it(`${s.title}: ${s.runbooks.join(' → ')} in one run, proven from a peer; idempotent; one rollback restores it`, async function () {
-        this.timeout(scenarios.length * 150_000);
-        const ms = await proofs.get(s.title);
-        this.test!.title += ` [${Object.entries(ms ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}]`;
+    for (const c of cases) {
+      it(c.title, async function () {
+        this.timeout(cases.length * 150_000);
+        const ms = await proofs.get(c.title);
+        if (ms) this.test!.title += ` [${Object.entries(ms).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}]`;
       });
     }
   });
+}
+
+export function describeStacked(title: string, scenarios: StackedScenario[], concurrency = 2): void {
+  describeConcurrently(
+    `e2e stacked causes: ${title}`,
+    scenarios.map((s) => ({ title: `${s.title}: ${s.runbooks.join(' → ')} in one run, proven from a peer; idempotent; one rollback restores it`, run: () => proveStacked(s) })),
+    concurrency,
+  );
 }
