@@ -6,23 +6,43 @@
 
 import type { Finding } from './types.js';
 
-/** Roots that keep Postfix from starting, most specific first. */
-const KEEPS_POSTFIX_DOWN = ['port-held-by-unknown', 'port-held-by-mta', 'master-pid-locked'] as const;
+interface Chain {
+  /** Roots, most specific first: the first one found explains the consequence. */
+  roots: readonly string[];
+  consequence: string;
+  /** What the root does, for the consequence's evidence. */
+  why: Readonly<Record<string, string>>;
+}
 
-/** What a root does to Postfix, for the consequence's evidence. */
-const WHY: Readonly<Record<(typeof KEEPS_POSTFIX_DOWN)[number], string>> = {
-  'port-held-by-unknown': 'Postfix cannot start while another program holds port 25',
-  'port-held-by-mta': 'Postfix cannot start while another MTA holds port 25',
-  'master-pid-locked': 'Postfix cannot start while another process holds the lock on master.pid',
-};
+const CHAINS: readonly Chain[] = [
+  {
+    roots: ['port-held-by-unknown', 'port-held-by-mta', 'master-pid-locked'],
+    consequence: 'postfix-stopped',
+    why: {
+      'port-held-by-unknown': 'Postfix cannot start while another program holds port 25',
+      'port-held-by-mta': 'Postfix cannot start while another MTA holds port 25',
+      'master-pid-locked': 'Postfix cannot start while another process holds the lock on master.pid',
+    },
+  },
+  {
+    // Seen from another address, the same dying smtpd is only "no greeting".
+    roots: ['smtpd-dies-at-startup'],
+    consequence: 'smtp-no-banner',
+    why: { 'smtpd-dies-at-startup': 'every smtpd dies before its banner, whoever connects' },
+  },
+];
 
 export function linkCauses(findings: readonly Finding[]): Finding[] {
-  const root = KEEPS_POSTFIX_DOWN.map((c) => findings.find((f) => f.status === 'fail' && f.cause === c)).find((f) => f !== undefined);
-  if (!root?.cause) return [...findings];
-  const cause = root.cause as (typeof KEEPS_POSTFIX_DOWN)[number];
-  return findings.map((f) =>
-    f.status === 'fail' && f.cause === 'postfix-stopped' && !f.explainedBy
-      ? { ...f, explainedBy: cause, fixedBy: [], evidence: [`because: ${root.title} (${cause}) — ${WHY[cause]}`, ...f.evidence] }
-      : f,
-  );
+  let out = [...findings];
+  for (const chain of CHAINS) {
+    const root = chain.roots.map((c) => out.find((f) => f.status === 'fail' && f.cause === c)).find((f) => f !== undefined);
+    if (!root?.cause) continue;
+    const cause = root.cause;
+    out = out.map((f) =>
+      f.status === 'fail' && f.cause === chain.consequence && !f.explainedBy
+        ? { ...f, explainedBy: cause, fixedBy: [], evidence: [`because: ${root.title} (${cause}) — ${chain.why[cause] ?? ''}`, ...f.evidence] }
+        : f,
+    );
+  }
+  return out;
 }

@@ -49,7 +49,7 @@ export async function freshFacts(s: RunSession): Promise<Facts> {
 
 /** The problems a diagnosis found that a person or a runbook must deal with. */
 export function problemsIn(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.status === 'fail' || (f.status === 'warn' && (f.fixedBy.length > 0 || f.human !== undefined)));
+  return findings.filter((f) => !f.explainedBy && (f.status === 'fail' || (f.status === 'warn' && (f.fixedBy.length > 0 || f.human !== undefined))));
 }
 
 /**

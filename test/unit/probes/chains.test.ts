@@ -51,6 +51,11 @@ describe('probes/chains: causes that explain each other', () => {
     assert.equal(r.exitCode, ExitCode.ChangesNeeded);
   });
 
+  it('smtpd dying at start-up explains "no greeting" seen from another address', () => {
+    const linked = linkCauses([fail('smtp-no-banner'), fail('smtpd-dies-at-startup')]);
+    assert.equal(linked[0]?.explainedBy, 'smtpd-dies-at-startup');
+  });
+
   it('a foreign lock on master.pid explains it too; without a root, "not running" stays a cause of its own', () => {
     assert.equal(linkCauses([fail('postfix-stopped'), fail('master-pid-locked')])[0]?.explainedBy, 'master-pid-locked');
     const alone = linkCauses([fail('postfix-stopped'), fail('firewall-blocks-smtp')]);
