@@ -1,16 +1,17 @@
-// A cause hidden behind another: Postfix is stopped, and its smtpd would die at start-up (SASL
-// switched on with no Dovecot socket). Nothing says so while Postfix is stopped — there is no
-// smtpd to die — so the plan lists only the service, and says one line about what may show
-// later. Starting Postfix reveals it; the run diagnoses again after that round:
+// A cause hidden behind another: Postfix is stopped, and once running it would still refuse its
+// clients — its smtpd dies at start-up (SASL switched on with no Dovecot socket), or a
+// maintenance refusal was left on (every client greeted with 554). Nothing says so while Postfix
+// is stopped, so the plan lists only the service, and says in one line what may show later.
+// Starting Postfix reveals it; the run diagnoses again after that round:
 //   - with no runbook for it, the service fix is kept and the run ends exit 4, naming it;
-//   - with a site runbook for it (`--runbooks DIR`: this site turns SASL off on port 25), a
-//     second round fixes it in the same run, and one rollback undoes both rounds;
+//   - with a site runbook for it (`--runbooks DIR`), a second round fixes it in the same run,
+//     and one rollback undoes both rounds;
 //   - `apply` of a saved plan stops at what the plan lists, unless --converge.
 import assert from 'node:assert/strict';
 import { LabHost, link, postfixIsRunning, runCli, smtpProbe } from '../lab/index.js';
 import type { Host, LinkInfo } from '../lab/index.js';
 import { restorableState } from '../scenario.js';
-import { SITE_RUNBOOKS, injectStoppedHidingSmtpdFatal } from './hidden-cause.js';
+import { SITE_RUNBOOKS, injectStoppedHidingSmtpdFatal, injectStoppedInMaintenance } from './hidden-cause.js';
 import { describeConcurrently, proveStacked } from './stacked.js';
 
 interface Report {
@@ -21,12 +22,12 @@ interface Report {
   steps: Array<{ runbook: string; status: string }>;
 }
 
-async function withLab<T>(name: string, siteRunbook: boolean, body: (host: Host, peer: Host, net: LinkInfo) => Promise<T>): Promise<T> {
+async function withLab<T>(name: string, inject: (h: Host) => Promise<void>, body: (host: Host, peer: Host, net: LinkInfo) => Promise<T>): Promise<T> {
   const host = await LabHost.create({ name });
   const peer = await LabHost.create({ name: `${name}-p`, postfix: false });
   try {
     const net = await link(host, peer);
-    await injectStoppedHidingSmtpdFatal(host, siteRunbook);
+    await inject(host);
     return await body(host, peer, net);
   } finally {
     await peer.destroy();
@@ -38,7 +39,7 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
   {
     title: 'no runbook for what starting Postfix revealed: Postfix started and kept, exit 4 naming smtpd dying at start-up',
     run: () =>
-      withLab('hidden-none', false, async (host, peer, net) => {
+      withLab('hidden-none', (h) => injectStoppedHidingSmtpdFatal(h, false), async (host, peer, net) => {
         const broken = await restorableState(host);
         const plan = await runCli(host, ['plan', '--json', '--offline']);
         const p = plan.json as { runbooks: Array<{ id: string; status: string }>; stacking?: string };
@@ -64,7 +65,7 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
   {
     title: 'saved plan: apply stops at what the plan lists (exit 4, says why); apply --converge fixes what it revealed too',
     run: () =>
-      withLab('hidden-apply', true, async (host, peer, net) => {
+      withLab('hidden-apply', (h) => injectStoppedInMaintenance(h, true), async (host, peer, net) => {
         const broken = await restorableState(host);
         const site = ['--runbooks', SITE_RUNBOOKS];
         const made = await runCli(host, ['plan', '--offline', '--out', '/root/plan.json', ...site]);
@@ -75,8 +76,8 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
         const applied = a.json as Report;
         assert.equal(a.code, 4, `${a.stderr}\n${a.stdout}`);
         assert.deepEqual(applied.rounds.map((x) => x.runbooks), [['postfix-service']]);
-        assert.ok(applied.needsHuman.includes('sasl-off: revealed after the saved plan, which does not list it (apply --converge would run it, or run a new plan)'), applied.needsHuman.join('\n'));
-        assert.ok(!applied.steps.some((x) => x.runbook === 'sasl-off'));
+        assert.ok(applied.needsHuman.includes('end-maintenance: revealed after the saved plan, which does not list it (apply --converge would run it, or run a new plan)'), applied.needsHuman.join('\n'));
+        assert.ok(!applied.steps.some((x) => x.runbook === 'end-maintenance'));
 
         assert.equal((await runCli(host, ['rollback', '--last'], { timeoutMs: 120_000 })).code, 0);
         assert.deepEqual(await restorableState(host), broken, 'back where the plan was made');
@@ -84,7 +85,7 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
         const c = await runCli(host, ['apply', '/root/plan.json', '--converge', '--json', '--detailed-exitcodes', ...site], { timeoutMs: 150_000 });
         const converged = c.json as Report;
         assert.equal(c.code, 10, `${c.stderr}\n${c.stdout}`);
-        assert.deepEqual(converged.rounds.map((x) => [x.round, x.runbooks, x.causes]), [[1, ['postfix-service'], ['postfix-stopped']], [2, ['sasl-off'], ['smtpd-dies-at-startup']]]);
+        assert.deepEqual(converged.rounds.map((x) => [x.round, x.runbooks, x.causes]), [[1, ['postfix-service'], ['postfix-stopped']], [2, ['end-maintenance'], ['smtp-banner-rejects']]]);
         assert.equal(converged.proof?.ok, true);
         const seen = await smtpProbe(peer, net.aAddr, 25, 3000);
         assert.equal(seen.kind, 'banner', JSON.stringify(seen));
@@ -98,10 +99,10 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
     run: () =>
       proveStacked({
         title: 'hidden-two-rounds',
-        inject: (h) => injectStoppedHidingSmtpdFatal(h, true),
+        inject: (h) => injectStoppedInMaintenance(h, true),
         causes: ['postfix-stopped'],
         upFront: ['postfix-service'],
-        runbooks: ['postfix-service', 'sasl-off'],
+        runbooks: ['postfix-service', 'end-maintenance'],
         args: ['--runbooks', SITE_RUNBOOKS],
         brokenPeer: ['refused'],
         plan: true,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { LabHost, injectEximHolds25, injectIptablesBlock25, link, smtpProbe } from '../lab/index.js';
 import type { Host, LinkInfo } from '../lab/index.js';
 import { Tmux } from '../cli/tmux.js';
-import { SITE_RUNBOOKS, injectStoppedHidingSmtpdFatal } from './hidden-cause.js';
+import { SITE_RUNBOOKS, injectStoppedInMaintenance } from './hidden-cause.js';
 
 describe('e2e: run --interactive on stacked causes', function () {
   this.timeout(150_000);
@@ -43,11 +43,11 @@ describe('e2e: run --interactive on stacked causes', function () {
   });
 
   it('a cause revealed by round 1: round 2 is shown and its risky step asked about before it is applied', async () => {
-    await injectStoppedHidingSmtpdFatal(host, true);
+    await injectStoppedInMaintenance(host, true);
     await tmux.start(host, ['run', '--interactive', '--offline', '--runbooks', SITE_RUNBOOKS]);
-    const asked = await tmux.waitFor(/Apply step 2 \(medium risk\): smtpd_sasl_auth_enable: yes → no; then restart Postfix if running\?/, 60_000);
-    assert.match(asked, /Diagnosed again after round 1: 1 problem\(s\) left: 127\.0\.0\.1:25 gives no banner: smtpd dies at start-up/);
-    assert.match(asked, /Round 2 — what the fixes so far revealed \(smtpd-dies-at-startup\); in order: greeting \(sasl-off\)/);
+    const asked = await tmux.waitFor(/Apply step 2 \(medium risk\): smtpd_client_restrictions: reject → ; smtpd_delay_reject: no → yes; then restart Postfix if running\?/, 60_000);
+    assert.match(asked, /Diagnosed again after round 1: \d problem\(s\) left: .*\(smtp-banner-rejects\)/);
+    assert.match(asked, /Round 2 — what the fixes so far revealed \(smtp-banner-rejects\); in order: greeting \(end-maintenance\)/);
     await tmux.keys('Enter');
     await tmux.waitFor(/Fixed: changes applied and verified\./, 60_000);
     assert.equal(await tmux.waitExit(), 0);

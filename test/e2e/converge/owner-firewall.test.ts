@@ -1,7 +1,6 @@
-// Who owns the port (another MTA, a foreign lock on master.pid), and a firewall — and three
-// layers at once. The port owner's runbook starts Postfix itself: "Postfix not running" is its
+// Who owns the port (another MTA), and a firewall — and three layers at once. The port owner's runbook starts Postfix itself: "Postfix not running" is its
 // consequence, not a second cause (no postfix-service round).
-import { MASTER_PID_FILE, injectEximHolds25, injectFirewalldPublic, injectForeignMasterLock, injectIptablesBlock25, injectLoopbackOnly, injectNftablesBlock25, injectPostfixStopped } from '../lab/index.js';
+import { injectEximHolds25, injectIptablesBlock25, injectLoopbackOnly, injectNftablesBlock25, injectPostfixStopped } from '../lab/index.js';
 import { describeStacked } from './stacked.js';
 
 describeStacked('port owner × firewall, and three layers at once', [
@@ -18,17 +17,6 @@ describeStacked('port owner × firewall, and three layers at once', [
     plan: true,
   },
   {
-    title: 'master.pid locked + iptables-legacy DROP',
-    inject: async (h) => {
-      await injectForeignMasterLock(h);
-      await injectIptablesBlock25(h, { action: 'drop', backend: 'legacy' });
-    },
-    causes: ['master-pid-locked', 'firewall-blocks-smtp'],
-    runbooks: ['port-conflict', 'firewall'],
-    brokenPeer: ['timeout'],
-    extraState: async (h) => (await h.exec(['cat', MASTER_PID_FILE])).stdout,
-  },
-  {
     title: 'exim + loopback-only + iptables REJECT',
     inject: async (h) => {
       await injectLoopbackOnly(h);
@@ -40,15 +28,16 @@ describeStacked('port owner × firewall, and three layers at once', [
     brokenPeer: ['refused'],
   },
   {
-    title: 'stopped + loopback-only + firewalld',
+    title: 'stopped + loopback-only + nftables drop',
     inject: async (h) => {
       await injectLoopbackOnly(h);
       await injectPostfixStopped(h);
-      await injectFirewalldPublic(h);
+      await injectNftablesBlock25(h, 'drop');
     },
     causes: ['postfix-stopped', 'loopback-only', 'firewall-blocks-smtp'],
     runbooks: ['postfix-service', 'inet-interfaces', 'firewall'],
-    brokenPeer: ['unreachable'],
-    extraState: async (h) => (await h.exec(['sh', '-c', 'cd /etc/firewalld/zones && for f in *; do [ -e "$f" ] && { echo "== $f"; cat "$f"; }; done'])).stdout,
+    brokenPeer: ['timeout'],
+    extraState: (h) => h.readFile('/etc/nftables.conf'),
+    plan: true,
   },
 ]);
