@@ -7,7 +7,8 @@
 
 import type { DialOptions, DialResult } from '../../core/dial.js';
 import { describeDial } from '../../exec/dial.js';
-import { isLinkLocal } from '../../facts/cidr.js';
+import { isLinkLocal, parseIp } from '../../facts/cidr.js';
+import { isWildcardAddress } from '../../facts/ss.js';
 import { firewallAllowsCheck } from '../../modules/firewall-allows/module.js';
 import type { ModuleContext } from '../../modules/types.js';
 import { PROBE_HELO, describeDialogue, inMynetworks, localDomain } from '../../probes/mail.js';
@@ -29,6 +30,13 @@ function options(extra: Partial<DialOptions> = {}): DialOptions {
   return { connectTimeoutMs: DIAL_MS, bannerTimeoutMs: DIAL_MS, heloName: PROBE_HELO, deadline: Date.now() + 4 * DIAL_MS, ...extra };
 }
 
+/** Does a listener of Postfix's on port 25 cover this address (bound to it, or a wildcard of its family)? */
+function servedOn(facts: ModuleContext['facts'], address: string): boolean {
+  const family = parseIp(address)?.family;
+  const postfix = (pid: number | null, process: string | null): boolean => process === 'master' || (pid !== null && pid === facts.postfix.masterPid);
+  return facts.listeners.some((l) => l.port === 25 && postfix(l.pid, l.process) && (l.address === address || l.address === '*' || (isWildcardAddress(l.address) && l.family === family)));
+}
+
 /** 465 speaks TLS first: a connection that stays silent there is a working one. */
 function greets(r: DialResult): boolean {
   return (r.outcome === 'banner' && r.code === 220) || (r.port === 465 && r.outcome === 'banner-timeout');
@@ -41,9 +49,14 @@ export async function proveEndToEnd(ctx: ModuleContext): Promise<ProofCheck[]> {
     .flatMap((i) => i.addresses.map((a) => a.address))
     .filter((a) => !isLinkLocal(a))
     .slice(0, MAX_ADDRESSES);
-  // A host whose only interface is loopback (some containers) is reached through a port mapping
-  // or a proxy on loopback: that is the address its clients arrive on.
-  const targets = own.length > 0 ? own : ['127.0.0.1'];
+  // The addresses Postfix serves (inet_interfaces may name some of them on purpose); when it
+  // serves none of them, all of them, so the proof shows the refusal. A host whose only interface
+  // is loopback (some containers) is reached through a port mapping or a proxy on loopback: that
+  // is the address its clients arrive on.
+  const served = own.filter((a) => servedOn(facts, a));
+  const targets = served.length > 0 ? served : own.length > 0 ? own : ['127.0.0.1'];
+  // Another MTA's 220 is not Postfix greeting: who answers is read from the listening sockets.
+  const postfixAnswers = own.length > 0 ? served.length > 0 : servedOn(facts, '127.0.0.1');
   const first = targets[0] as string;
   const ports = offeredPorts(facts);
   const domain = localDomain(facts);
@@ -53,8 +66,8 @@ export async function proveEndToEnd(ctx: ModuleContext): Promise<ProofCheck[]> {
   const checks: ProofCheck[] = [];
   checks.push({
     name: `Postfix greets on ${own.length > 0 ? "this host's own addresses" : '127.0.0.1 (this host has no other address)'} (${ports.join(', ')})`,
-    ok: dials.every(greets),
-    evidence: dials.map(describeDial),
+    ok: postfixAnswers && dials.every(greets),
+    evidence: [...dials.map(describeDial), ...(postfixAnswers ? [] : [`Postfix does not listen there on port 25 (${facts.listeners.filter((l) => l.port === 25).map((l) => `${l.address}: ${l.process ?? '?'}`).join(', ') || 'nothing does'})`])],
   });
 
   const fw = await firewallAllowsCheck.check(ctx, { ports });

@@ -55,6 +55,31 @@ describe('engine run: the end-to-end proof', () => {
     assert.match(r[3]?.evidence[0] ?? '', /is in mynetworks \(trusted to relay\): judged from the settings instead/);
   });
 
+  it('dials the own addresses Postfix serves (inet_interfaces may leave some out on purpose); all of them when it serves none', async () => {
+    const two = (edit: (f: Facts) => void) => facts((f) => {
+      f.network.interfaces.push({ name: 'eth1', up: true, loopback: false, addresses: [{ family: 4, address: '192.0.2.7', prefixLength: 24 }] });
+      edit(f);
+    });
+    const only = prove(two((f) => {
+      f.listeners = [{ family: 4, address: '10.0.0.5', port: 25, pid: 100, process: 'master' }];
+    }), () => rcpt(250, '250 2.1.5 Ok'));
+    await only.checks;
+    assert.deepEqual([...new Set(only.dialled.map((d) => d.host))], ['10.0.0.5']);
+    const none = prove(two((f) => {
+      f.listeners = [{ family: 4, address: '127.0.0.1', port: 25, pid: 100, process: 'master' }];
+    }), () => ({ outcome: 'refused' }));
+    assert.equal((await none.checks)[0]?.ok, false);
+    assert.deepEqual([...new Set(none.dialled.map((d) => d.host))], ['10.0.0.5', '192.0.2.7']);
+  });
+
+  it("another MTA's 220 on the port is not Postfix greeting", async () => {
+    const r = await prove(facts((f) => {
+      f.listeners = [{ family: 4, address: '0.0.0.0', port: 25, pid: 77, process: 'exim4' }];
+    }), () => ({ outcome: 'banner', code: 220, banner: '220 mx1 ESMTP Exim 4.96' })).checks;
+    assert.equal(r[0]?.ok, false);
+    assert.equal(r[0]?.evidence.at(-1), 'Postfix does not listen there on port 25 (0.0.0.0: exim4)');
+  });
+
   it('a firewall that drops strangers fails the proof though the host greets itself (lo is accepted first)', async () => {
     const r = await prove(facts((f) => {
       f.firewall.active = ['ufw'];
