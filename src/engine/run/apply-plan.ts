@@ -64,7 +64,8 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
   let remaining: Finding[] = [];
   let proof: Proof | null = null;
   if (status0 === 'changed') {
-    if (deps.proveEndToEnd) proof = await prove(s, deps.proveEndToEnd);
+    // The last round's diagnosis looked at the host just now; a temporary change ended since does not count.
+    if (deps.proveEndToEnd) proof = await prove(s, deps.proveEndToEnd, settled === null || temporaryEnded.length > 0);
     if (deps.converge && settled) {
       // The last round's diagnosis is where the host stands, unless something changed since (a
       // temporary change ended) or the proof failed and must be explained by a fresh look.
@@ -104,9 +105,9 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
 }
 
 /** The end-to-end proof against a fresh look at the host. */
-async function prove(s: RunSession, check: NonNullable<RunDeps['proveEndToEnd']>): Promise<Proof> {
+async function prove(s: RunSession, check: NonNullable<RunDeps['proveEndToEnd']>, refresh: boolean): Promise<Proof> {
   s.emit({ type: 'proof-start' });
-  await freshFacts(s);
+  if (refresh) await freshFacts(s);
   const checks = await check(s.tx.ctx);
   return { ok: checks.every((c) => c.ok !== false), checks, blocking: [] };
 }
