@@ -51,6 +51,13 @@ describe('probes/chains: causes that explain each other', () => {
     assert.equal(r.exitCode, ExitCode.ChangesNeeded);
   });
 
+  it('mail refused on a port another MTA holds is that MTA refusing, not Postfix: no advice of its own', () => {
+    const refused: Finding = { ...fail('mail-refused'), human: { reason: 'a lookup table, milter…', steps: ['x'] } };
+    const [linked] = linkCauses([refused, fail('port-held-by-mta')]);
+    assert.equal(linked?.explainedBy, 'port-held-by-mta');
+    assert.equal(linked?.human, undefined);
+  });
+
   it('smtpd dying at start-up explains "no greeting" seen from another address', () => {
     const linked = linkCauses([fail('smtp-no-banner'), fail('smtpd-dies-at-startup')]);
     assert.equal(linked[0]?.explainedBy, 'smtpd-dies-at-startup');
