@@ -64,11 +64,11 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
   let remaining: Finding[] = [];
   let proof: Proof | null = null;
   if (status0 === 'changed') {
-    // The last round's diagnosis looked at the host just now; a temporary change ended since does not count.
-    if (deps.proveEndToEnd) proof = await prove(s, deps.proveEndToEnd, settled === null || temporaryEnded.length > 0);
     if (deps.converge && settled) {
-      // The last round's diagnosis is where the host stands, unless something changed since (a
-      // temporary change ended) or the proof failed and must be explained by a fresh look.
+      // The last round's diagnosis looked at the host just now, unless a temporary change ended since.
+      if (deps.proveEndToEnd) proof = await prove(s, deps.proveEndToEnd, temporaryEnded.length > 0);
+      // Where the host stands: the last round's diagnosis, unless something changed since or the
+      // proof failed and must be explained by a fresh look.
       if (temporaryEnded.length > 0 || (proof && !proof.ok)) settled = await settleAgain(deps, s, settled);
       remaining = settled.findings.filter((f) => f.status === 'fail' && !f.explainedBy);
       if (proof && !proof.ok) proof = { ...proof, blocking: byRank(remaining) };
@@ -77,6 +77,7 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
       remaining = await stillFound(plan.findings, ledger.verifications(), deps.causeProbe, deps.refreshFacts);
       listener.emit({ type: 're-diagnosis', remaining });
       needsHuman.push(...remaining.map((f) => `still found after the run: ${f.title}`));
+      if (deps.proveEndToEnd) proof = await prove(s, deps.proveEndToEnd, true);
       if (proof && !proof.ok) needsHuman.push(proofLine(proof));
     }
     if (proof) listener.emit({ type: 'proof-done', proof });
