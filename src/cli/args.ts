@@ -48,7 +48,7 @@ const SPECS: Record<string, CommandSpec> = {
     },
     positionals: 'none',
   },
-  apply: { options: { json: { type: 'boolean' }, 'detailed-exitcodes': { type: 'boolean' } }, positionals: 'one' },
+  apply: { options: { json: { type: 'boolean' }, 'detailed-exitcodes': { type: 'boolean' }, converge: { type: 'boolean' }, 'max-risk': { type: 'string' } }, positionals: 'one' },
   rollback: { options: { last: { type: 'boolean' }, list: { type: 'boolean' }, step: { type: 'string' }, json: { type: 'boolean' }, guard: { type: 'boolean' } }, positionals: 'optional-one' },
   validate: { options: { json: { type: 'boolean' }, 'list-facts': { type: 'boolean' } }, positionals: 'many' },
   list: { options: { causes: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 'none' },

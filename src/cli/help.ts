@@ -129,7 +129,11 @@ Examples:
 
 Diagnoses, plans and applies the fixes. Every change is journaled before it is made; a failed
 step rolls back everything this run applied, newest first, and verifies the host is as before.
-After the steps, each runbook's verifications prove the symptom is gone (banner, listener, port).
+Each runbook proves its own layer right after its steps (the listener, the service, the firewall
+rule). Then it diagnoses again: a cause a fix revealed is planned and applied in a further round
+(same --max-risk, policy and prompts; one run, one \`rollback --last\`). Last, once, the
+end-to-end proof: the greeting on this host's own addresses, mail to postmaster accepted up to
+RCPT, relaying refused. A cause no runbook may fix leaves the other layers fixed (exit 4).
 
   --interactive        shows progress and asks before every medium/high-risk step:
                        yes / no (skip it and the rest of its runbook) / abort (roll back) / details
@@ -162,9 +166,14 @@ Examples:
 
 Applies a plan saved with \`plan --out FILE\`. The plan is the approval: no prompts. It refuses,
 naming what drifted, if the host, the runbooks or the tool version changed since the plan was
-made, and applies exactly the planned steps — nothing else.
+made, and applies exactly the planned steps. Then it diagnoses again: a cause the fixes
+revealed is fixed only by a runbook the plan lists (a reviewer approved that plan, not more),
+else reported (exit 4) — unless --converge.
 
 Options:
+  --converge           also fix what the plan's fixes reveal with runbooks it does not list
+                       (their steps are held to --max-risk: nobody reviewed them)
+  --max-risk LEVEL     low | medium (default) | high: the riskiest step outside the plan
   --json               print the run report as JSON on stdout
   --detailed-exitcodes 0 nothing to do · 10 changed and healthy
 ${COMMON}

@@ -147,7 +147,8 @@ export function buildReport(input: ReportInput): DiagnoseReport {
   const findings: ReportFinding[] = sortFindings(
     input.findings.map((f) => ({
       ...f,
-      fixedBy: f.cause && f.status !== 'ok' ? runbooksFixing(f.cause, input.runbooks) : [],
+      // A consequence of another cause found (chains.ts) is fixed by fixing that one.
+      fixedBy: f.cause && f.status !== 'ok' && !f.explainedBy ? runbooksFixing(f.cause, input.runbooks) : [],
       rank: f.cause && (f.status === 'fail' || f.status === 'warn') ? causeRank(f.cause) : null,
     })),
   );

@@ -87,5 +87,7 @@ export interface Plan {
   summary: { changes: number; maxRisk: Risk | null; blocked: string[] };
   /** The client and ports the plan was made for (--from, --port): `apply` judges the same ones. */
   client?: ClientQuery;
+  /** One line when a cause may be hidden behind one this plan fixes (stacking.ts); absent otherwise. */
+  stacking?: string;
 }
 

@@ -38,7 +38,8 @@ export interface PlanInput {
 }
 
 export function selectRunbooks(catalog: Catalog, findings: Finding[], ids: string[]): Array<{ rb: Runbook; triggeredBy: PlannedRunbook['triggeredBy'] }> {
-  const causes = findings.filter((f) => (f.status === 'fail' || f.status === 'warn') && f.cause).map((f) => f.cause as string);
+  // A consequence explained by another cause (probes/chains.ts) is fixed by that cause's runbook.
+  const causes = findings.filter((f) => (f.status === 'fail' || f.status === 'warn') && f.cause && !f.explainedBy).map((f) => f.cause as string);
   const triggers = (rb: Runbook): PlannedRunbook['triggeredBy'] => [...new Set(rb.symptoms.filter((s) => causes.includes(s)))].map((c) => ({ cause: c, title: CAUSES[c]?.title ?? c }));
   let chosen: Runbook[];
   if (ids.length > 0) {

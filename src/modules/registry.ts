@@ -4,6 +4,8 @@ import { fileModule } from './file/module.js';
 import { masterServiceModule } from './master-service/module.js';
 import { postfixRestartModule } from './postfix-restart/module.js';
 import { postmapModule } from './postmap/module.js';
+import { firewallAllowsCheck } from './firewall-allows/module.js';
+import { listenerCheck } from './listener/module.js';
 import { firewallModule } from './firewall/module.js';
 import { processModule } from './process/module.js';
 import { queueModule } from './queue/module.js';
@@ -20,7 +22,7 @@ import { postconfAddModule } from './postconf/add.js';
 const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule, masterServiceModule, postmapModule, postfixRestartModule];
 // From the client's side (issue 18): lifting one client's fail2ban ban; adding a bridge to the lists.
 const CLIENT_ACTIONS: readonly ActionModule[] = [fail2banModule, postconfAddModule];
-const CHECKS: readonly CheckModule[] = [smtpCheck];
+const CHECKS: readonly CheckModule[] = [smtpCheck, listenerCheck, firewallAllowsCheck];
 
 export function createModuleRegistry(actions: readonly ActionModule[] = [...ACTIONS, ...CLIENT_ACTIONS], checks: readonly CheckModule[] = CHECKS): ModuleRegistry {
   const a = new Map(actions.map((m) => [m.name, m]));

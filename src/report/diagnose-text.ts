@@ -35,7 +35,8 @@ export function renderDiagnoseText(report: DiagnoseReport, c: Colours = NO_COLOU
     for (const f of problems) {
       out.push(`  ${paint(f, MARK[f.status])} ${f.title}${f.cause ? c.dim(` (${f.cause})`) : ''}`);
       for (const e of f.evidence.slice(0, 4)) out.push(c.dim(`      ${e}`));
-      if (f.fixedBy[0]) out.push(`      fix: ${c.cyan(report.fixes.find((x) => x.runbook === f.fixedBy[0])?.command ?? `postfix-fix run --runbook ${f.fixedBy[0]}`)}`);
+      if (f.explainedBy) out.push(`      ↳ a consequence of ${f.explainedBy}: ${f.explainedBy === top?.cause ? 'fixing the cause above fixes this' : 'fixed with it'}`);
+      else if (f.fixedBy[0]) out.push(`      fix: ${c.cyan(report.fixes.find((x) => x.runbook === f.fixedBy[0])?.command ?? `postfix-fix run --runbook ${f.fixedBy[0]}`)}`);
       else if (f.human) out.push(c.dim(`      needs a human: ${f.human.reason}`));
     }
   }
