@@ -30,7 +30,7 @@ import type { WatchNotice } from '../../../src/report/watch-notice.js';
 
 const noticeSchema = JSON.parse(readFileSync(new URL('../../../schemas/watch-notice.schema.json', import.meta.url), 'utf8')) as object;
 const runReportSchema = JSON.parse(readFileSync(new URL('../../../schemas/run-report.schema.json', import.meta.url), 'utf8')) as object;
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, formats: { 'date-time': true } });
 const validNotice = ajv.compile(noticeSchema);
 const validRunReport = ajv.compile(runReportSchema);
 
