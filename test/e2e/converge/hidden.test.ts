@@ -37,7 +37,7 @@ async function withLab<T>(name: string, inject: (h: Host) => Promise<void>, body
 
 describeConcurrently('e2e: a cause that shows only after a fix', [
   {
-    title: 'no runbook for what starting Postfix revealed: Postfix started and kept, exit 4 naming smtpd dying at start-up',
+    title: 'no runbook for what starting Postfix revealed: Postfix started and kept, exit 4 naming the SASL backend smtpd dies without',
     run: () =>
       withLab('hidden-none', (h) => injectStoppedHidingSmtpdFatal(h, false), async (host, peer, net) => {
         const broken = await restorableState(host);
@@ -52,8 +52,10 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
         assert.equal(report.status, 'changed');
         assert.deepEqual(report.rounds.map((x) => x.runbooks), [['postfix-service']]);
         assert.ok(report.needsHuman.some((n) => /gives no banner: smtpd dies at start-up \(fatal: no SASL authentication mechanisms\)/.test(n)), report.needsHuman.join('\n'));
-        assert.ok(report.needsHuman.some((n) => /^clients are still refused \(end-to-end: .*\): the greeting layer still blocks/.test(n)), report.needsHuman.join('\n'));
-        assert.equal(report.proof?.blocking[0]?.cause, 'smtpd-dies-at-startup');
+        // The root, ranked first: Dovecot's socket missing, which the fatal line is about.
+        assert.ok(report.needsHuman.some((n) => /^SASL backend private\/auth \(smtpd_sasl_path\) does not answer/.test(n)), report.needsHuman.join('\n'));
+        assert.ok(report.needsHuman.some((n) => /^clients are still refused \(end-to-end: .*\): the dependencies layer still blocks/.test(n)), report.needsHuman.join('\n'));
+        assert.equal(report.proof?.blocking[0]?.cause, 'sasl-backend-unreachable');
         assert.ok(await postfixIsRunning(host), 'the service layer, proven, is kept');
         assert.equal((await smtpProbe(peer, net.aAddr, 25, 2500)).kind, 'banner-timeout', 'the peer now connects (the service is up) and hears nothing (smtpd dies)');
 
