@@ -2,6 +2,7 @@
 // else — with pid, command line and unit, because "port 25 is taken" is only useful with a name.
 
 import { factFailed } from '../facts/gather.js';
+import { isLoopbackAddress } from '../facts/ss.js';
 import { readCmdline, unitFromCgroup } from '../facts/processes.js';
 import { ok, problem, unknown } from './finding.js';
 import { SUBMISSION_PORTS, allLoopback, declaresPort, formatListener, isPostfixListener, listenersOn } from './smtp-ports.js';
@@ -49,6 +50,10 @@ async function judgePort(ctx: ProbeContext, port: number): Promise<Finding | nul
   }
   const evidence = held.map(formatListener);
   if (allLoopback(held)) {
+    // A service master.cf binds to loopback itself (`127.0.0.1:submission`, for applications on
+    // this host) listens there by design; inet_interfaces does not apply to it.
+    const bound = boundToLoopback(ctx, port);
+    if (bound.length > 0) return ok(check, `Postfix listens on port ${port} on loopback only, as master.cf asks (${bound.join(', ')})`, evidence);
     const ii = facts.postfix.params.inet_interfaces ?? '';
     if (ii !== '' && !/^(loopback-only|localhost|127\.0\.0\.1|\[?::1\]?)([\s,]+(localhost|127\.0\.0\.1|\[?::1\]?))*$/.test(ii.trim())) {
       return problem('fail', check, 'inet-interfaces-needs-restart', [
@@ -60,6 +65,13 @@ async function judgePort(ctx: ProbeContext, port: number): Promise<Finding | nul
     return problem('fail', check, 'loopback-only', [...evidence, `inet_interfaces = ${ii || '(unknown)'}`], { title: `Postfix listens on port ${port} on loopback only` });
   }
   return ok(check, `Postfix listens on port ${port}`, evidence);
+}
+
+/** master.cf's inet services on `port`, when every one of them names a loopback address. */
+function boundToLoopback(ctx: ProbeContext, port: number): string[] {
+  const services = ctx.facts.postfix.services.filter((s) => s.type === 'inet' && s.port === port);
+  if (services.length === 0 || !services.every((s) => s.address !== null && isLoopbackAddress(s.address.replace(/^\[|\]$/g, '')))) return [];
+  return services.map((s) => `${s.service}/inet`);
 }
 
 async function foreignHolder(ctx: ProbeContext, port: number, foreign: Listener[]): Promise<Finding> {

@@ -48,6 +48,21 @@ describe('probes/listeners', () => {
     assert.ok(f?.evidence.some((e) => /reload` ignores inet_interfaces/.test(e)));
   });
 
+  it('a service master.cf binds to 127.0.0.1 (127.0.0.1:submission) listens on loopback by design', async () => {
+    const facts = factsWith((f) => {
+      f.postfix.params.inet_interfaces = 'all';
+      f.listeners.push({ family: 4, address: '127.0.0.1', port: 587, pid: f.postfix.masterPid, process: 'master' });
+      f.postfix.services.push({ service: '127.0.0.1:submission', type: 'inet', private: false, unprivileged: true, chroot: true, processLimit: '-', command: 'smtpd', port: 587, address: '127.0.0.1', params: {} });
+    });
+    const f = (await listenersProbe.run(probeCtx(facts))).find((x) => x.title.includes('587'));
+    assert.equal(f?.status, 'ok', JSON.stringify(f));
+    assert.match(f?.title ?? '', /as master\.cf asks \(127\.0\.0\.1:submission\/inet\)/);
+    // The same listener without the address in master.cf is the reload trap, as on 25.
+    facts.postfix.services = facts.postfix.services.map((s) => (s.port === 587 ? { ...s, service: 'submission', address: null } : s));
+    const g = (await listenersProbe.run(probeCtx(facts))).find((x) => x.evidence.some((e) => e.includes(':587')));
+    assert.equal(g?.cause, 'inet-interfaces-needs-restart');
+  });
+
   it('nothing on 25: postfix-stopped when stopped, smtp-service-disabled when master runs', async () => {
     assert.equal((await listenersProbe.run(probeCtx(stoppedFacts())))[0]?.cause, 'postfix-stopped');
     const disabled = factsWith((f) => {
