@@ -101,10 +101,13 @@ export function runCommand(runbook: string): string {
   return `postfix-fix run --runbook ${runbook}`;
 }
 
-/** Runbooks whose symptoms name the cause, by id. */
+/**
+ * Runbooks whose symptoms name the cause, by id. A runbook run only on request is not "the fix"
+ * diagnose offers: the finding's own advice names it, with the choice it implies.
+ */
 export function runbooksFixing(cause: string, runbooks: ReadonlyMap<string, Runbook>): string[] {
   return [...runbooks.values()]
-    .filter((r) => r.symptoms.includes(cause))
+    .filter((r) => !r.onRequest && r.symptoms.includes(cause))
     .map((r) => r.id)
     .sort();
 }

@@ -137,13 +137,23 @@ export class Transaction {
     return results;
   }
 
-  /** Temporary changes end with the run, whatever happened. */
+  /**
+   * Temporary changes end with the run, whatever happened — except those kept until their
+   * deadline, which a failed run has already rolled back and a successful one leaves to their guard.
+   */
   async endTemporary(): Promise<UndoResult[]> {
-    const temp = this.appliedHistories().filter((h) => h.intent.change.temporary);
+    const temp = this.appliedHistories().filter((h) => h.intent.change.temporary && !h.intent.change.temporary.untilDeadline);
     const results = await undoSteps(temp, this.opts.ctx, this.opts.modules, this.journal, 'end of run (temporary change)');
     for (const r of results) if (r.ok) this.undone.add(r.seq);
     for (const h of temp) if (h.guard) await this.opts.guards.cancel(h.guard.mechanism, h.guard.handle);
     return results;
+  }
+
+  /** Temporary changes this run leaves in force until their deadline, with who ends them. */
+  temporaryInForce(): Array<{ seq: number; name: string; summary: string; deadline: string | null; mechanism: string | null }> {
+    return this.appliedHistories()
+      .filter((h) => h.intent.change.temporary?.untilDeadline === true)
+      .map((h) => ({ seq: h.seq, name: h.intent.name, summary: h.intent.change.summary, deadline: h.guard?.deadline ?? null, mechanism: h.guard?.mechanism ?? null }));
   }
 
   async end(status: string): Promise<void> {

@@ -13,8 +13,15 @@ export async function run(argv: string[]): Promise<number> {
   if (flag(a, 'causes')) {
     const rows = Object.entries(CAUSES)
       .sort((x, y) => x[1].rank - y[1].rank)
-      .map(([id, c]) => ({ id, title: c.title, fixedBy: runbooks.filter((r) => r.symptoms.includes(id)).map((r) => r.id) }));
-    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(28)} ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}`).join('\n') + '\n');
+      .map(([id, c]) => ({
+        id,
+        title: c.title,
+        fixedBy: runbooks.filter((r) => !r.onRequest && r.symptoms.includes(id)).map((r) => r.id),
+        // Runbooks that answer it only when named with --runbook: a choice, not the fix.
+        onRequest: runbooks.filter((r) => r.onRequest && r.symptoms.includes(id)).map((r) => r.id),
+      }));
+    const asked = (r: (typeof rows)[number]): string => (r.onRequest.length ? ` (on request: ${r.onRequest.map((id) => `--runbook ${id}`).join(', ')})` : '');
+    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(28)} ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}${asked(r)}`).join('\n') + '\n');
     return ExitCode.Ok;
   }
   const rows = runbooks.map((rb) => ({
@@ -22,10 +29,11 @@ export async function run(argv: string[]): Promise<number> {
     title: rb.title,
     maxRisk: rb.steps.reduce<Risk>((m, s) => (RISK_RANK[s.risk] > RISK_RANK[m] ? s.risk : m), 'low'),
     symptoms: rb.symptoms,
+    onRequest: rb.onRequest,
     steps: rb.steps.length,
     file: rb.source.file,
   }));
   if (flag(a, 'json')) process.stdout.write(JSON.stringify({ schemaVersion: 1, runbooks: rows }, null, 2) + '\n');
-  else process.stdout.write(rows.map((r) => `${r.id.padEnd(22)} risk ≤ ${r.maxRisk.padEnd(6)} ${r.title}\n${' '.repeat(22)} fixes: ${r.symptoms.join(', ')}`).join('\n') + '\n');
+  else process.stdout.write(rows.map((r) => `${r.id.padEnd(22)} risk ≤ ${r.maxRisk.padEnd(6)} ${r.title}\n${' '.repeat(22)} ${r.onRequest ? 'only with --runbook; answers' : 'fixes'}: ${r.symptoms.join(', ')}`).join('\n') + '\n');
   return ExitCode.Ok;
 }

@@ -55,6 +55,10 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
 
   const settled = settledStatus(failure, rollback, temporaryEnded, ledger.changed());
   const needsHuman = [...needsHumanFor(plan, plan.findings), ...ledger.declinedReasons()];
+  // A safeguard weakened on request stays so after the run: whoever reads the report must know until when.
+  for (const t of run.tx.temporaryInForce()) {
+    needsHuman.push(`still in force after this run: step ${t.seq} ${t.name} (${t.summary}) — undone ${t.deadline ? `at ${t.deadline} by a ${t.mechanism === 'systemd-timer' ? 'systemd timer' : 'watchdog process'}` : 'by no guard (none was scheduled)'}, or sooner with \`postfix-fix rollback --last\``);
+  }
   let remaining: Finding[] = [];
   if (settled === 'changed') {
     remaining = await stillFound(plan.findings, ledger.verifications(), deps.causeProbe, deps.refreshFacts);
