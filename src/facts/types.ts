@@ -245,6 +245,9 @@ export const FACT_PATHS: Readonly<Record<string, FactType>> = {
   'relay.restrictions_safe': 'boolean',
   'dependencies.down_units': 'string[]',
   'dependencies.any_down': 'boolean',
+  'dependencies.down_unserved': 'string[]',
+  'dependencies.down_milters': 'string[]',
+  'network.loopback_ipv6': 'boolean',
 };
 
 export type DependencyKind = 'milter' | 'policy' | 'sasl';

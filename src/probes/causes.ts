@@ -51,6 +51,7 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'mail-refused': { title: 'Postfix greets, then refuses mail to postmaster (4xx/5xx at MAIL or RCPT)', rank: 27 },
   'dns-resolver-down': { title: 'the DNS resolver does not answer', rank: 72 },
   'clients-disconnect-early': { title: 'clients disconnect right after connecting (lost connection after CONNECT)', rank: 85 },
+  'tls-certificate-not-reloaded': { title: 'smtpd serves an older TLS certificate than the one on disk (renewed, Postfix not reloaded)', rank: 29 },
 };
 
 export function isKnownCause(id: string): boolean {

@@ -33,6 +33,8 @@ export interface Scenario {
   relayRefused?: boolean;
   /** More checks after the fix, from the peer. */
   afterFix?(ctx: ScenarioContext): Promise<void>;
+  /** More of what the peer sees while broken (before the fix and after rollback): a fault past the banner. */
+  peerBroken?(ctx: ScenarioContext): Promise<void>;
   /** Checks on the plan (e.g. which service manager it says it uses). */
   onPlan?(plan: unknown): void;
   /** Files other than main.cf/master.cf/firewall dumps the rollback must restore. */
@@ -86,6 +88,7 @@ export function describeScenario(s: Scenario): void {
       const seen = await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 2500);
       if (s.brokenPeer) assert.ok(s.brokenPeer.includes(seen.kind), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
       else assert.ok(!(seen.kind === 'banner' && /Postfix/.test(seen.banner ?? '')), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
+      await s.peerBroken?.(ctx);
     };
 
     it(`the peer sees the fault: ${(s.brokenPeer ?? ['no Postfix banner']).join(' or ')}`, peerSeesBroken);

@@ -54,17 +54,24 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
   const applyMs = Date.now() - startedAt;
 
   const settled = settledStatus(failure, rollback, temporaryEnded, ledger.changed());
-  const needsHuman = [...needsHumanFor(plan, plan.findings), ...ledger.declinedReasons()];
+  let remaining: Finding[] = [];
+  // The advice of a failure the run made go away (a refusal whose milter now answers) is no
+  // longer anyone's to follow: only what is still found after the run speaks for the findings.
+  let findingsLeft: readonly Finding[] = plan.findings;
+  if (settled === 'changed') {
+    remaining = await stillFound(plan.findings, ledger.verifications(), deps.causeProbe, deps.refreshFacts);
+    listener.emit({ type: 're-diagnosis', remaining });
+    if (deps.causeProbe) {
+      const still = new Set(remaining.map((f) => f.cause));
+      findingsLeft = plan.findings.filter((f) => !(f.status === 'fail' && f.cause && !still.has(f.cause)));
+    }
+  }
+  const needsHuman = [...needsHumanFor(plan, [...findingsLeft]), ...ledger.declinedReasons()];
   // A safeguard weakened on request stays so after the run: whoever reads the report must know until when.
   for (const t of run.tx.temporaryInForce()) {
     needsHuman.push(`still in force after this run: step ${t.seq} ${t.name} (${t.summary}) — undone ${t.deadline ? `at ${t.deadline} by a ${t.mechanism === 'systemd-timer' ? 'systemd timer' : 'watchdog process'}` : 'by no guard (none was scheduled)'}, or sooner with \`postfix-fix rollback --last\``);
   }
-  let remaining: Finding[] = [];
-  if (settled === 'changed') {
-    remaining = await stillFound(plan.findings, ledger.verifications(), deps.causeProbe, deps.refreshFacts);
-    listener.emit({ type: 're-diagnosis', remaining });
-    needsHuman.push(...remaining.map((f) => `still found after the run: ${f.title}`));
-  }
+  needsHuman.push(...remaining.map((f) => `still found after the run: ${f.title}`));
   const status = withNeedsHuman(settled, needsHuman);
   await run.tx.end(status);
 

@@ -90,4 +90,17 @@ verify:
     assert.deepEqual(probed, []);
     assert.ok(!types(events).includes('re-diagnosis'));
   });
+
+  it("a failure's advice for a person is dropped once the run made it go away (a refusal whose milter now answers); kept while it is still found", async () => {
+    const human = { reason: 'Postfix greets, then refuses the mail', steps: ['read the log'] };
+    const probe: CauseProbe = async (cause) => ({ found: cause === 'lookup-table-not-built', evidence: [] });
+    const w = world(s.dir, [settingRunbook('start-milter', [{ key: 'opendkim', value: 'active' }])], { causeProbe: probe });
+    const plan = await w.plan(['start-milter'], [finding('mail-refused', [], { human }), finding('lookup-table-not-built', [], { human: { reason: 'a table was never built', steps: [] } })]);
+    const { outcome } = await w.apply(plan, applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.ok(!outcome.needsHuman.some((n) => n.startsWith('mail-refused found')), outcome.needsHuman.join('\n'));
+    assert.ok(outcome.needsHuman.includes('lookup-table-not-built found: a table was never built'), outcome.needsHuman.join('\n'));
+    assert.ok(outcome.needsHuman.includes('still found after the run: lookup-table-not-built found'), outcome.needsHuman.join('\n'));
+  });
 });
+
