@@ -39,8 +39,10 @@ export interface ServedTlsState {
   staleProcesses: Array<{ pid: number; startedAt: string }>;
 }
 
-/** Started this much before the file's mtime at least: /proc's boot time is whole seconds. */
-const CLOCK_SLACK_MS = 1_500;
+/** Started this much before the file's mtime at least: start times and /proc/uptime are known to 10 ms each. */
+const CLOCK_SLACK_MS = 50;
+/** Linux reports process start times in USER_HZ, which is 100 on every architecture Postfix runs on. */
+const USER_HZ = 100;
 
 interface TlsService {
   name: string;
@@ -102,14 +104,32 @@ function dialHost(facts: Facts, svc: TlsService): string {
   return on[0]?.address ?? '127.0.0.1';
 }
 
+/**
+ * When a process started, to 10 ms: its start in ticks since boot against /proc/uptime read now.
+ * (/proc/stat's btime is whole seconds: too coarse next to a renewal moments after a session.)
+ */
+async function startedMs(fs: HostFs, pid: number, uptime: number | null): Promise<number | null> {
+  if (uptime === null) {
+    const epoch = await processStartEpoch(fs, pid);
+    return epoch === null ? null : epoch * 1000;
+  }
+  const stat = await fs.tryReadText(`/proc/${pid}/stat`).catch(() => null);
+  const ticks = Number(stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  if (!Number.isFinite(ticks)) return null;
+  return Date.now() - (uptime - ticks / USER_HZ) * 1000;
+}
+
 /** smtpd processes by the service they run (`-n NAME -t TYPE`), with their start times. */
 async function smtpdProcesses(fs: HostFs): Promise<Array<{ pid: number; service: string; startedMs: number }>> {
   const procs = (await scanProcesses(fs).catch(() => [])).filter((p) => p.comm === 'smtpd');
+  if (procs.length === 0) return [];
+  const uptimeText = await fs.tryReadText('/proc/uptime').catch(() => null);
+  const uptime = uptimeText ? Number(uptimeText.split(/\s+/)[0]) : null;
   const out = await Promise.all(
     procs.map(async (p) => {
-      const [cmd, start] = await Promise.all([readCmdline(fs, p.pid), processStartEpoch(fs, p.pid)]);
+      const [cmd, start] = await Promise.all([readCmdline(fs, p.pid), startedMs(fs, p.pid, uptime !== null && Number.isFinite(uptime) ? uptime : null)]);
       const m = cmd ? /\s-n\s+(\S+)\s+-t\s+(\S+)/.exec(` ${cmd}`) : null;
-      return m && start !== null ? { pid: p.pid, service: `${m[1]}/${m[2]}`, startedMs: start * 1000 } : null;
+      return m && start !== null ? { pid: p.pid, service: `${m[1]}/${m[2]}`, startedMs: start } : null;
     }),
   );
   return out.filter((p): p is { pid: number; service: string; startedMs: number } => p !== null);

@@ -15,8 +15,8 @@ export interface Scenario {
   kind?: 'namespace' | 'nspawn';
   /** Present the host as this distro first (os-release, log path, OpenRC stand-in for Alpine). */
   distro?: Distro;
-  /** Break the host the way production breaks. */
-  inject(host: Host): Promise<unknown>;
+  /** Break the host the way production breaks (`ctx`: for a fault that names the peer). */
+  inject(host: Host, ctx: ScenarioContext): Promise<unknown>;
   /** The cause diagnose must name first. */
   cause: string;
   /** Runbooks the plan must contain with changes. */
@@ -75,7 +75,7 @@ export function describeScenario(s: Scenario): void {
       const net = await link(host, peer);
       ctx = { host, peer, net };
       if (s.distro) await presentAs(host, s.distro);
-      await s.inject(host);
+      await s.inject(host, ctx);
       broken = await restorableState(host, s.extraState);
     });
 

@@ -61,10 +61,10 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
   if (settled === 'changed') {
     remaining = await stillFound(plan.findings, ledger.verifications(), deps.causeProbe, deps.refreshFacts);
     listener.emit({ type: 're-diagnosis', remaining });
-    if (deps.causeProbe) {
-      const still = new Set(remaining.map((f) => f.cause));
-      findingsLeft = plan.findings.filter((f) => !(f.status === 'fail' && f.cause && !still.has(f.cause)));
-    }
+    // Gone: proven by a runbook's own `gone` check, or a failure re-probed and not found.
+    const gone = new Set(ledger.verifications().filter((v) => v.kind === 'gone' && v.ok === true).map((v) => v.cause));
+    const still = new Set(remaining.map((f) => f.cause));
+    findingsLeft = plan.findings.filter((f) => !(f.cause && (gone.has(f.cause) || (deps.causeProbe && f.status === 'fail' && !still.has(f.cause)))));
   }
   const needsHuman = [...needsHumanFor(plan, [...findingsLeft]), ...ledger.declinedReasons()];
   // A safeguard weakened on request stays so after the run: whoever reads the report must know until when.

@@ -102,5 +102,16 @@ verify:
     assert.ok(outcome.needsHuman.includes('lookup-table-not-built found: a table was never built'), outcome.needsHuman.join('\n'));
     assert.ok(outcome.needsHuman.includes('still found after the run: lookup-table-not-built found'), outcome.needsHuman.join('\n'));
   });
+
+  it("a warning's advice goes too once the run's own `gone` check proved it fixed (a choice made with --runbook)", async () => {
+    const probe: CauseProbe = async () => ({ found: false, evidence: ['gone'] });
+    const rb = settingRunbook('listen-v6', [{ key: 'inet_protocols', value: 'all' }]).replace('verify:\n', 'verify:\n  - name: localhost reaches Postfix\n    gone: localhost-resolves-ipv6\n');
+    const w = world(s.dir, [rb], { causeProbe: probe });
+    const plan = await w.plan(['listen-v6'], [finding('localhost-resolves-ipv6', [], { status: 'warn', human: { reason: 'either side can change', steps: [] } })]);
+    const { outcome } = await w.apply(plan, applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.deepEqual(outcome.needsHuman, []);
+    assert.equal(outcome.exitCode, ExitCode.Changed);
+  });
 });
 
