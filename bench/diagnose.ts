@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { LabHost, cliBundlePath, link, startDaemon } from '../test/e2e/lab/index.js';
+import { LabHost, cliBundlePath, link, startDaemon, syncChrootCopies } from '../test/e2e/lab/index.js';
 import type { ExecResult } from '../test/e2e/lab/index.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -158,6 +158,9 @@ async function prepareServer(mx: LabHost, mxAddr: string, dnsAddr: string): Prom
   await mx.execOk(['postfix', 'reload']);
   await mx.execOk(['ip', 'route', 'add', 'default', 'via', dnsAddr]);
   await mx.writeFile('/etc/resolv.conf', `nameserver ${dnsAddr}\n`);
+  // As a start by the init script would: chrooted smtpd reads the copy (else diagnose rightly
+  // finds the chroot's resolv.conf stale, and the "healthy" host is not).
+  await syncChrootCopies(mx);
   for (let i = 0; i < 50; i++) {
     const ss = await mx.exec(['ss', '-Hltn', 'sport', '= :587']);
     if (ss.stdout.trim() !== '') return;

@@ -119,6 +119,20 @@ describe('modules: endpoint and mail checks', function () {
       assert.equal(none.ok, false);
     });
 
+    it('wait_ms: silence (a throttled service) is tried again until it greets; a refusal in words is not', async () => {
+      const seq: DialResult[] = [{ outcome: 'banner-timeout', host: '', port: 25, ms: 5 }, { outcome: 'banner-timeout', host: '', port: 25, ms: 5 }, replies(250)];
+      let calls = 0;
+      const ctx: ModuleContext = { ...testContext(factsOwn()), dialer: async () => seq[Math.min(calls++, seq.length - 1)] as DialResult };
+      const r = await mailCheck.check(ctx, { wait_ms: 10_000 });
+      assert.equal(r.ok, true, r.evidence.join('\n'));
+      assert.equal(calls, 3);
+      assert.ok(r.evidence.includes('greeted after 3 tries (the service was throttled or starting)'));
+      calls = 0;
+      const refused: ModuleContext = { ...testContext(factsOwn()), dialer: async () => (calls++, replies(451)) };
+      assert.equal((await mailCheck.check(refused, { wait_ms: 10_000 })).ok, false);
+      assert.equal(calls, 1);
+    });
+
     it('a host that receives for no domain: not tried, and said so', async () => {
       const f = baseFacts();
       f.postfix.params = { mydestination: '' };
