@@ -33,13 +33,22 @@ export const dependenciesProbe: Probe = {
     if (endpoints.length === 0) return [ok('dependencies', 'no milter, policy service or SASL backend to depend on')];
     const down = endpoints.filter((d) => !d.answers);
     if (down.length === 0) return [ok('dependencies', `${endpoints.length} service(s) smtpd depends on answer`, endpoints.map((d) => `${WHAT[d.kind]} ${d.spec} (${d.usedBy.join(', ')}): ${describeEndpoint(d)} answers${d.owner ? ` (${d.owner})` : ''}`))];
-    return down.map(judged);
+    const action = ctx.facts.postfix.params.milter_default_action ?? 'tempfail';
+    return down.map((d) => judged(d, action));
   },
 };
 
-function judged(d: Dependency): Finding {
+/** What a milter that does not answer does to mail, under this milter_default_action. */
+function effect(d: Dependency, milterAction: string): string {
+  if (d.kind !== 'milter' || milterAction === 'tempfail') return EFFECT[d.kind];
+  if (milterAction === 'accept') return 'milter_default_action = accept: mail is accepted without it (not signed, not checked by it)';
+  if (milterAction === 'quarantine') return 'milter_default_action = quarantine: every mail is accepted into the hold queue, and delivered only when released';
+  return `milter_default_action = ${milterAction}: every mail is refused at MAIL FROM${milterAction === 'reject' ? ' with 5xx (senders give up)' : ''}`;
+}
+
+function judged(d: Dependency, milterAction: string): Finding {
   const where = `${WHAT[d.kind]} ${d.spec} (${d.usedBy.join(', ')})`;
-  const evidence = [`${where}: connect to ${describeEndpoint(d)} → ${d.detail}`, EFFECT[d.kind]];
+  const evidence = [`${where}: connect to ${describeEndpoint(d)} → ${d.detail}`, effect(d, milterAction)];
   if (d.misplaced !== null) {
     return problem('fail', 'dependencies', CAUSE[d.kind], [...evidence, `the socket exists at ${d.misplaced}, outside the chroot: smtpd looks for it at ${describeEndpoint(d)}`], {
       title: `${where} is out of smtpd's reach: its socket is at ${d.misplaced}, outside the chroot`,

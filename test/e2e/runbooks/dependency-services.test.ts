@@ -5,7 +5,7 @@
 // were (stopped, disabled) byte for byte. Where nothing can start them (a namespace host without
 // a service manager, Dovecot's socket gone), the run says so and exits 4, changing nothing.
 import assert from 'node:assert/strict';
-import { enableSubmission, injectMilterDown, injectPolicyServiceDown, injectSaslSocketMissing, mailDialogue, startDovecotSasl } from '../lab/index.js';
+import { enableSubmission, injectMilterDown, injectPolicyServiceDown, injectSaslSocketMissing, mailDialogue, milterAnswers, pollUntil, postconfSet, postfixRestart, startDovecotSasl } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
 import { describeNeedsHuman, describeScenario } from '../scenario.js';
 import type { ScenarioContext } from '../scenario.js';
@@ -86,4 +86,23 @@ describeNeedsHuman({
   },
   cause: 'sasl-backend-unreachable',
   reason: /dependency-services: precondition failed: .*private\/auth/,
+});
+
+// OpenDKIM runs (its unit active and enabled), but with Debian's packaged socket under /run: a
+// chrooted smtpd looks for it inside /var/spool/postfix and never finds it. Starting anything
+// would not help; the path to use is named, and nothing is touched.
+describeNeedsHuman({
+  title: 'systemd: OpenDKIM socket outside the chroot',
+  kind: 'nspawn',
+  async inject(h) {
+    const conf = await h.readFile('/etc/opendkim.conf');
+    await h.writeFile('/etc/opendkim.conf', conf.replace(/^Socket\s.*$/m, 'Socket\t\t\tlocal:/run/opendkim/opendkim.sock'), 0o644);
+    await h.execOk(['systemctl', 'enable', '--now', 'opendkim.service'], { timeoutMs: 60_000 });
+    await pollUntil(async () => ((await milterAnswers(h, 'local:/run/opendkim/opendkim.sock')) ? true : undefined), { timeoutMs: 20_000, what: 'opendkim on /run/opendkim/opendkim.sock' });
+    await postconfSet(h, ['smtpd_milters=unix:/run/opendkim/opendkim.sock', 'non_smtpd_milters=$smtpd_milters', 'milter_default_action=tempfail']);
+    const r = await postfixRestart(h);
+    if (r.code !== 0) throw new Error(`postfix restart: ${r.stdout}${r.stderr}`);
+  },
+  cause: 'milter-unreachable',
+  reason: /socket is at \/run\/opendkim\/opendkim\.sock, outside the chroot|dependency-services: precondition failed: .*unix:\/run\/opendkim\/opendkim\.sock/,
 });
