@@ -7,7 +7,6 @@
 // becomes dialSmtp(h, p, { starttls: m === 'starttls', implicitTls: m === 'implicit', ... }).tls.
 
 import { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 
 export interface ServedCertificate {
@@ -45,6 +44,8 @@ function reply(text: string): { code: number; lines: string[] } | null {
 
 export function servedCertificate(host: string, port: number, mode: TlsMode, timeoutMs: number, heloName = 'postfix-fix.invalid'): Promise<ServedTls> {
   const started = Date.now();
+  // Loaded while the connection is made: nothing that never dials pays for TLS at start-up.
+  const tlsModule = import('node:tls');
   return new Promise((resolve) => {
     const plain = new Socket();
     let secure: TLSSocket | null = null;
@@ -68,16 +69,22 @@ export function servedCertificate(host: string, port: number, mode: TlsMode, tim
     const handshake = (): void => {
       phase = 'handshake';
       plain.removeAllListeners('data');
-      secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
-      secure.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, detail: `TLS handshake failed: ${e.code ?? e.message}` }));
-      secure.once('secureConnect', () => {
-        const peer = (secure as TLSSocket).getPeerCertificate();
-        if (!peer || Object.keys(peer).length === 0) return finish({ ok: false, detail: 'the handshake completed without a certificate' });
-        const subject = Object.entries(peer.subject ?? {})
-          .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
-          .join(', ');
-        finish({ ok: true, detail: 'served', certificate: { fingerprint256: peer.fingerprint256, notBefore: new Date(peer.valid_from).toISOString(), notAfter: new Date(peer.valid_to).toISOString(), subject } });
+      void tlsModule.then((tls) => {
+        if (settled) return;
+        // Any certificate is accepted: the point is to see which one is served.
+        const s = tls.connect({ socket: plain, rejectUnauthorized: false });
+        secure = s;
+        s.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, detail: `TLS handshake failed: ${e.code ?? e.message}` }));
+        s.once('secureConnect', () => onSecure(s));
       });
+    };
+    const onSecure = (s: TLSSocket): void => {
+      const peer = s.getPeerCertificate();
+      if (!peer || Object.keys(peer).length === 0) return finish({ ok: false, detail: 'the handshake completed without a certificate' });
+      const subject = Object.entries(peer.subject ?? {})
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+        .join(', ');
+      finish({ ok: true, detail: 'served', certificate: { fingerprint256: peer.fingerprint256, notBefore: new Date(peer.valid_from).toISOString(), notAfter: new Date(peer.valid_to).toISOString(), subject } });
     };
     plain.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('latin1');
