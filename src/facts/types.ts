@@ -270,6 +270,11 @@ export interface Dependency {
   candidates: string[];
   /** The socket exists, but at this path (outside the chroot smtpd runs in): the path to use instead. */
   misplaced: string | null;
+  /**
+   * Down, while a process of the daemon that usually serves it runs (its unit is up): starting
+   * the unit changes nothing — it listens elsewhere, or could not open the socket.
+   */
+  ownerRunning?: boolean;
 }
 
 export interface DependencyFacts {

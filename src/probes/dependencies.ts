@@ -62,6 +62,18 @@ function judged(d: Dependency, milterAction: string): Finding {
     });
   }
   const owner = d.owner ? ` (usually ${d.owner})` : '';
+  if (d.ownerRunning === true && d.owner) {
+    return problem('fail', 'dependencies', CAUSE[d.kind], [...evidence, `${d.owner} is running, but nothing answers at ${describeEndpoint(d)}`], {
+      title: `${where} does not answer although ${d.owner} runs: it listens elsewhere, or could not open ${describeEndpoint(d)}`,
+      human: {
+        reason: `${d.owner} is already running: starting it changes nothing`,
+        steps: [
+          `Compare where ${d.owner} listens (its Socket / inet setting; \`ss -ltnpx\`) with ${d.spec} in ${d.usedBy[0]}, and read its log for a socket it could not open`,
+          'Then restart it (or correct the parameter) — never remove the milter or policy check to make mail flow',
+        ],
+      },
+    });
+  }
   if (d.candidates.length > 0) {
     return problem('fail', 'dependencies', CAUSE[d.kind], [...evidence, `installed here and able to serve it: ${d.candidates.join(', ')}`], { title: `${where} does not answer${owner}: ${d.detail}` });
   }

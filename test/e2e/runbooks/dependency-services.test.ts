@@ -106,3 +106,21 @@ describeNeedsHuman({
   cause: 'milter-unreachable',
   reason: /socket is at \/run\/opendkim\/opendkim\.sock, outside the chroot|dependency-services: precondition failed: .*unix:\/run\/opendkim\/opendkim\.sock/,
 });
+
+// OpenDKIM runs, on another port than the one Postfix names: its unit is up, so starting it
+// would change nothing. Named as such, left to a person; nothing is touched.
+describeNeedsHuman({
+  title: 'systemd: OpenDKIM runs on another port',
+  kind: 'nspawn',
+  async inject(h) {
+    const conf = await h.readFile('/etc/opendkim.conf');
+    await h.writeFile('/etc/opendkim.conf', conf.replace(/^Socket\s.*$/m, 'Socket\t\t\tinet:8892@localhost'), 0o644);
+    await h.execOk(['systemctl', 'enable', '--now', 'opendkim.service'], { timeoutMs: 60_000 });
+    await pollUntil(async () => ((await milterAnswers(h, 'inet:8892@localhost')) ? true : undefined), { timeoutMs: 20_000, what: 'opendkim on 8892' });
+    await postconfSet(h, ['smtpd_milters=inet:localhost:8891', 'non_smtpd_milters=$smtpd_milters', 'milter_default_action=tempfail']);
+    const r = await postfixRestart(h);
+    if (r.code !== 0) throw new Error(`postfix restart: ${r.stdout}${r.stderr}`);
+  },
+  cause: 'milter-unreachable',
+  reason: /although opendkim runs|opendkim is already running: starting it changes nothing/,
+});

@@ -15,11 +15,12 @@ describe('facts: derived paths for dependencies and loopback IPv6', () => {
         dep('milter', 'unix:/opendkim/opendkim.sock', { candidates: ['opendkim.service'], misplaced: '/opendkim/opendkim.sock' }),
         dep('policy', 'inet:127.0.0.1:10023', {}),
         dep('sasl', 'private/auth', { answers: true, detail: 'connected' }),
+        dep('milter', 'inet:localhost:8893', { candidates: ['opendmarc.service'], ownerRunning: true }),
       ],
       downUnits: ['opendkim.service'],
     };
-    assert.deepEqual(readFact(f, 'dependencies.down_unserved'), ['unix:/opendkim/opendkim.sock', 'inet:127.0.0.1:10023']);
-    assert.deepEqual(readFact(f, 'dependencies.down_milters'), ['inet:localhost:8891', 'unix:/opendkim/opendkim.sock']);
+    assert.deepEqual(readFact(f, 'dependencies.down_unserved'), ['unix:/opendkim/opendkim.sock', 'inet:127.0.0.1:10023', 'inet:localhost:8893'], 'no unit, out of reach, or its daemon already running');
+    assert.deepEqual(readFact(f, 'dependencies.down_milters'), ['inet:localhost:8891', 'unix:/opendkim/opendkim.sock', 'inet:localhost:8893']);
     for (const p of ['dependencies.down_unserved', 'dependencies.down_milters', 'network.loopback_ipv6']) assert.ok(isKnownFactPath(p), p);
   });
 

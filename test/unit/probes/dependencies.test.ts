@@ -41,6 +41,12 @@ describe('probes/dependencies', () => {
     assert.ok(outside?.human?.steps.some((x) => x.includes('/var/spool/postfix/run/opendkim/opendkim.sock')));
   });
 
+  it('its daemon already running: starting it would change nothing; a person compares where it listens', async () => {
+    const [f] = await run([milter({ ownerRunning: true })]);
+    assert.match(f?.title ?? '', /does not answer although opendkim runs: it listens elsewhere, or could not open 127\.0\.0\.1:8891/);
+    assert.match(f?.human?.reason ?? '', /opendkim is already running: starting it changes nothing/);
+  });
+
   it('everything answering: one ok finding listing them', async () => {
     const [f] = await run([milter({ answers: true, detail: 'connected' })]);
     assert.equal(f?.status, 'ok');
