@@ -44,7 +44,7 @@ describe('modules/chroot-copies', () => {
     assert.ok(change);
     assert.equal(change.summary, 'refresh 2 stale chroot copies: localtime, hosts');
     const diff = change.diff.join('\n');
-    assert.match(diff, /~ cp \/etc\/hosts \/var\/spool\/postfix\/etc\/hosts; chmod a\+rX \/var\/spool\/postfix\/etc\/hosts   \(the copy differs: sha256 /);
+    assert.match(diff, /~ cp \/etc\/hosts \/var\/spool\/postfix\/etc\/hosts; chmod a\+rX \/var\/spool\/postfix\/etc\/hosts {3}\(the copy differs: sha256 /);
     assert.match(diff, /^ {2}\+192\.0\.2\.7\tmail\.partner\.test$/m);
     assert.match(diff, /~ cp \/etc\/localtime .*\(no copy yet\)/);
     assert.doesNotMatch(diff, /resolv\.conf/);
