@@ -20,13 +20,15 @@ packages=(
   openssh-client     # ssh/ssh-keygen for that test; its sshd is unpacked into lab hosts, not installed here
   man-db groff-base  # the man page test renders postfix-fix.8
   tmux               # run --interactive is tested in a real terminal (send-keys / capture-pane)
-  bind9-dnsutils     # dig, for the triage guide's script that `npm run bench` compares diagnose with
+  bind9-dnsutils     # dig, for the triage guide's script that `npm run bench` compares diagnose with,
+                     # and to wait for the lab resolver in test/e2e/cli/probe.test.ts
   fail2ban           # 1.0.2: jails banning mail clients (lab/fail2ban.ts), run only inside lab hosts
   dovecot-core       # Dovecot 2.3 as Postfix's SASL backend for 587/465 (lab/dovecot.ts), only in lab hosts
   openssl            # certificates for the TLS faults (lab/certs.ts): req -x509, ca -startdate/-enddate
   opendkim           # a real milter smtpd depends on (lab services.ts); only ever started inside lab hosts
   postgrey           # a real policy service (check_policy_service); likewise only inside lab hosts
-  monitoring-plugins-basic   # check_smtp, run beside `diagnose --format nagios` (test/e2e/cli/monitoring.test.ts)
+  monitoring-plugins-basic   # check_smtp, run beside `diagnose --format nagios` (test/e2e/cli/monitoring.test.ts);
+                             # check_smtp and check_ssmtp beside `probe` in `npm run bench` (bench/probe.ts)
   prometheus         # promtool (check metrics) for --format prometheus; Debian 12 ships promtool only
                      # in this package (~96 MB installed; its server is never started here)
   prometheus-node-exporter   # the textfile collector that reads --format prometheus --out, run in a lab host

@@ -5,6 +5,7 @@
 //   /usr/lib/postfix-fix/postfix-fix.cjs          the entry (#!/usr/bin/node: the Depends' node)
 //   /usr/lib/postfix-fix/postfix-fix.mjs          the program it loads
 //   /usr/lib/postfix-fix/chunks/*.mjs             each command's code, loaded when it runs
+//   /usr/lib/postfix-fix/postfix-fix-probe.cjs    `probe` alone, loaded by the entry for it
 //   /usr/share/postfix-fix/{runbooks,distro-profiles,schemas}
 //                                                 the data: node resolves the symlink, so the
 //                                                 program sees /usr/lib/postfix-fix, finds no
@@ -14,7 +15,13 @@
 //   /usr/share/bash-completion/completions/postfix-fix   generated from src/cli/help.ts
 //   /usr/share/doc/postfix-fix/{copyright,changelog.gz}
 //   /usr/share/doc/postfix-fix/examples/          contrib/monitoring: Nagios and Icinga 2
-//                                                 definitions for `diagnose --format nagios`
+//                                                 definitions for `diagnose --format nagios`;
+//                                                 contrib/watch/watch.yaml: a watch policy
+//   /usr/lib/systemd/system/postfix-fix-watch.{service,timer}
+//                                                 contrib/systemd: `watch --once` from a timer,
+//                                                 shipped disabled: no maintainer script enables
+//                                                 or starts them (postinst only reloads systemd
+//                                                 so it sees them; removal stops and disables)
 //
 // State: postfix-fix creates /var/lib/postfix-fix (0700) itself on first use; the package ships
 // nothing there, so `dpkg -r` leaves the journals (a reinstall can still roll a run back) and
@@ -241,14 +248,46 @@ export function copyrightFile(pkg: PackageJson): string {
   return out.join('\n');
 }
 
+/** The systemd units of `postfix-fix watch`, from contrib/systemd. */
+export const WATCH_UNITS = ['postfix-fix-watch.service', 'postfix-fix-watch.timer'] as const;
+
 const POSTRM = `#!/bin/sh
-# postfix-fix keeps its lock and its run journals (which \`postfix-fix rollback\` reads) in
-# /var/lib/postfix-fix, created (mode 0700) by the program on first use, not by this package.
+# postfix-fix keeps its lock, its run journals (which \`postfix-fix rollback\` reads) and the
+# watch state in /var/lib/postfix-fix, created (mode 0700) by the program on first use, not by
+# this package.
 # remove: keep them, so a reinstalled postfix-fix can still roll a run back.
-# purge: delete them.
+# purge: delete them. /etc/postfix-fix (the watch policy) is the administrator's: left alone.
 set -e
 if [ "$1" = purge ]; then
     rm -rf /var/lib/postfix-fix
+fi
+if [ -d /run/systemd/system ] && { [ "$1" = remove ] || [ "$1" = purge ]; }; then
+    systemctl --system daemon-reload >/dev/null 2>&1 || true
+fi
+exit 0
+`;
+
+// The watch timer ships disabled and stays so: postinst only lets a running systemd see the
+// units (or their new version after an upgrade); it never turns them on.
+const POSTINST = `#!/bin/sh
+set -e
+if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
+    systemctl --system daemon-reload >/dev/null 2>&1 || true
+fi
+exit 0
+`;
+
+// On removal the timer (if the administrator turned it on) is stopped and turned off, so no
+// link in timers.target.wants is left pointing at a unit that is gone; an upgrade leaves it be.
+const PRERM = `#!/bin/sh
+set -e
+if [ "$1" = remove ]; then
+    if [ -d /run/systemd/system ]; then
+        systemctl stop postfix-fix-watch.timer postfix-fix-watch.service >/dev/null 2>&1 || true
+    fi
+    if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable postfix-fix-watch.timer >/dev/null 2>&1 || true
+    fi
 fi
 exit 0
 `;
@@ -299,7 +338,8 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
   const epoch = opts.sourceDateEpoch ?? defaultEpoch();
   const entry = join(distDir, 'postfix-fix.cjs');
   const program = join(distDir, 'postfix-fix.mjs');
-  if (!existsSync(entry) || !existsSync(program) || !existsSync(join(distDir, 'chunks'))) throw new Error(`${entry}, ${program} or chunks/ missing: run \`npm run build\` first`);
+  const probe = join(distDir, 'postfix-fix-probe.cjs');
+  if (!existsSync(entry) || !existsSync(program) || !existsSync(probe) || !existsSync(join(distDir, 'chunks'))) throw new Error(`${entry}, ${program}, ${probe} or chunks/ missing: run \`npm run build\` first`);
 
   const staging = mkdtempSync(join(tmpdir(), 'postfix-fix-deb-'));
   try {
@@ -313,6 +353,7 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
     const lib = dir('usr/lib/postfix-fix');
     installScript(entry, join(lib, 'postfix-fix.cjs'), true);
     installScript(program, join(lib, 'postfix-fix.mjs'), false);
+    installScript(probe, join(lib, 'postfix-fix-probe.cjs'), false);
     const chunks = dir('usr/lib/postfix-fix/chunks');
     for (const f of readdirSync(join(distDir, 'chunks')).filter((n) => n.endsWith('.mjs')).sort()) installScript(join(distDir, 'chunks', f), join(chunks, f), false);
     dir('usr/bin');
@@ -337,6 +378,11 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
     writeFileSync(join(doc, 'copyright'), copyrightFile(pkg));
     const examples = dir('usr/share/doc/postfix-fix/examples');
     for (const f of readdirSync(join(REPO_ROOT, 'contrib', 'monitoring')).filter((n) => /\.(cfg|conf)$/.test(n)).sort()) copyFileSync(join(REPO_ROOT, 'contrib', 'monitoring', f), join(examples, f));
+    copyFileSync(join(REPO_ROOT, 'contrib', 'watch', 'watch.yaml'), join(examples, 'watch.yaml'));
+
+    // The watch timer and its service (not enabled: see PRERM/POSTINST).
+    const units = dir('usr/lib/systemd/system');
+    for (const u of WATCH_UNITS) copyFileSync(join(REPO_ROOT, 'contrib', 'systemd', u), join(units, u));
 
     // Modes: directories 0755, files 0644 unless set above (the entry is 0755).
     const paths = walk(root);
@@ -378,11 +424,11 @@ export async function buildDeb(opts: DebOptions = {}): Promise<DebResult> {
       ].join('\n'),
     );
     writeFileSync(join(control, 'md5sums'), `${md5.join('\n')}\n`);
-    writeFileSync(join(control, 'postrm'), POSTRM, { mode: 0o755 });
+    for (const [name, text] of [['postinst', POSTINST], ['prerm', PRERM], ['postrm', POSTRM]] as const) writeFileSync(join(control, name), text, { mode: 0o755 });
     chmodSync(control, 0o755);
     chmodSync(join(control, 'control'), 0o644);
     chmodSync(join(control, 'md5sums'), 0o644);
-    chmodSync(join(control, 'postrm'), 0o755);
+    for (const name of ['postinst', 'prerm', 'postrm']) chmodSync(join(control, name), 0o755);
 
     for (const p of [...walk(root)].reverse()) {
       const full = join(root, p);

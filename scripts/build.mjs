@@ -3,6 +3,7 @@
 //                                     (CommonJS: no ESM loader to start), else loads the program:
 //   dist/postfix-fix.mjs              a small entry that answers --help at once and
 //   dist/chunks/*.mjs                 loads each command's code (in these chunks) only when it runs
+//   dist/postfix-fix-probe.cjs        `probe` alone, as CommonJS: what the front door loads for it
 //   dist/postfix-fix-standalone.mjs   the same program as one file, to copy to a server by itself
 //                                     (it pays ~60 ms to compile 1.2 MB on every start); it
 //                                     carries the runbooks and profiles too (embedded below)
@@ -75,6 +76,19 @@ await build({
   outExtension: { '.js': '.cjs' },
 });
 chmodSync('dist/postfix-fix.cjs', 0o755);
+// `probe` by itself, for the launcher to require without starting the ESM loader (probe-main.ts).
+await build({
+  ...common,
+  format: 'cjs',
+  banner: {},
+  logOverride: { 'empty-import-meta': 'silent' },
+  // Its lazy imports of node:tls, node:dns and node:dgram become require(): an import() would
+  // start the ESM loader after all.
+  supported: { 'dynamic-import': false },
+  entryPoints: { 'postfix-fix-probe': 'src/cli/probe-main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+});
 // The standalone file is copied to servers alone: it embeds the runbooks and profiles
 // (src/engine/catalog/embedded.ts reads them; $POSTFIX_FIX_DATA_DIR still overrides).
 const embedded = Object.fromEntries(Object.entries(dataFiles).map(([name, bytes]) => [name, bytes.toString('utf8')]));

@@ -15,7 +15,14 @@ const COMMON: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 'none' | 'one' | 'many' | 'optional-one' }> = {
+interface CommandSpec {
+  options: Record<string, OptionSpec>;
+  positionals: 'none' | 'one' | 'many' | 'optional-one';
+  /** The common options this command takes (default all): probe runs on a client, with no profile, runbooks or state. */
+  common?: readonly (keyof typeof COMMON)[];
+}
+
+const SPECS: Record<string, CommandSpec> = {
   diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } }, positionals: 'none' },
   plan: {
     options: { runbook: { type: 'string', multiple: true }, var: { type: 'string', multiple: true }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcodes': { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' } },
@@ -42,6 +49,15 @@ const SPECS: Record<string, { options: Record<string, OptionSpec>; positionals: 
   validate: { options: { json: { type: 'boolean' }, 'list-facts': { type: 'boolean' } }, positionals: 'many' },
   list: { options: { causes: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 'none' },
   profile: { options: { json: { type: 'boolean' } }, positionals: 'none' },
+  watch: {
+    options: { once: { type: 'boolean' }, interval: { type: 'string' }, policy: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' } },
+    positionals: 'none',
+  },
+  probe: {
+    options: { port: { type: 'string', multiple: true }, timeout: { type: 'string' }, json: { type: 'boolean' }, 'relay-test': { type: 'boolean' } },
+    positionals: 'one',
+    common: ['no-color', 'debug', 'help'],
+  },
   _guard: { options: { at: { type: 'string' } }, positionals: 'many' },
 };
 
@@ -51,7 +67,11 @@ export const COMMANDS = Object.keys(SPECS).filter((c) => !c.startsWith('_'));
 export function commandFlags(command: string): string[] {
   const spec = SPECS[command];
   if (!spec) return [];
-  return [...Object.keys(COMMON), ...Object.keys(spec.options)].filter((f) => f !== 'guard');
+  return [...Object.keys(commonOf(spec)), ...Object.keys(spec.options)].filter((f) => f !== 'guard');
+}
+
+function commonOf(spec: CommandSpec): Record<string, OptionSpec> {
+  return spec.common ? Object.fromEntries(spec.common.map((k) => [k, COMMON[k] as OptionSpec])) : COMMON;
 }
 
 export interface ParsedArgs {
@@ -65,7 +85,7 @@ export function parseCommandArgs(command: string, argv: string[]): ParsedArgs {
   if (!spec) throw new UserError(`unknown command "${command}"`, { hints: [`commands: ${COMMANDS.join(', ')}`, 'see: postfix-fix --help'] });
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...COMMON, ...spec.options }, allowPositionals: spec.positionals !== 'none', strict: true });
+    parsed = parseArgs({ args: argv, options: { ...commonOf(spec), ...spec.options }, allowPositionals: spec.positionals !== 'none', strict: true });
   } catch (e) {
     throw new UserError(`${command}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`, { hints: [`see: postfix-fix ${command} --help`] });
   }

@@ -20,7 +20,7 @@ export interface ExecuteOptions {
   rt: Runtime;
   host: HostView;
   plan: Plan;
-  command: 'run' | 'apply';
+  command: 'run' | 'apply' | 'watch';
   /** At a terminal: a task list, and a prompt for each step riskier than "low". */
   interactive: boolean;
   /** Without a terminal: the riskiest step applied without asking. */

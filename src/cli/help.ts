@@ -31,6 +31,8 @@ Commands:
   validate [PATH...]   check runbooks and profiles (file:line:column for every problem)
   list                 the runbooks, their risk and the causes they fix (--causes: all causes)
   profile              which distro profile matches this host, and why
+  watch                diagnose, fix what /etc/postfix-fix/watch.yaml allows, notify on change
+  probe TARGET         from a client's machine: does the mail server greet here, and if not, why not
 
 Start here:
   postfix-fix diagnose
@@ -193,6 +195,86 @@ Options:
   --causes             list every cause diagnose can report, and which runbook fixes it
   --json               as JSON
 ${COMMON}`,
+
+  watch: `Usage: postfix-fix watch [--once | --interval SECONDS] [--policy FILE] [options]
+
+Self-healing within a policy. Each tick diagnoses the host, then fixes what the watch policy
+allows, journaled like \`run\` (\`postfix-fix rollback RUN_ID\` undoes it), and tells you only when
+something changed: a problem appeared, a fix worked, a fix failed, back-off was reached, a problem
+went away. A host that stays broken is not reported again every tick.
+
+The policy (/etc/postfix-fix/watch.yaml; schemas/watch-policy.schema.json; an example is in
+/usr/share/doc/postfix-fix/examples/watch.yaml) says which runbooks may run (allow, forbid), the
+riskiest step (max_risk, default low), how often one cause may be fixed (max_fixes_per_cause_per_hour,
+default 3: then back-off, one notice, no further fix until the oldest of those is an hour old), and
+where notices go: syslog (one line, default on), a hook (a program given the notice as JSON on
+stdin, killed at its timeout) and a webhook (a JSON POST with a timeout and bounded retries, sent
+after the fix, never before it). An invalid policy stops watch before it looks at anything, and
+so does one that someone other than root could have written (it decides what root runs).
+
+Never two at once: a tick that finds another run or tick holding the lock skips (exit 5).
+
+Options:
+  --once               one tick, then exit (for the systemd timer and cron)
+  --interval SECONDS   without --once: seconds between ticks (default 300), until SIGTERM/SIGINT
+  --policy FILE        the watch policy (default /etc/postfix-fix/watch.yaml)
+  --json               one JSON document per tick on stdout: problems, events, the run report,
+                       the notice and how each delivery went. Without it watch prints only when
+                       something changed
+  --timeout SECONDS    deadline for each diagnosis (default 5)
+  --offline            skip diagnose checks that leave this host
+  --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
+${COMMON}
+
+The .deb ships a systemd timer, disabled: \`systemctl enable --now postfix-fix-watch.timer\` runs
+\`watch --once --offline\` a minute after it starts, then every 5 minutes (\`systemctl edit\`
+changes that). --offline there: looking up MX records and dialling a public MX every few minutes
+is not polite, and a tick could not fix what they find.
+
+Exit codes: 0 healthy, or fixed · 4 a problem is left for a person (not allowed, back-off, no
+            runbook) · 3 a fix failed and was rolled back · 6 rollback incomplete · 5 skipped:
+            another run holds the lock · 2 bad policy or usage · 1 internal error (with --once)
+
+Examples:
+  postfix-fix watch --once --policy /etc/postfix-fix/watch.yaml
+  */5 * * * * root /usr/bin/postfix-fix watch --once --offline`,
+  probe: `Usage: postfix-fix probe TARGET [--port N]... [options]
+
+Run on the client's machine (the office PC, the application server, a monitoring station): dials
+the mail server as that client does and says, for every address and port, what happens, what
+it means and which causes on the server fit it. Needs no root and changes nothing anywhere.
+TARGET is a domain or host name, or an address. Port 25 goes to the name's MX hosts (without MX,
+to the name itself), other ports to the name's own A/AAAA, as mail clients connect; /etc/hosts
+counts first. Each port is one of: banner (greets), rejected (greets with a 4xx/5xx refusal),
+refused (TCP reset), unreachable (an ICMP reject: a firewall), timeout (dropped: a DROP rule, a
+provider's firewall, an ISP blocking 25), no-banner (connects, never greets). Where a port
+fails, the other mail ports of the address (25, 465, 587) are dialled too, and a refusal is
+told apart as TCP reset or ICMP port-unreachable: what the server must be doing narrows down.
+A port that greets is asked for STARTTLS (465: TLS from the first byte): whether it works, the
+certificate's names, trust and expiry.
+
+Options:
+  --port N             a port to dial (repeatable, or 25,587,465); default 25
+  --timeout SECONDS    overall deadline (default 10): name lookup and every dial, start-up
+                       included; a port that does not answer in time is reported as timeout
+  --relay-test         also try MAIL FROM:<postfix-fix-probe@example.org> and RCPT
+                       TO:<relay-test@example.net> after EHLO (inside TLS when offered), then
+                       RSET: never DATA, nothing is sent. Accepted means an open relay for this client
+  --json               as JSON (versioned schema: schemas/probe-report.schema.json), one result
+                       per address and port: address, port, outcome, meaning, causes, tls, relay
+  --no-color           no colour (also: NO_COLOR=1)
+  --debug              show stack traces
+  -h, --help           this help
+
+Exit codes: 0 every port greets on every address (and --relay-test was refused)
+            4 a port does not greet, TARGET does not resolve, or a relay was accepted
+            2 usage (a --port outside 1-65535, TARGET not a name or address): nothing dialled
+            1 probe itself failed
+
+Examples:
+  postfix-fix probe example.org
+  postfix-fix probe mail.example.org --port 587 --port 465
+  postfix-fix probe 192.0.2.10 --port 25 --relay-test --json`,
 
   profile: `Usage: postfix-fix profile [options]
 

@@ -5,11 +5,17 @@
 
 import { isVersionRequest, versionLine } from './version-request.js';
 
-// A variable, so the bundler leaves the import to run time: the program is its own build output.
+// Variables, so the bundler leaves the loading to run time: the program is its own build output.
 const PROGRAM = './postfix-fix.mjs';
+// `probe` alone, as CommonJS too (probe-main.ts): no ESM loader for a client's quick check.
+const PROBE = './postfix-fix-probe.cjs';
 
-if (isVersionRequest(process.argv.slice(2))) {
+const argv = process.argv.slice(2);
+if (isVersionRequest(argv)) {
   process.stdout.write(versionLine());
+} else if (argv[0] === 'probe' && !argv.includes('--help') && !argv.includes('-h')) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous on purpose: CommonJS loads without the ESM loader
+  require(PROBE);
 } else {
   import(PROGRAM).catch((e: unknown) => {
     process.stderr.write(`postfix-fix: cannot start: ${(e as Error).message}\nIf you run from a source checkout, build first: npm run build\n`);

@@ -16,6 +16,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   validate: () => import('./commands/validate.js'),
   list: () => import('./commands/list.js'),
   profile: () => import('./commands/profile.js'),
+  watch: () => import('./commands/watch.js'),
+  probe: () => import('./commands/probe.js'),
   _guard: () => import('./commands/guard.js'),
 };
 

@@ -21,6 +21,50 @@ export interface DialResult {
   /** errno code or what went wrong. */
   detail?: string;
   ms: number;
+  /** Milliseconds to the TCP handshake, when it completed: whatever failed after it, something accepted. */
+  connectMs?: number;
+  /** This machine's address on the connection (what the server sees, unless NAT is in between). */
+  local?: string;
+  /** With `starttls` or `implicitTls`: how TLS went and the certificate served. */
+  tls?: TlsResult;
+  /** EHLO keywords again after STARTTLS (AUTH is often offered only there). */
+  ehloTls?: string[];
+}
+
+export interface TlsCertificate {
+  /** `CN=mx.example.com, O=…` */
+  subject: string;
+  commonName: string | null;
+  /** DNS names and addresses of the subjectAltName (`mx.example.com`, `IP 192.0.2.1`). */
+  altNames: string[];
+  issuer: string;
+  /** ISO 8601. */
+  notBefore: string;
+  notAfter: string;
+  /** `AB:CD:…` (SHA-256). */
+  fingerprint256: string;
+  selfSigned: boolean;
+}
+
+export interface TlsResult {
+  /** starttls: after EHLO on a plain connection; implicit: from the first byte (465). */
+  mode: 'starttls' | 'implicit';
+  /** starttls: EHLO listed STARTTLS (implicit: always true). */
+  offered: boolean;
+  /** The handshake completed. */
+  ok: boolean;
+  /** Why not: the reply to STARTTLS (`454 4.7.0 TLS not available due to local problem`) or the handshake error. */
+  detail?: string;
+  protocol?: string;
+  cipher?: string;
+  certificate?: TlsCertificate;
+  /** The chain verifies against the CAs this Node trusts (never required: the dial goes on either way). */
+  trusted?: boolean;
+  /** Why it does not (`SELF_SIGNED_CERT_IN_CHAIN`, `CERT_HAS_EXPIRED`, …). */
+  trustError?: string;
+  /** Whether the certificate is valid for `servername` (undefined when dialled by address only). */
+  nameMatches?: boolean;
+  ms?: number;
 }
 
 export interface DialOptions {
@@ -37,6 +81,20 @@ export interface DialOptions {
    * Implies `ehlo`. An empty `from` is the null sender `<>`.
    */
   mail?: { from: string; to: string };
+  /**
+   * After EHLO, when STARTTLS is offered: STARTTLS and the handshake (any certificate is accepted
+   * and reported, as a sending MTA does); `mail` then runs inside TLS. Implies `ehlo`.
+   */
+  starttls?: boolean;
+  /**
+   * EHLO again once TLS is up (AUTH is often offered only there; implied by `mail`). It costs a
+   * round trip that can wait on the server's delayed ACK (TLS 1.3 tickets, Nagle): ~40 ms.
+   */
+  ehloAfterTls?: boolean;
+  /** TLS from the first byte (465, "submissions"): the greeting comes inside it. */
+  implicitTls?: boolean;
+  /** The host name for SNI and for checking the certificate's names (not an address). */
+  servername?: string;
 }
 
 export interface SmtpReply {

@@ -5,7 +5,7 @@
 import type { FactValue } from '../facts/paths.js';
 import type { Change } from '../modules/types.js';
 import type { Finding } from '../probes/types.js';
-import type { JsonObject, JsonValue } from '../core/json.js';
+import type { JsonObject } from '../core/json.js';
 import type { Risk } from '../core/risk.js';
 import type { StepAction, VariableValue } from './catalog/types.js';
 
@@ -86,4 +86,3 @@ export interface Plan {
   summary: { changes: number; maxRisk: Risk | null; blocked: string[] };
 }
 
-export type PlanJson = Plan & Record<string, JsonValue | unknown>;

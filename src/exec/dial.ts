@@ -1,47 +1,77 @@
 // A TCP connect to an SMTP port, in-process with node:net (no command to spawn, and every outcome
 // distinguishable): the way a connection fails *is* the diagnosis.
 //   banner          connected and got a greeting (220, or a 4xx/5xx refusal)
-//   refused         RST: nothing listens, or a REJECT --reject-with tcp-reset
+//   refused         RST: nothing listens, or a REJECT --reject-with tcp-reset (Linux reports an
+//                   ICMP port-unreachable the same way: see exec/client/icmp.ts)
 //   unreachable     ICMP unreachable/admin-prohibited: nft/firewalld reject, no route
 //   timeout         no answer to the SYN: a DROP rule (or a black hole upstream)
 //   banner-timeout  connected, but no greeting in time (a proxy, a stuck smtpd, slow DNS)
-// Optionally EHLO afterwards, to see whether STARTTLS is offered, and then a sender's first steps
+// Optionally EHLO afterwards, to see whether STARTTLS is offered; STARTTLS itself with the
+// certificate served (or TLS from the first byte, for 465); and then a sender's first steps
 // (MAIL, RCPT, RSET: never DATA) to see whether mail is accepted at all; then QUIT.
 
 import { Socket } from 'node:net';
-import type { DialResult, Dialer, SmtpReply } from '../core/dial.js';
+import type { TLSSocket } from 'node:tls';
+import type { DialResult, Dialer, SmtpReply, TlsCertificate, TlsResult } from '../core/dial.js';
 
 // EACCES/EPERM: this host's own OUTPUT rules refused the SYN before it left.
 const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EACCES', 'EPERM']);
 
-type Phase = 'connect' | 'banner' | 'EHLO' | 'MAIL' | 'RCPT' | 'RSET';
+type Phase = 'connect' | 'handshake' | 'banner' | 'EHLO' | 'STARTTLS' | 'MAIL' | 'RCPT' | 'RSET';
+type TlsModule = typeof import('node:tls');
 
 export const dialSmtp: Dialer = (host, port, options) =>
   new Promise<DialResult>((resolve) => {
     const started = Date.now();
     const socket = new Socket();
+    // What the conversation runs over: the TCP socket, then the TLS socket on top of it.
+    let stream: Socket | TLSSocket = socket;
+    // Loaded while the SYN is on its way: TLS costs nothing to dials that never use it.
+    const tlsModule: Promise<TlsModule> | null = options.starttls || options.implicitTls ? import('node:tls') : null;
     let settled = false;
     let phase: Phase = 'connect';
     let buffer = '';
     let greeting: { banner: string; code: number } | null = null;
     let ehlo: string[] | undefined;
+    let ehloTls: string[] | undefined;
+    // The plain-text EHLO reply, for the dialogue when STARTTLS is then refused.
+    let plainEhlo: SmtpReply | undefined;
+    let tls: TlsResult | undefined;
+    let connectMs: number | undefined;
+    let local: string | undefined;
     const dialogue: SmtpReply[] = [];
     let timer: NodeJS.Timeout | null = null;
-    const wantEhlo = options.ehlo === true || options.mail !== undefined;
+    const wantEhlo = options.ehlo === true || options.mail !== undefined || options.starttls === true;
 
-    const spoken = (): Partial<DialResult> => ({ ...(greeting ?? {}), ...(ehlo !== undefined ? { ehlo } : {}), ...(options.mail ? { dialogue } : {}) });
+    const spoken = (): Partial<DialResult> => ({
+      ...(greeting ?? {}),
+      ...(ehlo !== undefined ? { ehlo } : {}),
+      ...(ehloTls !== undefined ? { ehloTls } : {}),
+      ...(options.mail ? { dialogue } : {}),
+    });
     const finish = (r: Omit<DialResult, 'host' | 'port' | 'ms'>): void => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      if (greeting && !socket.destroyed) {
+      if (greeting && !stream.destroyed) {
         // Say goodbye properly: a client that just hangs up is logged as "lost connection after
         // CONNECT", and diagnose must not create the very pattern it looks for. The close
         // finishes in the background; a server that never answers QUIT is cut off shortly.
-        socket.end('QUIT\r\n');
-        setTimeout(() => socket.destroy(), 1_000).unref();
-      } else socket.destroy();
-      resolve({ host, port, ms: Date.now() - started, ...r });
+        // Unreferenced: once QUIT is written (a pending write still holds the process), waiting
+        // for the 221 keeps no command from exiting.
+        stream.end('QUIT\r\n');
+        stream.unref();
+        socket.unref();
+        setTimeout(() => {
+          stream.destroy();
+          socket.destroy();
+        }, 1_000).unref();
+      } else {
+        stream.destroy();
+        socket.destroy();
+      }
+      const extra = { ...(connectMs !== undefined ? { connectMs } : {}), ...(local ? { local } : {}), ...(tls ? { tls } : {}) };
+      resolve({ host, port, ms: Date.now() - started, ...r, ...extra });
     };
     const arm = (ms: number, onExpire: () => void): void => {
       if (timer) clearTimeout(timer);
@@ -50,15 +80,14 @@ export const dialSmtp: Dialer = (host, port, options) =>
     };
     const send = (next: Phase, line: string): void => {
       phase = next;
-      socket.write(`${line}\r\n`);
+      stream.write(`${line}\r\n`);
       arm(options.bannerTimeoutMs, () => {
-        if (next !== 'RSET') dialogue.push({ command: next as SmtpReply['command'], code: 0, text: `no reply within ${options.bannerTimeoutMs} ms` });
+        if (next === 'MAIL' || next === 'RCPT' || (next === 'EHLO' && options.mail)) dialogue.push({ command: next, code: 0, text: `no reply within ${options.bannerTimeoutMs} ms` });
+        if (next === 'STARTTLS') tls = { mode: 'starttls', offered: true, ok: false, detail: `no reply to STARTTLS within ${options.bannerTimeoutMs} ms` };
         finish({ outcome: 'banner', ...spoken(), detail: `no answer to ${next}` });
       });
     };
-
-    socket.setNoDelay(true);
-    socket.on('error', (e: NodeJS.ErrnoException) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
       const code = e.code ?? e.message;
       if (phase === 'connect') {
         if (code === 'ECONNREFUSED') return finish({ outcome: 'refused', detail: code });
@@ -66,14 +95,16 @@ export const dialSmtp: Dialer = (host, port, options) =>
         if (code === 'ETIMEDOUT') return finish({ outcome: 'timeout', detail: code });
         return finish({ outcome: 'error', detail: code });
       }
+      if (phase === 'handshake' && tls && !tls.ok) tls.detail = `TLS handshake failed: ${code}`;
       if (greeting) return finish({ outcome: 'banner', ...spoken(), detail: `${code} after the greeting` });
-      finish({ outcome: 'error', detail: `${code} before any greeting` });
-    });
-    socket.on('close', () => {
+      finish({ outcome: 'error', detail: phase === 'handshake' ? `TLS handshake failed: ${code}` : `${code} before any greeting` });
+    };
+    const onClose = (): void => {
+      if (phase === 'handshake' && tls && !tls.ok && !tls.detail) tls.detail = 'closed by the server during the TLS handshake';
       if (greeting) finish({ outcome: 'banner', ...spoken(), ...(phase !== 'banner' && phase !== 'RSET' ? { detail: `closed by the server after ${phase}` } : {}) });
-      else finish({ outcome: 'error', detail: phase === 'connect' ? 'closed' : 'closed by the server before any greeting' });
-    });
-    socket.on('connect', () => {
+      else finish({ outcome: 'error', detail: phase === 'connect' ? 'closed' : phase === 'handshake' ? 'closed by the server during the TLS handshake' : 'closed by the server before any greeting' });
+    };
+    const awaitGreeting = (): void => {
       phase = 'banner';
       arm(options.bannerTimeoutMs, () => {
         // postscreen sends the first line of a multi-line greeting (`220-…`) at once and the rest
@@ -82,8 +113,40 @@ export const dialSmtp: Dialer = (host, port, options) =>
         if (first) return finish({ outcome: 'banner', code: Number(first[1]), banner: `${first[1]}-${first[2] ?? ''}`, detail: 'multi-line greeting still incomplete (postscreen pregreet pause?)' });
         finish({ outcome: 'banner-timeout', detail: `no greeting within ${options.bannerTimeoutMs} ms` });
       });
-    });
-    socket.on('data', (chunk: Buffer) => {
+    };
+    // The TLS handshake over the connected socket; then `next` runs inside TLS.
+    const startTls = (mode: TlsResult['mode'], next: () => void): void => {
+      phase = 'handshake';
+      tls = { mode, offered: true, ok: false };
+      const handshakeStarted = Date.now();
+      socket.removeListener('data', onData);
+      arm(options.bannerTimeoutMs, () => {
+        if (tls) tls.detail = `no TLS handshake within ${options.bannerTimeoutMs} ms`;
+        if (greeting) finish({ outcome: 'banner', ...spoken(), detail: 'TLS handshake timed out' });
+        else finish({ outcome: 'banner-timeout', detail: `TLS handshake not finished within ${options.bannerTimeoutMs} ms` });
+      });
+      void (tlsModule as Promise<TlsModule>).then((mod) => {
+        if (settled) return;
+        // Any certificate is accepted: a sending MTA does the same (opportunistic TLS), and the
+        // point here is to report what is served, trusted or not.
+        const secure = mod.connect({ socket, rejectUnauthorized: false, ...(options.servername ? { servername: options.servername } : {}) });
+        stream = secure;
+        secure.on('error', onError);
+        secure.once('secureConnect', () => {
+          if (!tls) return;
+          tls.ok = true;
+          tls.ms = Date.now() - handshakeStarted;
+          describeTls(mod, secure, tls, options.servername);
+          secure.on('data', onData);
+          next();
+        });
+      });
+    };
+    const afterEhlo = (): void => {
+      if (!options.mail) return finish({ outcome: 'banner', ...spoken() });
+      send('MAIL', `MAIL FROM:<${options.mail.from}>`);
+    };
+    function onData(chunk: Buffer): void {
       buffer += chunk.toString('latin1');
       const reply = completeReply(buffer);
       if (!reply) {
@@ -97,12 +160,36 @@ export const dialSmtp: Dialer = (host, port, options) =>
           greeting = { banner: reply.lines[0] ?? '', code: reply.code };
           if (!wantEhlo || reply.code !== 220) return finish({ outcome: 'banner', ...spoken() });
           return send('EHLO', `EHLO ${options.heloName ?? 'postfix-fix.invalid'}`);
-        case 'EHLO':
-          ehlo = reply.code === 250 ? reply.lines.slice(1).map((l) => l.slice(4).trim()) : [];
+        case 'EHLO': {
+          const keywords = reply.code === 250 ? reply.lines.slice(1).map((l) => l.slice(4).trim()) : [];
+          const secured = tls?.ok === true;
+          if (secured) ehloTls = keywords;
+          else ehlo = keywords;
+          if (options.starttls && !tls && !options.implicitTls) {
+            if (keywords.some((k) => /^STARTTLS$/i.test(k))) {
+              plainEhlo = { command: 'EHLO', code: reply.code, text };
+              return send('STARTTLS', 'STARTTLS');
+            }
+            tls = { mode: 'starttls', offered: false, ok: false };
+          }
           if (!options.mail) return finish({ outcome: 'banner', ...spoken() });
           dialogue.push({ command: 'EHLO', code: reply.code, text });
           if (reply.code !== 250) return finish({ outcome: 'banner', ...spoken() });
-          return send('MAIL', `MAIL FROM:<${options.mail.from}>`);
+          return afterEhlo();
+        }
+        case 'STARTTLS':
+          if (reply.code !== 220) {
+            // Refused (454 when smtpd cannot load its key): the session goes on in plain text,
+            // as a sending MTA's would.
+            tls = { mode: 'starttls', offered: true, ok: false, detail: text };
+            if (!options.mail) return finish({ outcome: 'banner', ...spoken() });
+            if (plainEhlo) dialogue.push(plainEhlo);
+            return afterEhlo();
+          }
+          return startTls('starttls', () => {
+            if (options.mail || options.ehloAfterTls) return send('EHLO', `EHLO ${options.heloName ?? 'postfix-fix.invalid'}`);
+            finish({ outcome: 'banner', ...spoken() });
+          });
         case 'MAIL':
         case 'RCPT':
           dialogue.push({ command: phase, code: reply.code, text });
@@ -113,11 +200,58 @@ export const dialSmtp: Dialer = (host, port, options) =>
         default:
           return finish({ outcome: 'banner', ...spoken() });
       }
+    }
+
+    socket.setNoDelay(true);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('data', onData);
+    socket.on('connect', () => {
+      connectMs = Date.now() - started;
+      local = socket.localAddress;
+      if (options.implicitTls) return startTls('implicit', awaitGreeting);
+      awaitGreeting();
     });
 
     arm(options.connectTimeoutMs, () => finish({ outcome: 'timeout', detail: `no answer to the connection attempt within ${options.connectTimeoutMs} ms` }));
     socket.connect({ host, port });
   });
+
+function describeTls(mod: TlsModule, secure: TLSSocket, tls: TlsResult, servername: string | undefined): void {
+  const cipher = secure.getCipher();
+  tls.protocol = secure.getProtocol() ?? undefined;
+  tls.cipher = cipher?.standardName ?? cipher?.name;
+  tls.trusted = secure.authorized;
+  if (!secure.authorized && secure.authorizationError) tls.trustError = String(secure.authorizationError);
+  const peer = secure.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) return;
+  tls.certificate = certificateOf(peer);
+  if (servername) tls.nameMatches = mod.checkServerIdentity(servername, peer) === undefined;
+}
+
+function certificateOf(peer: import('node:tls').PeerCertificate): TlsCertificate {
+  const dn = (o: object | undefined): string =>
+    Object.entries(o ?? {})
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+      .join(', ');
+  const cn = peer.subject?.CN;
+  const altNames = (peer.subjectaltname ?? '')
+    .split(/,\s*/)
+    .filter(Boolean)
+    .map((n) => n.replace(/^DNS:/, '').replace(/^IP Address:/, 'IP '));
+  const subject = dn(peer.subject);
+  const issuer = dn(peer.issuer);
+  return {
+    subject,
+    commonName: cn === undefined ? null : Array.isArray(cn) ? cn.join('+') : String(cn),
+    altNames,
+    issuer,
+    notBefore: new Date(peer.valid_from).toISOString(),
+    notAfter: new Date(peer.valid_to).toISOString(),
+    fingerprint256: peer.fingerprint256,
+    selfSigned: subject === issuer,
+  };
+}
 
 /** A complete SMTP reply: lines `250-…` continue, `250 …` ends. null while incomplete. */
 export function completeReply(text: string): { code: number; lines: string[] } | null {

@@ -55,6 +55,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
       timeout: timeoutMs,
       timeoutSignal: 'SIGKILL',
       env: opts.env ? { ...baseEnv, ...opts.env } : baseEnv,
+      // Its own process group, so a timeout kills the whole tree in one signal: zx's kill walks
+      // the tree with `ps` first, and on a loaded machine a child can slip through that walk
+      // (seen: a hook's `sleep &` outliving its killed hook). Daemons a command starts leave the
+      // group (setsid) and are not touched: a timed-out `postfix start` never takes the master.
+      detached: true,
       // stdin is /dev/null unless there is input: nothing we run may wait on a terminal or on us.
       // (zx ignores an empty `input` and would leave stdin open: '' means /dev/null too.)
       ...(opts.detached ? { stdio: ['ignore', 'ignore', 'ignore'] as const } : hasInput ? { input: opts.input } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
@@ -63,7 +68,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
     // zx kills the command when its timeout fires; this says that it did, whatever status the
     // killed tree then reports (relayed through pipes it may be the shell's 137, or a pipe's).
     let expired = false;
-    const expiry = setTimeout(() => (expired = true), timeoutMs);
+    let groupLeader: number | undefined;
+    const expiry = setTimeout(() => {
+      expired = true;
+      if (groupLeader === undefined) return;
+      try {
+        process.kill(-groupLeader, 'SIGKILL');
+      } catch {
+        /* the group is already gone */
+      }
+    }, timeoutMs);
     // `exec` makes the program replace the shell, so the timeout kill reaches it directly.
     // Under enforcing SELinux, node's stdio (socketpairs) would reach the program as sockets of
     // *our* domain, which a program that transitions to its own domain (ip → ifconfig_t, postfix
@@ -71,11 +85,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
     // (measured in the real-SELinux VM). There the program talks to real pipes, relayed by `cat`,
     // its stdin is /dev/null unless it gets input, and its exit status comes back on a descriptor
     // of its own. The script text is constant.
-    const out = !stdioViaPipes()
-      ? await shell`exec ${words}`
+    const proc = !stdioViaPipes()
+      ? shell`exec ${words}`
       : hasInput
-        ? await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { cat 3>&- 4>&- 5>&- | "$@" 3>&- 4>&- 5>&-; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`
-        : await shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { "$@" 3>&- 4>&- 5>&- </dev/null; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`;
+        ? shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { cat 3>&- 4>&- 5>&- | "$@" 3>&- 4>&- 5>&-; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`
+        : shell`set -- ${words}; exec 3>&1 4>&2; rc=$( { { { "$@" 3>&- 4>&- 5>&- </dev/null; echo $? >&5; } | cat >&3; } 2>&1 | cat >&4; } 5>&1 ); exit "$rc"`;
+    // A program that exits without reading its input (not installed, or it just does not care)
+    // closes the pipe under the write zx has started: EPIPE, which with no listener would be an
+    // uncaught exception. Its exit status says what happened.
+    if (hasInput) proc.stdin?.on('error', () => undefined);
+    groupLeader = proc.pid;
+    const out = await proc;
     clearTimeout(expiry);
     const durationMs = Date.now() - started;
     const timedOut = expired && (out.signal !== null || out.exitCode !== 0);

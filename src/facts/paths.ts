@@ -11,10 +11,6 @@ export function factType(path: string): FactType | null {
   return m && (WATCHED_PARAMS as readonly string[]).includes(m[1] as string) ? 'string' : null;
 }
 
-export function isKnownFactPath(path: string): boolean {
-  return factType(path) !== null;
-}
-
 export type FactValue = string | number | boolean | string[] | number[] | null;
 
 const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {

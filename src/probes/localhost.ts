@@ -31,17 +31,15 @@ export const localhostProbe: Probe = {
     const v6 = postfix25.some((l) => l.family === 6 && (l.address === '::' || l.address === '::1' || l.address === '*'));
     const evidence = [`localhost → ${first ?? '(nothing)'} first (the system resolver's order)`, `Postfix listens on ${postfix25.map((l) => (l.family === 6 ? `[${l.address}]` : l.address)).join(', ') || 'nothing'}:25`];
     if (first !== '::1' || v6 || postfix25.length === 0) return [ok('localhost', `localhost:25 reaches Postfix (${first ?? '?'})`, evidence)];
+    // Advice, not an alarm: the server is fine, and only applications that send through
+    // localhost:25 with a first-address-only client are affected. It never makes a run "need a human".
     return [
-      problem('warn', 'localhost', 'localhost-resolves-ipv6', [...evidence, 'a client that tries only the first address (Node.js 17–19, some libraries) gets ECONNREFUSED on [::1]:25'], {
-        title: 'localhost resolves to ::1 first, but Postfix listens on IPv4 only: local apps using localhost:25 may be refused',
-        human: {
-          reason: 'either side can change; which one is a choice about this host',
-          steps: [
-            'Have Postfix listen on ::1 too: inet_protocols = all (needs IPv6 on lo) — `postfix-fix run --runbook localhost-ipv6`',
-            'Or point the applications at 127.0.0.1:25 instead of localhost:25',
-          ],
-        },
-      }),
+      problem('warn', 'localhost', 'localhost-resolves-ipv6', [
+        ...evidence,
+        'a client that tries only the first address (Node.js 17–19, some libraries) gets ECONNREFUSED on [::1]:25',
+        'either: have Postfix listen on ::1 too (inet_protocols = all, needs IPv6 on lo) — postfix-fix run --runbook localhost-ipv6',
+        'or: point those applications at 127.0.0.1:25 instead of localhost:25',
+      ], { title: 'localhost resolves to ::1 first, but Postfix listens on IPv4 only: local apps using localhost:25 may be refused' }),
     ];
   },
 };

@@ -6,6 +6,7 @@
 
 import type { DialResult, SmtpReply } from '../core/dial.js';
 import { cidrContains, parseCidr } from '../facts/cidr.js';
+import { meaningOf } from './classify.js';
 import type { Facts } from '../facts/types.js';
 import { ok, problem } from './finding.js';
 import { readLogTails } from './logs/sources.js';
@@ -38,6 +39,10 @@ export async function judgeMail(ctx: ProbeContext, check: string, r: DialResult,
   const replies = r.dialogue ?? [];
   const last = replies[replies.length - 1];
   if (!last) return null;
+  // Another program holds the port (exim, a proxy): its answers say nothing about Postfix's
+  // restrictions, and the banner probes already name it.
+  const held = meaningOf(ctx.facts, r).cause;
+  if (held === 'port-held-by-mta' || held === 'port-held-by-unknown') return null;
   const where = `${r.host}:${r.port}`;
   const evidence = [`${where}, ${seat}: EHLO ${PROBE_HELO}, MAIL FROM:<>, RCPT TO:<${to}> (then RSET; nothing is sent)`, ...describeDialogue(replies)];
   if (!refused(last)) {

@@ -13,7 +13,7 @@ export const RUN_REPORT_SCHEMA_VERSION = 1;
 export interface RunReport {
   schemaVersion: number;
   tool: { name: 'postfix-fix'; version: string };
-  command: 'run' | 'apply';
+  command: 'run' | 'apply' | 'watch';
   runId: string | null;
   status: RunStatus;
   exitCode: number;
@@ -43,7 +43,7 @@ export interface RunReportHost {
 
 /** What the report says that the run itself does not know: who ran it, where, and what came before. */
 export interface RunReportMeta {
-  command: 'run' | 'apply';
+  command: 'run' | 'apply' | 'watch';
   version: string;
   host: RunReportHost;
   /** When the command started (before diagnose): the report's clock counts from here. */

@@ -7,6 +7,7 @@ import planSchema from '../../../schemas/plan.schema.json' with { type: 'json' }
 import policySchema from '../../../schemas/policy.schema.json' with { type: 'json' };
 import profileSchema from '../../../schemas/profile.schema.json' with { type: 'json' };
 import runbookSchema from '../../../schemas/runbook.schema.json' with { type: 'json' };
+import watchPolicySchema from '../../../schemas/watch-policy.schema.json' with { type: 'json' };
 import { createModuleRegistry } from '../../modules/registry.js';
 
 export function allSchemas(): object[] {
@@ -15,6 +16,7 @@ export function allSchemas(): object[] {
     runbookSchema,
     profileSchema,
     policySchema,
+    watchPolicySchema,
     planSchema,
     ...modules.actionNames().flatMap((n): object[] => {
       const m = modules.action(n);

@@ -71,7 +71,7 @@ export interface RunOutcome {
 
 /** What the engine needs from the world; nothing here knows about a terminal. */
 export interface RunDeps {
-  command: 'run' | 'apply';
+  command: 'run' | 'apply' | 'watch';
   version: string;
   /** The run's directory (journal, backups, command log) is made under `<stateDir>/runs/`. */
   stateDir: string;

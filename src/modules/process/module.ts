@@ -6,6 +6,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
 import { mustRun, waitFor } from '../../exec/command.js';
+import { parseSsListeners } from '../../facts/ss.js';
 import { defineActionModule } from '../define.js';
 import type { ModuleContext } from '../types.js';
 
@@ -34,6 +35,9 @@ const PROC_INFO = {
     argv: { type: 'array', items: { type: 'string' } },
     env: { type: 'array', items: { type: 'string' } },
     cwd: { type: ['string', 'null'] },
+    // The TCP ports it listened on: undo waits until it listens there again (journals written
+    // before this field existed have none, and undo then waits for the process alone).
+    ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
   },
 } as const;
 
@@ -69,7 +73,16 @@ async function readProc(ctx: ModuleContext, pid: number): Promise<ProcInfo> {
   } catch {
     cwd = null;
   }
-  return { pid, alive: true, comm, argv, env, cwd };
+  const ports = [...new Set(ctx.facts.listeners.filter((l) => l.pid === pid).map((l) => l.port))].sort((a, b) => a - b);
+  return { pid, alive: true, comm, argv, env, cwd, ports };
+}
+
+/** Ports nothing listens on yet (TCP, any address), from `ss -Hltn`. */
+async function portsNotListening(ctx: ModuleContext, ports: readonly number[]): Promise<number[]> {
+  if (ports.length === 0) return [];
+  const r = await ctx.exec.run(['ss', '-Hltn'], { timeoutMs: 5_000 });
+  const bound = new Set(parseSsListeners(r.stdout).map((l) => l.port));
+  return ports.filter((p) => !bound.has(p));
 }
 
 export const processModule = defineActionModule({
@@ -133,6 +146,11 @@ export const processModule = defineActionModule({
     const names = [...new Set(before.map((p) => p.comm).filter((c): c is string => c !== null))];
     const back = await waitFor(async () => (await Promise.all(names.map((n) => ctx.exec.run(['pgrep', '-x', '--', n], { timeoutMs: 5_000 })))).every((r) => r.exitCode === 0), 10_000, 200);
     if (!back) throw new StepFailure('the stopped daemon did not come back', evidence);
+    // Back means serving again: a daemon forks, then binds; "as before" includes its ports.
+    const ports = [...new Set(before.flatMap((p) => p.ports ?? []))];
+    const listening = await waitFor(async () => (await portsNotListening(ctx, ports)).length === 0, 15_000, 200);
+    if (!listening) throw new StepFailure(`the restarted daemon does not listen on port(s) ${(await portsNotListening(ctx, ports)).join(', ')} again`, evidence);
+    if (ports.length > 0) evidence.push(`listening again on ${ports.join(', ')}`);
     return evidence;
   },
 });

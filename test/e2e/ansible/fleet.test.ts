@@ -9,7 +9,8 @@
 //   2. --tags postfix_fix_install: the role installs the .deb (copy + apt); Postfix untouched.
 //   3. --check --diff: the module plans (postfix-fix plan): "changed" on all three, with the
 //      diffs; nothing changes on any host (main.cf, master.cf, firewalls, listeners, journals).
-//   4. the real run: all three fixed in parallel; the peer gets the Postfix banner from each.
+//   4. the real run: all three fixed in parallel; the role's own proof from outside — `postfix-fix
+//      probe` on the control host (the single-file bundle) — greets on each; so does the peer.
 //   5. again: nothing changes (changed=0).
 
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ import { REPO_ROOT } from '../lab/paths.js';
 import { restorableState } from '../scenario.js';
 import { DEBIAN_NODEJS, installDebsIn } from '../packaging/debs.js';
 import { startSshd } from './sshd.js';
+import type { ProbeReport } from '../../../src/probes/client/types.js';
 
 const SITE = join(REPO_ROOT, 'contrib', 'ansible', 'site.yml');
 const FLEET_DIR = '/root/fleet';
@@ -34,6 +36,8 @@ interface Server {
   runbooks: string[];
   host?: LabHost;
   addr?: string;
+  /** Where the control node's probe dials it, when not addr (through the router, for mx-stopped). */
+  probeAddr?: string;
   broken?: Awaited<ReturnType<typeof restorableState>>;
 }
 
@@ -94,7 +98,7 @@ pipelining = true
 function inventory(servers: Server[], deb: string): string {
   return [
     '[mail_servers]',
-    ...servers.map((s) => `${s.name} ansible_host=${s.addr}`),
+    ...servers.map((s) => `${s.name} ansible_host=${s.addr}${s.probeAddr ? ` postfix_fix_probe_target=${s.probeAddr}` : ''}`),
     '',
     '[mail_servers:vars]',
     'ansible_user=root',
@@ -105,6 +109,7 @@ function inventory(servers: Server[], deb: string): string {
     `postfix_fix_deb=${deb}`,
     // Lab hosts have no DNS and no way out: skip the checks that leave the host.
     'postfix_fix_offline=true',
+    'postfix_fix_probe_timeout=4',
     '',
   ].join('\n');
 }
@@ -112,6 +117,9 @@ function inventory(servers: Server[], deb: string): string {
 describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, in parallel', function () {
   this.timeout(240_000);
   let control: LabHost | undefined;
+  // Between the control host and mx-stopped's second address: a router, where a provider's
+  // firewall (or a cloud security group) sits, out of sight of the mail server's own checks.
+  let router: LabHost | undefined;
   let work: string | undefined;
   let debName = '';
 
@@ -128,6 +136,14 @@ describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, 
     control = ctl as LabHost;
     SERVERS.forEach((s, i) => (s.host = hosts[i]));
     for (const s of SERVERS) s.addr = (await link(s.host as LabHost, control)).aAddr;
+    router = await LabHost.create({ name: 'ansible-rtr', postfix: false });
+    const behind = SERVERS[0] as Server;
+    const toServer = await link(behind.host as LabHost, router);
+    const toControl = await link(router, control);
+    await router.execOk(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await control.execOk(['ip', 'route', 'add', `${toServer.aAddr}/32`, 'via', toControl.aAddr]);
+    await (behind.host as LabHost).execOk(['ip', 'route', 'add', `${toControl.bAddr}/32`, 'via', toServer.bAddr]);
+    behind.probeAddr = toServer.aAddr;
     await Promise.all(SERVERS.map((s) => s.inject(s.host as LabHost)));
     // The role installs the .deb with apt, which must find its Depends (nodejs >= 18.18)
     // installed: the hosts see the machine's dpkg database, and the lab hosts have no network.
@@ -151,7 +167,7 @@ describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, 
   });
 
   after(async () => {
-    await Promise.all([control?.destroy(), ...SERVERS.map((s) => s.host?.destroy())]);
+    await Promise.all([control?.destroy(), router?.destroy(), ...SERVERS.map((s) => s.host?.destroy())]);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -216,8 +232,9 @@ describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, 
   it('--check --diff on fresh hosts: would install postfix-fix, changes nothing', async () => {
     const run = await playbook('--check', '--diff');
     assert.equal(run.code, 0, `${run.stdout.slice(-6000)}\n${run.stderr}`);
-    // assert, dpkg-query, mkdir (changed), copy (changed), set_fact, "check mode stops here"
-    recap(run, { ok: 6, changed: 2, failures: 0, unreachable: 0, skipped: 4 });
+    // assert, dpkg-query, mkdir (changed), copy (changed), set_fact, "check mode stops here";
+    // skipped: apt, diagnose and its message, fix, and the probe and its verdict
+    recap(run, { ok: 6, changed: 2, failures: 0, unreachable: 0, skipped: 6 });
     for (const s of SERVERS) {
       assert.ok(result(run, 'Install the package', s).skipped);
       assert.ok(result(run, 'Fix Postfix', s).skipped);
@@ -245,8 +262,8 @@ describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, 
     const run = await playbook('--check', '--diff');
     assert.equal(run.code, 0, `${run.stdout.slice(-6000)}\n${run.stderr}`);
     // install tasks ok (apt skipped: this version is installed), the "check mode stops here" note
-    // skipped, diagnose + its message, fix (changed)
-    recap(run, { ok: 8, changed: 1, failures: 0, unreachable: 0, skipped: 2 });
+    // skipped, diagnose + its message, fix (changed); the probe and its verdict skipped (nothing fixed)
+    recap(run, { ok: 8, changed: 1, failures: 0, unreachable: 0, skipped: 4 });
     for (const s of SERVERS) {
       const diagnosis = result(run, 'Diagnose Postfix', s);
       assert.equal(diagnosis.top_cause?.cause, s.cause, `${s.name}: ${diagnosis.msg}`);
@@ -265,15 +282,21 @@ describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, 
     await assertUntouched('--check');
   });
 
-  it('the real run fixes all three: the peer gets the Postfix banner from each', async () => {
+  it('the real run fixes all three, proven from the control node by postfix-fix probe; the peer gets the Postfix banner from each', async () => {
     const run = await playbook('--diff');
     assert.equal(run.code, 0, `${run.stdout.slice(-6000)}\n${run.stderr}`);
-    recap(run, { ok: 8, changed: 1, failures: 0, unreachable: 0, skipped: 2 });
+    recap(run, { ok: 10, changed: 1, failures: 0, unreachable: 0, skipped: 2 });
     for (const s of SERVERS) {
       const fix = result(run, 'Fix Postfix', s);
       assert.equal(fix.status, 'changed', `${s.name}: ${fix.msg}`);
       assert.match(fix.msg ?? '', /^fixed: .*; verified$/);
       assert.ok((fix.diff ?? []).length > 0);
+      const probed = result(run, 'Dial the mail server from the control node (postfix-fix probe)', s);
+      assert.equal(probed['rc'], 0, `${s.name}: ${String(probed['stdout'])}${String(probed['stderr'])}`);
+      const report = JSON.parse(String(probed['stdout'])) as ProbeReport;
+      assert.deepEqual(report.results.map((r) => [r.address, r.port, r.outcome]), [[s.probeAddr ?? s.addr, 25, 'banner']]);
+      assert.match(report.results[0]?.banner ?? '', /^220 .*Postfix/);
+      assert.match(result(run, 'Every port greets from the control node', s).msg ?? '', /^from the control node: every port greets/);
       const seen = await smtpProbe(control as LabHost, s.addr as string, 25, 3000);
       assert.equal(seen.kind, 'banner', `${s.name}: ${JSON.stringify(seen)}`);
       assert.match(seen.banner ?? '', /^220 .*Postfix/);
@@ -285,11 +308,29 @@ describe('e2e ansible: three broken mail servers fixed by the postfix_fix role, 
   it('a second run changes nothing (changed=0)', async () => {
     const run = await playbook();
     assert.equal(run.code, 0, `${run.stdout.slice(-6000)}\n${run.stderr}`);
-    recap(run, { ok: 8, changed: 0, failures: 0, unreachable: 0, skipped: 2 });
+    recap(run, { ok: 10, changed: 0, failures: 0, unreachable: 0, skipped: 2 });
     for (const s of SERVERS) {
       const fix = result(run, 'Fix Postfix', s);
       assert.equal(fix.status, 'nothing-to-do', `${s.name}: ${fix.msg}`);
       assert.equal((await smtpProbe(control as LabHost, s.addr as string, 25, 3000)).kind, 'banner');
     }
+  });
+
+  it('a firewall in front of a host drops port 25 (a provider\'s, a security group): the host has nothing to fix, the probe from the control node fails it and says what it sees', async () => {
+    await (router as LabHost).execOk(['iptables-nft', '-A', 'FORWARD', '-p', 'tcp', '--dport', '25', '-j', 'DROP']);
+    const run = await playbook();
+    assert.equal(run.code, 2, 'a host failed');
+    const behind = SERVERS[0] as Server;
+    for (const s of SERVERS) {
+      assert.equal(result(run, 'Fix Postfix', s).status, 'nothing-to-do', `${s.name}: healthy by its own checks`);
+      const stats = run.stats[s.name];
+      assert.equal(stats?.failures, s === behind ? 1 : 0, `${s.name}: ${JSON.stringify(stats)}`);
+    }
+    const verdict = result(run, 'Every port greets from the control node', behind);
+    assert.equal(verdict.failed, true);
+    assert.match(verdict.msg ?? '', new RegExp(`^from the control node: 0 of 1 greet; ${(behind.probeAddr as string).replace(/\./g, '\\.')}:25 no answer \\(dropped\\)\\. no answer to the connection attempt`));
+    const probed = JSON.parse(String(result(run, 'Dial the mail server from the control node (postfix-fix probe)', behind)['stdout'])) as ProbeReport;
+    assert.equal(probed.results[0]?.outcome, 'timeout');
+    assert.ok(probed.results[0]?.causes.some((c) => /security group/.test(c.text)));
   });
 });

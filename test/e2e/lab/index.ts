@@ -86,3 +86,7 @@ export { sweepStaleLabs } from './sweep.js';
 export { pollUntil } from './wait.js';
 export { presentAs } from './distro.js';
 export type { Distro } from './distro.js';
+export { startWebhookListener } from './webhook.js';
+export type { WebhookListener, WebhookMode, WebhookOptions, WebhookRequest } from './webhook.js';
+export { startSyslogListener } from './syslog.js';
+export type { SyslogListener, SyslogMessage } from './syslog.js';

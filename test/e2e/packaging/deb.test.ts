@@ -113,6 +113,22 @@ describe('e2e packaging: the .deb on a systemd host (Debian 12, nodejs from Debi
     assert.equal(json.code, report.exitCode);
   });
 
+  it('postfix-fix probe runs from /usr/bin on node 18, through its CommonJS file (no ESM loader)', async () => {
+    assert.ok(installedPaths.includes('/usr/lib/postfix-fix/postfix-fix-probe.cjs'));
+    const active = (await h().exec(['systemctl', 'is-active', 'postfix@-.service'])).stdout.trim() === 'active';
+    const r = await h().exec(['postfix-fix', 'probe', '127.0.0.1', '--json', '--timeout', '10'], { timeoutMs: 60_000 });
+    assert.equal(r.code, active ? 0 : 4, `${r.stdout}${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { results: Array<{ outcome: string }> };
+    assert.equal(report.results[0]?.outcome, active ? 'banner' : 'refused');
+    // The probe file alone must be what ran: with the program and its chunks unreadable, it still does.
+    await h().execOk(['chmod', '000', '/usr/lib/postfix-fix/postfix-fix.mjs']);
+    try {
+      assert.equal((await h().exec(['postfix-fix', 'probe', '127.0.0.1', '--port', '2', '--timeout', '10'])).code, 4);
+    } finally {
+      await h().execOk(['chmod', '644', '/usr/lib/postfix-fix/postfix-fix.mjs']);
+    }
+  });
+
   it('the Nagios example\'s command, as installed, answers a monitoring system (as root: sudo is the admin\'s part)', async () => {
     const cfg = (await h().execOk(['cat', '/usr/share/doc/postfix-fix/examples/nagios-postfix-fix.cfg'])).stdout;
     const nrpe = /^#\s+command\[check_postfix_fix\]=\/usr\/bin\/sudo -n (\/usr\/bin\/postfix-fix .+)$/m.exec(cfg);

@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { CONTAINER_NODE_BIN, NspawnHost } from '../lab/index.js';
 import { REPO_ROOT } from '../lab/paths.js';
 import { DEBIAN_NODEJS, installDebsIn } from './debs.js';
+import probeSchema from '../../../schemas/probe-report.schema.json' with { type: 'json' };
+import { validateWith } from '../../../src/core/validate.js';
+import type { ProbeReport } from '../../../src/probes/client/types.js';
 
 const SKIP = process.env['POSTFIX_FIX_LAB_SKIP_NSPAWN'] === '1';
 const BUNDLE = join(REPO_ROOT, 'dist', 'postfix-fix-standalone.mjs');
@@ -90,6 +93,22 @@ describe('e2e packaging: the standalone bundle, alone, on plain Node 18 and 20',
         assert.equal(r.stdout, `valid: ${yamlCount('runbooks')} runbook(s), ${yamlCount('distro-profiles')} profile(s)\n`);
         const list = JSON.parse((await cli(['list', '--json'])).stdout) as { runbooks: Array<{ file: string }> };
         assert.ok(list.runbooks.length > 0 && list.runbooks.every((rb) => rb.file.startsWith('<built-in>/runbooks/')), JSON.stringify(list.runbooks.map((rb) => rb.file)));
+      });
+
+      it('probe (what a client machine runs with the one file): dials, judges, reports; bad input exits 2', async () => {
+        const active = (await h().exec(['systemctl', 'is-active', 'postfix@-.service'])).stdout.trim() === 'active';
+        const r = await cli(['probe', '127.0.0.1', '--port', '25,2', '--json', '--timeout', '10']);
+        assert.equal(r.code, 4, `port 2 never greets: exit 4\n${r.stdout}${r.stderr}`);
+        const report = JSON.parse(r.stdout) as ProbeReport;
+        assert.deepEqual(validateWith(probeSchema, report), []);
+        assert.deepEqual(report.results.map((x) => [x.address, x.port, x.outcome]), [['127.0.0.1', 25, active ? 'banner' : 'refused'], ['127.0.0.1', 2, 'refused']]);
+        assert.equal(report.results[1]?.refusal, 'reset', 'the ICMP counters are read there too');
+        const text = await cli(['probe', '127.0.0.1', '--timeout', '10']);
+        assert.equal(text.code, active ? 0 : 4, text.stdout);
+        assert.match(text.stdout, /^[✓✗!] 127\.0\.0\.1: /);
+        const bad = await cli(['probe', '127.0.0.1', '--port', '70000']);
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--port "70000": not a TCP port/);
       });
 
       it('diagnose --offline runs and names the host', async () => {

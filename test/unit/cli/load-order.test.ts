@@ -2,6 +2,7 @@
 // module graph: a static import added in the wrong place would quietly undo the fast paths that
 // `npm run bench` measures (bench/startup.ts, bench/diagnose.ts).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import type { Metafile } from 'esbuild';
 
@@ -34,5 +35,21 @@ describe('cli: what start-up loads', function () {
     assert.ok(early.includes('src/probes/config-check-warmup.ts') && early.includes('src/exec/executor.ts'), early.join('\n'));
     const heavy = early.filter((f) => /node_modules\/(js-yaml|ajv|semver|diff|listr2)\/|src\/engine\/catalog\/|src\/modules\/|src\/facts\/|src\/report\/diagnose|src\/probes\/registry/.test(f));
     assert.deepEqual(heavy, []);
+  });
+
+  it('probe (on a client machine) loads the dialer, the resolver and its report: no catalog, facts, modules, engine or zx', async () => {
+    const early = await loadedBeforeRunning('src/cli/commands/probe.ts', 'esm');
+    assert.ok(early.includes('src/exec/dial.ts') && early.includes('src/exec/client/resolve.ts'), early.join('\n'));
+    const heavy = early.filter((f) => /node_modules\/|src\/engine\/|src\/modules\/|src\/facts\/|src\/exec\/executor|src\/cli\/runtime/.test(f));
+    assert.deepEqual(heavy, []);
+  });
+
+  it('probe as one CommonJS file (what the launcher loads for it): nothing heavy, and no import() that would start the ESM loader', async () => {
+    const inputs = await loadedBeforeRunning('src/cli/probe-main.ts', 'cjs');
+    assert.ok(inputs.includes('src/cli/commands/probe.ts'));
+    const heavy = inputs.filter((f) => /node_modules\/|src\/engine\/|src\/modules\/|src\/facts\/|src\/exec\/executor|src\/cli\/runtime|src\/cli\/main/.test(f));
+    assert.deepEqual(heavy, []);
+    const built = readFileSync(new URL('dist/postfix-fix-probe.cjs', `file://${REPO}`), 'utf8');
+    assert.deepEqual(built.match(/\bimport\(/g) ?? [], [], 'npm run build: dynamic imports compiled to require()');
   });
 });

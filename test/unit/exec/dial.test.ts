@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { completeReply, describeDial, dialSmtp } from '../../../src/exec/dial.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
 
@@ -146,5 +151,155 @@ describe('exec/dial: postscreen', function () {
     const r = await dialSmtp('127.0.0.1', (srv.address() as AddressInfo).port, { connectTimeoutMs: 1_000, bannerTimeoutMs: 300, ehlo: true });
     assert.deepEqual([r.outcome, r.code, r.banner], ['banner', 220, '220-mx.test ESMTP']);
     assert.ok(!early.includes('EHLO'), 'talking before the greeting ends gets a client flagged by postscreen');
+  });
+});
+
+// TLS: real handshakes on loopback with a certificate made by openssl for the test.
+describe('exec/dial: STARTTLS and TLS from the first byte', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let key: string;
+  let cert: string;
+  const servers: Server[] = [];
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-dial-tls-'));
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '30', '-subj', '/CN=mx.test', '-addext', 'subjectAltName=DNS:mx.test,DNS:mail.mx.test'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    key = readFileSync(join(dir, 'key.pem'), 'utf8');
+    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  });
+  after(() => {
+    servers.forEach((s) => s.close());
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const listen = async (srv: Server): Promise<number> => {
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return (srv.address() as AddressInfo).port;
+  };
+
+  /** An SMTP server that offers STARTTLS (or answers it with `starttlsReply`), records what it heard in plain text and inside TLS. */
+  const smtpServer = async (o: { offer?: boolean; starttlsReply?: string } = {}): Promise<{ port: number; heard: string[]; done: Promise<void> }> => {
+    const heard: string[] = [];
+    let ended: () => void = () => undefined;
+    const done = new Promise<void>((r) => (ended = r));
+    const talk = (s: Socket | TLSSocket, secure: boolean): void => {
+      let buf = '';
+      const onData = (d: Buffer): void => {
+        buf += d.toString();
+        for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          heard.push(`${secure ? 'tls' : 'plain'}: ${line}`);
+          const verb = line.split(/[ :]/)[0] as string;
+          if (verb === 'EHLO') s.write(secure ? '250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 PIPELINING\r\n' : `250-mx.test\r\n${o.offer === false ? '' : '250-STARTTLS\r\n'}250 PIPELINING\r\n`);
+          else if (verb === 'STARTTLS') {
+            if (o.starttlsReply) {
+              s.write(`${o.starttlsReply}\r\n`);
+              continue;
+            }
+            s.removeListener('data', onData);
+            s.write('220 2.0.0 Ready to start TLS\r\n');
+            const secured = new TLSSocket(s as Socket, { isServer: true, key, cert });
+            talk(secured, true);
+            return;
+          } else if (verb === 'QUIT') {
+            s.end('221 2.0.0 Bye\r\n');
+            ended();
+            return;
+          } else if (verb === 'RCPT') s.write('554 5.7.1 <relay-test@example.net>: Relay access denied\r\n');
+          else s.write('250 2.0.0 Ok\r\n');
+        }
+      };
+      s.on('data', onData);
+      s.on('error', () => undefined);
+    };
+    const port = await listen(
+      createServer((s) => {
+        s.write('220 mx.test ESMTP Postfix\r\n');
+        talk(s, false);
+      }),
+    );
+    return { port, heard, done };
+  };
+  const opts = { connectTimeoutMs: 2_000, bannerTimeoutMs: 2_000 };
+
+  it('STARTTLS: the handshake, the certificate served (names, dates, not trusted: self-signed), EHLO again with AUTH', async () => {
+    const srv = await smtpServer();
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, ehloAfterTls: true, servername: 'mail.mx.test' });
+    await srv.done;
+    assert.equal(r.outcome, 'banner');
+    assert.deepEqual(srv.heard, ['plain: EHLO postfix-fix.invalid', 'plain: STARTTLS', 'tls: EHLO postfix-fix.invalid', 'tls: QUIT']);
+    assert.ok(r.tls?.ok, JSON.stringify(r.tls));
+    assert.equal(r.tls?.mode, 'starttls');
+    assert.match(r.tls?.protocol ?? '', /^TLSv1\.[23]$/);
+    assert.equal(r.tls?.certificate?.commonName, 'mx.test');
+    assert.deepEqual(r.tls?.certificate?.altNames, ['mx.test', 'mail.mx.test']);
+    assert.equal(r.tls?.certificate?.selfSigned, true);
+    const days = (Date.parse(r.tls?.certificate?.notAfter ?? '') - Date.now()) / 86_400_000;
+    assert.ok(days > 29 && days <= 30, String(days));
+    assert.equal(r.tls?.trusted, false);
+    assert.match(r.tls?.trustError ?? '', /SELF_SIGNED/);
+    assert.equal(r.tls?.nameMatches, true);
+    assert.ok(r.ehlo?.includes('STARTTLS'));
+    assert.ok(r.ehloTls?.includes('AUTH PLAIN LOGIN'), JSON.stringify(r.ehloTls));
+    assert.ok(r.connectMs !== undefined && r.local === '127.0.0.1');
+  });
+
+  it('STARTTLS: a name the certificate does not carry is reported as such; without ehloAfterTls, QUIT right after the handshake', async () => {
+    const srv = await smtpServer();
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, servername: 'other.test' });
+    await srv.done;
+    assert.equal(r.tls?.nameMatches, false);
+    assert.deepEqual(srv.heard, ['plain: EHLO postfix-fix.invalid', 'plain: STARTTLS', 'tls: QUIT']);
+    assert.equal(r.ehloTls, undefined);
+  });
+
+  it('STARTTLS with a relay test: MAIL and RCPT inside TLS, never DATA; the refusal is in the dialogue', async () => {
+    const srv = await smtpServer();
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, mail: { from: 'a@example.org', to: 'relay-test@example.net' } });
+    await srv.done;
+    assert.deepEqual(srv.heard, ['plain: EHLO postfix-fix.invalid', 'plain: STARTTLS', 'tls: EHLO postfix-fix.invalid', 'tls: MAIL FROM:<a@example.org>', 'tls: RCPT TO:<relay-test@example.net>', 'tls: QUIT']);
+    assert.deepEqual(r.dialogue?.map((d) => [d.command, d.code]), [['EHLO', 250], ['MAIL', 250], ['RCPT', 554]]);
+  });
+
+  it('STARTTLS not offered: said so, nothing else tried', async () => {
+    const srv = await smtpServer({ offer: false });
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true });
+    await srv.done;
+    assert.deepEqual(r.tls, { mode: 'starttls', offered: false, ok: false });
+    assert.ok(!srv.heard.some((l) => l.includes('STARTTLS')));
+  });
+
+  it('STARTTLS refused (454): reported, and a relay test goes on in plain text as a sender would', async () => {
+    const srv = await smtpServer({ starttlsReply: '454 4.7.0 TLS not available due to local problem' });
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, mail: { from: '', to: 'x@example.net' } });
+    await srv.done;
+    assert.deepEqual(r.tls, { mode: 'starttls', offered: true, ok: false, detail: '454 4.7.0 TLS not available due to local problem' });
+    assert.deepEqual(r.dialogue?.map((d) => [d.command, d.code]), [['EHLO', 250], ['MAIL', 250], ['RCPT', 554]]);
+    assert.ok(srv.heard.includes('plain: MAIL FROM:<>'));
+  });
+
+  it('TLS from the first byte (465): the greeting inside TLS, with the certificate', async () => {
+    const port = await listen(createTlsServer({ key, cert }, (s) => s.end('220 mx.test ESMTP Postfix\r\n')));
+    const r = await dialSmtp('127.0.0.1', port, { ...opts, implicitTls: true });
+    assert.deepEqual([r.outcome, r.code, r.tls?.mode, r.tls?.ok, r.tls?.certificate?.commonName], ['banner', 220, 'implicit', true, 'mx.test']);
+  });
+
+  it('TLS from the first byte against a plain-text greeting: the handshake fails, no banner', async () => {
+    const port = await listen(createServer((s) => s.end('220 mx.test ESMTP Postfix\r\n')));
+    const r = await dialSmtp('127.0.0.1', port, { ...opts, implicitTls: true });
+    assert.equal(r.outcome, 'error');
+    assert.match(r.detail ?? '', /TLS handshake/);
+    assert.equal(r.tls?.ok, false);
+    assert.ok(r.connectMs !== undefined, 'it did connect');
+  });
+
+  it('TLS from the first byte against a silent listener: no banner within the time, never past it', async () => {
+    const port = await listen(createServer(() => undefined));
+    const started = Date.now();
+    const r = await dialSmtp('127.0.0.1', port, { connectTimeoutMs: 1_000, bannerTimeoutMs: 300, implicitTls: true });
+    assert.equal(r.outcome, 'banner-timeout');
+    assert.ok(Date.now() - started < 1_500);
   });
 });

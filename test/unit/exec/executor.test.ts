@@ -30,6 +30,16 @@ for (const mode of ['node', 'pipes'] as const) {
       assert.deepEqual([r.stdout, r.exitCode], ['got hello', 0]);
     });
 
+    it('input for a program that exits without reading it (or is not installed): its status, not an uncaught EPIPE', async () => {
+      const big = 'x'.repeat(1 << 20);
+      const quits = await exec().run(['sh', '-c', 'exit 4'], { input: big });
+      assert.deepEqual([quits.exitCode, quits.timedOut], [4, false]);
+      const missing = await exec().run(['/nonexistent/postfix-fix-hook'], { input: big });
+      assert.deepEqual([missing.exitCode, missing.notFound], [127, true]);
+      // An EPIPE raised after the call returned would land here, in the next turns of the loop.
+      await new Promise((r) => setTimeout(r, 50));
+    });
+
     for (const input of [undefined, '']) {
       it(`with ${input === undefined ? 'no' : 'empty'} input, a program that reads stdin gets EOF at once`, async () => {
         const r = await exec().run(['cat'], { timeoutMs: 5_000, ...(input === undefined ? {} : { input }) });

@@ -54,6 +54,7 @@ describe('packaging: the .deb', function () {
     assert.deepEqual(at('/usr/bin/postfix-fix'), { mode: 'lrwxrwxrwx', owner: 'root/root', path: '/usr/bin/postfix-fix', target: '../lib/postfix-fix/postfix-fix.cjs' });
     assert.equal(at('/usr/lib/postfix-fix/postfix-fix.cjs')?.mode, '-rwxr-xr-x');
     assert.equal(at('/usr/lib/postfix-fix/postfix-fix.mjs')?.mode, '-rw-r--r--', 'the program is loaded by the entry, not run');
+    assert.equal(at('/usr/lib/postfix-fix/postfix-fix-probe.cjs')?.mode, '-rw-r--r--', 'probe alone, loaded by the entry');
     for (const p of ['/usr/share/man/man8/postfix-fix.8.gz', '/usr/share/bash-completion/completions/postfix-fix', '/usr/share/doc/postfix-fix/copyright', '/usr/share/doc/postfix-fix/changelog.gz']) {
       assert.equal(at(p)?.mode, '-rw-r--r--', p);
     }
@@ -80,12 +81,46 @@ describe('packaging: the .deb', function () {
     }
   });
 
+  it('ships the watch timer and service (from contrib/systemd) and an example watch policy, byte for byte', () => {
+    const at = (p: string) => listing.find((e) => e.path === p);
+    const x = join(dir, 'watch');
+    execFileSync('dpkg-deb', ['-x', deb.path, x]);
+    for (const [installed, source] of [
+      ['/usr/lib/systemd/system/postfix-fix-watch.service', 'contrib/systemd/postfix-fix-watch.service'],
+      ['/usr/lib/systemd/system/postfix-fix-watch.timer', 'contrib/systemd/postfix-fix-watch.timer'],
+      ['/usr/share/doc/postfix-fix/examples/watch.yaml', 'contrib/watch/watch.yaml'],
+    ] as const) {
+      assert.equal(at(installed)?.mode, '-rw-r--r--', installed);
+      assert.ok(readFileSync(join(x, installed)).equals(readFileSync(join(REPO, source))), installed);
+    }
+    const service = readFileSync(join(REPO, 'contrib/systemd/postfix-fix-watch.service'), 'utf8');
+    assert.match(service, /^Type=oneshot$/m);
+    assert.match(service, /^ExecStart=\/usr\/bin\/postfix-fix watch --once --offline$/m);
+    assert.doesNotMatch(service, /^\[Install\]/m, 'the service is started by the timer only');
+    const timer = readFileSync(join(REPO, 'contrib/systemd/postfix-fix-watch.timer'), 'utf8');
+    assert.match(timer, /^OnUnitActiveSec=5min$/m);
+    assert.match(timer, /^\[Install\]\nWantedBy=timers\.target$/m);
+  });
+
+  it('no maintainer script enables or starts anything: the timer stays off until an administrator turns it on', () => {
+    const control = join(dir, 'control');
+    execFileSync('dpkg-deb', ['-e', deb.path, control]);
+    const scripts = ['postinst', 'prerm', 'postrm'].map((n) => [n, readFileSync(join(control, n), 'utf8')] as const);
+    for (const [name, text] of scripts) {
+      const commands = text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+      assert.doesNotMatch(commands, /\benable\b|\bstart\b|\brestart\b|deb-systemd-invoke|deb-systemd-helper/, name);
+      assert.doesNotMatch(commands, /postfix-fix (watch|run|apply)/, `${name} runs no fix`);
+    }
+    assert.match(scripts[0]?.[1] ?? '', /daemon-reload/);
+    assert.match(scripts[1]?.[1] ?? '', /if \[ "\$1" = remove \]; then[\s\S]*systemctl stop postfix-fix-watch\.timer postfix-fix-watch\.service[\s\S]*systemctl disable postfix-fix-watch\.timer/);
+  });
+
   it('its entry runs on the packaged node; the program and chunks are modules, not scripts', () => {
     const x = join(dir, 'x');
     execFileSync('dpkg-deb', ['-x', deb.path, x]);
     assert.match(readFileSync(join(x, 'usr/lib/postfix-fix/postfix-fix.cjs'), 'utf8'), /^#!\/usr\/bin\/node\n/);
     const scripts = execFileSync('sh', ['-c', 'head -q -c 2 "$1"/usr/lib/postfix-fix/postfix-fix.mjs "$1"/usr/lib/postfix-fix/chunks/*.mjs | grep -c "#!" || true', 'sh', x], { encoding: 'utf8' });
     assert.equal(scripts.trim(), '0');
-    for (const f of ['postfix-fix.cjs', 'postfix-fix.mjs']) assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix', f), 'utf8'), /sourceMappingURL/, f);
+    for (const f of ['postfix-fix.cjs', 'postfix-fix.mjs', 'postfix-fix-probe.cjs']) assert.doesNotMatch(readFileSync(join(x, 'usr/lib/postfix-fix', f), 'utf8'), /sourceMappingURL/, f);
   });
 });

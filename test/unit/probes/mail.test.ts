@@ -47,6 +47,15 @@ describe('probes/mail: mail to postmaster, past the banner', () => {
     assert.deepEqual(explainingLines(milter, ['127.0.0.1']), milter.slice(1));
   });
 
+  it("another MTA holding the port (exim refuses every RCPT): not judged as Postfix's refusal", async () => {
+    const exim = factsWith((f) => {
+      f.listeners = [{ family: 4, address: '0.0.0.0', port: 25, pid: 321, process: 'exim4' }];
+      f.otherMtas = [{ name: 'exim', pid: 321, process: 'exim4', ports: [25], unit: null }];
+    });
+    const r = { host: '127.0.0.1', port: 25, ms: 5, outcome: 'banner' as const, ...dialogue([['EHLO', 250, '250-mx'], ['MAIL', 250, '250 OK'], ['RCPT', 550, '550 Administrative prohibition']]), banner: '220 mx ESMTP Exim 4.96' };
+    assert.equal(await judgeMail(probeCtx(exim), 'smtp_mail', r, 'from 127.0.0.1', 'postmaster@mx1.lab.test'), null);
+  });
+
   it('a refusal at RCPT is a failure naming the stage, the reply and the log line', async () => {
     const s = scratchDir();
     try {
@@ -83,6 +92,19 @@ describe('probes/mail: mail to postmaster, past the banner', () => {
     await Promise.all([smtpLocalProbe.run(ctx), reachabilityProbe.run(ctx)]);
     const withMail = dialled.filter((d) => d.options.mail).map((d) => `${d.host}:${d.port} ${d.options.mail?.to}`).sort();
     assert.deepEqual(withMail, ['10.0.0.5:25 postmaster@mx1.example.test', '127.0.0.1:25 postmaster@mx1.example.test']);
+  });
+
+  it("another MTA holding the port answers: its refusal is not Postfix's, and is not judged as one", async () => {
+    const facts = factsWith((f) => {
+      f.postfix.params.mydestination = 'mx1.example.test';
+      f.postfix.params.myhostname = 'mx1.example.test';
+      f.listeners = [{ family: 4, address: '0.0.0.0', port: 25, pid: 321, process: 'exim4' }];
+      f.otherMtas = [{ name: 'exim', pid: 321, process: 'exim4', ports: [25], unit: null }];
+    });
+    const exim = { ...BANNER, banner: '220 mx1 ESMTP Exim 4.96', dialogue: [{ command: 'RCPT' as const, code: 550, text: '550 Administrative prohibition' }] };
+    const found = await smtpLocalProbe.run(probeCtx(facts, { dialer: fakeDialer({ '127.0.0.1:25': exim }) }));
+    assert.equal(found.some((f) => f.cause === 'mail-refused'), false, JSON.stringify(found));
+    assert.ok(found.some((f) => f.cause === 'port-held-by-mta'));
   });
 
   it('mynetworks membership, for saying how the host treats its own address', () => {

@@ -1,6 +1,7 @@
 // A tiny authoritative-looking DNS responder for namespace tests and benches: answers MX for any
 // name (`10 mx.<name>.`), A for names starting with `mx.` (the address given on the command line),
-// NXDOMAIN for names under `nx.`, and an empty NOERROR otherwise. UDP only, one question per query.
+// NXDOMAIN for names under `nx.`, and an empty NOERROR otherwise. Names under `none.` have no MX
+// either; names under `nullmx.` publish the null MX (`0 .`, RFC 7505). UDP only, one question per query.
 // Run: node --import tsx tiny-dns.ts LISTEN_ADDR A_ADDR   (inside a namespace; never on the machine)
 
 import { createSocket } from 'node:dgram';
@@ -41,9 +42,11 @@ export function answer(msg: Buffer, aAddr: string): Buffer | null {
   if (!q) return null;
   const header = Buffer.alloc(12);
   msg.copy(header, 0, 0, 2); // id
-  const nx = q.name.toLowerCase().startsWith('nx.');
+  const lower = q.name.toLowerCase();
+  const nx = lower.startsWith('nx.');
   let rdata: Buffer | null = null;
-  if (!nx && q.type === TYPE_MX) rdata = Buffer.concat([Buffer.from([0, 10]), encodeName(`mx.${q.name}`)]);
+  if (lower.startsWith('nullmx.') && q.type === TYPE_MX) rdata = Buffer.from([0, 0, 0]);
+  else if (!nx && !lower.startsWith('none.') && q.type === TYPE_MX) rdata = Buffer.concat([Buffer.from([0, 10]), encodeName(`mx.${q.name}`)]);
   if (!nx && q.type === TYPE_A && q.name.toLowerCase().startsWith('mx.')) rdata = Buffer.from(aAddr.split('.').map(Number));
   header.writeUInt16BE(0x8400 | (msg.readUInt16BE(2) & 0x0100) | (nx ? 3 : 0), 2); // QR AA (RD copied) rcode
   header.writeUInt16BE(1, 4);
