@@ -8,9 +8,8 @@
 // Read on demand, not gathered with the other facts: it costs a TLS handshake per service.
 
 import { X509Certificate } from 'node:crypto';
+import type { DialResult, Dialer, TlsCertificate } from '../core/dial.js';
 import type { HostFs } from '../core/host-fs.js';
-import { servedCertificate } from '../exec/served-certificate.js';
-import type { ServedTls, TlsMode } from '../exec/served-certificate.js';
 import { processStartEpoch } from './process-start.js';
 import { readCmdline, scanProcesses } from './processes.js';
 import type { Facts, MasterService } from './types.js';
@@ -22,6 +21,17 @@ export interface DiskCertificate {
   subject: string;
   /** When the file (the symlink's target) was last written: renewals write new files. */
   mtimeMs: number;
+}
+
+export type TlsMode = 'starttls' | 'implicit';
+
+/** What a client got over TLS from one dial. */
+export interface ServedTls {
+  /** The handshake completed and a certificate came back. */
+  ok: boolean;
+  /** `served`, or why not: `no STARTTLS offered`, the reply to STARTTLS (454 …), the handshake error, ECONNREFUSED… */
+  detail: string;
+  certificate?: TlsCertificate;
 }
 
 export interface ServedTlsState {
@@ -135,14 +145,28 @@ async function smtpdProcesses(fs: HostFs): Promise<Array<{ pid: number; service:
   return out.filter((p): p is { pid: number; service: string; startedMs: number } => p !== null);
 }
 
-export async function servedTlsState(ctx: { fs: HostFs; facts: Facts }, timeoutMs: number): Promise<ServedTlsState[]> {
+/** The dialer's answer, as "what certificate did a client get". */
+function servedOf(r: DialResult): ServedTls {
+  const t = r.tls;
+  if (t?.ok && t.certificate) return { ok: true, detail: 'served', certificate: t.certificate };
+  if (t?.ok) return { ok: false, detail: 'the handshake completed without a certificate' };
+  if (t && !t.offered) return { ok: false, detail: 'no STARTTLS offered' };
+  if (t) return { ok: false, detail: t.detail ?? 'the TLS handshake failed' };
+  return { ok: false, detail: r.outcome === 'banner' ? `${r.banner ?? 'greeted'}${r.detail ? `; ${r.detail}` : ''}` : (r.detail ?? r.outcome) };
+}
+
+export async function servedTlsState(ctx: { fs: HostFs; facts: Facts; dialer: Dialer }, timeoutMs: number): Promise<ServedTlsState[]> {
   const services = tlsServices(ctx.facts);
   if (services.length === 0) return [];
   const procs = await smtpdProcesses(ctx.fs);
   return Promise.all(
     services.map(async (svc) => {
       const host = dialHost(ctx.facts, svc);
-      const [disk, served] = await Promise.all([diskCertificate(ctx.fs, svc.certFile), servedCertificate(host, svc.port, svc.mode, timeoutMs)]);
+      const [disk, dialled] = await Promise.all([
+        diskCertificate(ctx.fs, svc.certFile),
+        ctx.dialer(host, svc.port, { connectTimeoutMs: timeoutMs, bannerTimeoutMs: timeoutMs, deadline: Date.now() + timeoutMs, ...(svc.mode === 'implicit' ? { implicitTls: true } : { starttls: true }) }),
+      ]);
+      const served = servedOf(dialled);
       const staleProcesses =
         disk === null
           ? []

@@ -10,7 +10,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { servedCertificate } from '../../../src/exec/served-certificate.js';
+import { dialSmtp } from '../../../src/exec/dial.js';
 import { createHostFs } from '../../../src/exec/host-fs.js';
 import { notReloaded, servedTlsState, tlsServices } from '../../../src/facts/tls-served.js';
 import { tlsServedProbe } from '../../../src/probes/tls-served.js';
@@ -67,7 +67,7 @@ function fakeSmtp(cert: { key: string; cert: string }, mode: 'starttls' | 'impli
   );
 }
 
-describe('served certificate vs the one on disk (exec/served-certificate, facts/tls-served, probe tls-served)', function () {
+describe('served certificate vs the one on disk (facts/tls-served over the dialer, probe tls-served)', function () {
   this.timeout(30_000);
   const s = scratchDir();
   const make = (name: string, days: number): { key: string; cert: string; fp: string } => {
@@ -114,21 +114,29 @@ describe('served certificate vs the one on disk (exec/served-certificate, facts/
       extra(f);
     });
 
-  it('servedCertificate: STARTTLS after EHLO, and TLS from the first byte, report the certificate served', async () => {
-    const a = await servedCertificate('127.0.0.1', await serve(old, 'starttls'), 'starttls', 3_000);
+  /** What a client of `port` gets, through the real dialer, as servedTlsState reports it. */
+  const servedAt = async (port: number, mode: 'starttls' | 'implicit' = 'starttls') => {
+    const facts = factsFor(port, '/renewed.pem', (f) => {
+      if (mode === 'implicit') f.postfix.services = f.postfix.services.map((x) => (x.port === port ? { ...x, params: { smtpd_tls_wrappermode: 'yes' } } : x));
+    });
+    const [state] = await servedTlsState({ fs: createHostFs(s.dir), facts, dialer: dialSmtp }, 3_000);
+    assert.ok(state);
+    return state.served;
+  };
+
+  it('through the dialer: STARTTLS after EHLO, and TLS from the first byte, report the certificate served', async () => {
+    const a = await servedAt(await serve(old, 'starttls'));
     assert.equal(a.ok, true, a.detail);
     assert.equal(a.certificate?.fingerprint256, old.fp);
     assert.match(a.certificate?.subject ?? '', /CN=old\.example\.test/);
-    const b = await servedCertificate('127.0.0.1', await serve(renewed, 'implicit'), 'implicit', 3_000);
+    const b = await servedAt(await serve(renewed, 'implicit'), 'implicit');
     assert.equal(b.certificate?.fingerprint256, renewed.fp);
   });
 
-  it('servedCertificate: no STARTTLS offered, or refused with 454, or nothing listening — said, never a certificate', async () => {
-    assert.deepEqual(await servedCertificate('127.0.0.1', await serve(old, 'no-starttls'), 'starttls', 3_000).then((r) => [r.ok, r.detail]), [false, 'no STARTTLS offered']);
-    const refused = await servedCertificate('127.0.0.1', await serve(old, 'refuse-starttls'), 'starttls', 3_000);
-    assert.deepEqual([refused.ok, refused.detail], [false, 'STARTTLS answered 454 4.7.0 TLS not available due to local problem']);
-    const gone = await servedCertificate('127.0.0.1', 1, 'starttls', 1_000);
-    assert.deepEqual([gone.ok, gone.detail], [false, 'ECONNREFUSED']);
+  it('no STARTTLS offered, or refused with 454, or nothing listening — said, never a certificate', async () => {
+    assert.deepEqual(await servedAt(await serve(old, 'no-starttls')).then((r) => [r.ok, r.detail]), [false, 'no STARTTLS offered']);
+    assert.deepEqual(await servedAt(await serve(old, 'refuse-starttls')).then((r) => [r.ok, r.detail]), [false, '454 4.7.0 TLS not available due to local problem']);
+    assert.deepEqual(await servedAt(1).then((r) => [r.ok, r.detail]), [false, 'ECONNREFUSED']);
   });
 
   it('tlsServices: STARTTLS where the level is may/encrypt, TLS-first for wrappermode, the smtpd behind postscreen; none without a certificate', () => {
@@ -148,27 +156,27 @@ describe('served certificate vs the one on disk (exec/served-certificate, facts/
   it('the file renewed, the old certificate still served: a warning naming both; an expired one served: a failure', async () => {
     const fs = createHostFs(s.dir);
     const port = await serve(old, 'starttls');
-    const states = await servedTlsState({ fs, facts: factsFor(port, '/renewed.pem') }, 3_000);
+    const states = await servedTlsState({ fs, facts: factsFor(port, '/renewed.pem'), dialer: dialSmtp }, 3_000);
     assert.equal(states.length, 1);
     assert.equal(notReloaded(states[0] as (typeof states)[number]), true);
-    const [f] = await tlsServedProbe.run(probeCtx(factsFor(port, '/renewed.pem'), { fs }));
+    const [f] = await tlsServedProbe.run(probeCtx(factsFor(port, '/renewed.pem'), { fs, dialer: dialSmtp }));
     assert.deepEqual([f?.status, f?.cause], ['warn', 'tls-certificate-not-reloaded']);
     assert.match(f?.title ?? '', /smtp\/inet serves an older certificate than \/renewed\.pem \(valid until .*\): it was renewed on disk, and Postfix not reloaded/);
     assert.ok(f?.evidence.some((e) => e.startsWith(`on disk: sha256 ${renewed.fp.slice(0, 11)}`)), f?.evidence.join('\n'));
     assert.ok(f?.evidence.some((e) => e.startsWith(`served now: sha256 ${old.fp.slice(0, 11)}`)), f?.evidence.join('\n'));
 
     const expired = makeExpired();
-    const [g] = await tlsServedProbe.run(probeCtx(factsFor(await serve(expired, 'starttls'), '/renewed.pem'), { fs }));
+    const [g] = await tlsServedProbe.run(probeCtx(factsFor(await serve(expired, 'starttls'), '/renewed.pem'), { fs, dialer: dialSmtp }));
     assert.deepEqual([g?.status, g?.cause], ['fail', 'tls-certificate-not-reloaded']);
     assert.match(g?.title ?? '', /expired /);
   });
 
   it('the file served is the file on disk: ok; no TLS on the wire (454): not this probe\'s problem', async () => {
     const fs = createHostFs(s.dir);
-    const [f] = await tlsServedProbe.run(probeCtx(factsFor(await serve(renewed, 'starttls'), '/renewed.pem'), { fs }));
+    const [f] = await tlsServedProbe.run(probeCtx(factsFor(await serve(renewed, 'starttls'), '/renewed.pem'), { fs, dialer: dialSmtp }));
     assert.deepEqual([f?.status, f?.cause], ['ok', undefined]);
     assert.match(f?.title ?? '', /smtpd serves the certificate on disk/);
-    const none = await tlsServedProbe.run(probeCtx(factsFor(await serve(renewed, 'refuse-starttls'), '/renewed.pem'), { fs }));
+    const none = await tlsServedProbe.run(probeCtx(factsFor(await serve(renewed, 'refuse-starttls'), '/renewed.pem'), { fs, dialer: dialSmtp }));
     assert.deepEqual(none, []);
   });
 });
