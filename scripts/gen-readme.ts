@@ -1,31 +1,39 @@
 // Tables in README.md that have one source in the code, regenerated between their markers
 // (`npm run gen`); test/unit/readme.test.ts fails when they are stale.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { load } from 'js-yaml';
 import { exitCodeMarkdown } from '../src/core/exit-codes.js';
-import type { UserError } from '../src/core/errors.js';
-import { listYamlFiles, loadRunbooks } from '../src/engine/catalog/load.js';
-import { createModuleRegistry } from '../src/modules/registry.js';
 import { CAUSES } from '../src/probes/causes.js';
 
-/** Every cause diagnose can name, most likely first, with the runbooks that answer it. */
-export function causeMarkdown(): string {
-  const errors: UserError[] = [];
-  const runbooks = [...loadRunbooks(listYamlFiles(new URL('../runbooks', import.meta.url).pathname), createModuleRegistry(), errors).values()];
-  if (errors.length > 0) throw new Error(errors.map((e) => e.format()).join('\n'));
+/** The built-in runbooks' ids and the causes each fixes, read from runbooks/. */
+export function runbookSymptoms(): Array<{ id: string; symptoms: string[]; onRequest: boolean }> {
+  const dir = new URL('../runbooks/', import.meta.url);
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => load(readFileSync(new URL(f, dir), 'utf8')) as { id: string; symptoms?: string[]; on_request?: boolean })
+    .map((r) => ({ id: r.id, symptoms: r.symptoms ?? [], onRequest: r.on_request === true }));
+}
+
+/** Every cause, ranked as `list --causes` ranks them, with the runbooks that fix it. */
+function causesMarkdown(): string {
+  const runbooks = runbookSymptoms();
   const rows = Object.entries(CAUSES)
-    .sort((a, b) => a[1].rank - b[1].rank || (a[0] < b[0] ? -1 : 1))
+    // As `list --causes` orders them: by rank, ties in registry order.
+    .sort((a, b) => a[1].rank - b[1].rank)
     .map(([id, c]) => {
-      const fixes = runbooks.filter((r) => !r.onRequest && r.symptoms.includes(id)).map((r) => `\`${r.id}\``);
-      const asked = runbooks.filter((r) => r.onRequest && r.symptoms.includes(id)).map((r) => `\`${r.id}\` (only with \`--runbook\`)`);
-      const by = [...fixes, ...asked].join(', ') || 'needs a human (diagnose says what to do)';
-      return `| \`${id}\` | ${c.title.replace(/\|/g, '\\|')} | ${by} |`;
+      // A runbook run only when named (on_request) answers a cause without being "the fix".
+      const by = [
+        ...runbooks.filter((r) => !r.onRequest && r.symptoms.includes(id)).map((r) => `\`${r.id}\``).sort(),
+        ...runbooks.filter((r) => r.onRequest && r.symptoms.includes(id)).map((r) => `\`${r.id}\` (only with \`--runbook\`)`).sort(),
+      ];
+      return `| \`${id}\` | ${c.title.replace(/\|/g, '\\|')} | ${by.length ? by.join(', ') : 'needs a human'} |`;
     });
-  return ['| cause | what diagnose found | fixed by |', '|---|---|---|', ...rows].join('\n');
+  return ['| cause | what it means | fixed by |', '|---|---|---|', ...rows].join('\n');
 }
 
 export const README_SECTIONS: Record<string, () => string> = {
   'exit-codes': exitCodeMarkdown,
-  causes: causeMarkdown,
+  causes: causesMarkdown,
 };
 
 const MARKERS = /<!-- ([a-z-]+):start[^>]*-->\n[\s\S]*?<!-- \1:end -->/g;

@@ -65,19 +65,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
       ...(opts.detached ? { stdio: ['ignore', 'ignore', 'ignore'] as const } : hasInput ? { input: opts.input } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
     });
     const words = [...prefix, ...argv];
-    // zx kills the command when its timeout fires; this says that it did, whatever status the
-    // killed tree then reports (relayed through pipes it may be the shell's 137, or a pipe's).
-    let expired = false;
-    let groupLeader: number | undefined;
-    const expiry = setTimeout(() => {
-      expired = true;
-      if (groupLeader === undefined) return;
-      try {
-        process.kill(-groupLeader, 'SIGKILL');
-      } catch {
-        /* the group is already gone */
-      }
-    }, timeoutMs);
     // `exec` makes the program replace the shell, so the timeout kill reaches it directly.
     // Under enforcing SELinux, node's stdio (socketpairs) would reach the program as sockets of
     // *our* domain, which a program that transitions to its own domain (ip → ifconfig_t, postfix
@@ -94,7 +81,20 @@ export function createExecutor(options: ExecutorOptions): Executor {
     // closes the pipe under the write zx has started: EPIPE, which with no listener would be an
     // uncaught exception. Its exit status says what happened.
     if (hasInput) proc.stdin?.on('error', () => undefined);
-    groupLeader = proc.pid;
+    // zx kills the command when its timeout fires; this says that it did, whatever status the
+    // killed tree then reports (relayed through pipes it may be the shell's 137, or a pipe's),
+    // and kills the command's process group in the same instant.
+    let expired = false;
+    const groupLeader = proc.pid;
+    const expiry = setTimeout(() => {
+      expired = true;
+      if (groupLeader === undefined) return;
+      try {
+        process.kill(-groupLeader, 'SIGKILL');
+      } catch {
+        /* the group is already gone */
+      }
+    }, timeoutMs);
     const out = await proc;
     clearTimeout(expiry);
     const durationMs = Date.now() - started;

@@ -18,6 +18,9 @@ import { gatherOs } from './os.js';
 import { gatherOtherMtas } from './other-mtas.js';
 import { assemblePostfix } from './postfix.js';
 import { gatherDependencies } from './dependencies.js';
+import { chrootConvention } from './master-cf.js';
+import { gatherSasl } from './sasl.js';
+import { serverCertificateProblem } from './tls-certificate.js';
 import { gatherMasterServices } from './master-services.js';
 import { gatherPostfixParams } from './postfix-params.js';
 import { scanProcesses } from './processes.js';
@@ -28,7 +31,7 @@ import type { FactContext, NoteError } from './context.js';
 import type { PostfixParams } from './postfix-params.js';
 import type { ProcessInfo } from './processes.js';
 import type { ServiceState } from './service-state.js';
-import type { DependencyFacts, Facts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts } from './types.js';
+import type { DependencyFacts, Facts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts, SaslFacts, TlsFacts } from './types.js';
 
 /** Each gatherer's own budget; the deadline caps it further. */
 const BUDGET_MS = {
@@ -48,6 +51,8 @@ const BUDGET_MS = {
   otherMtas: 1_500,
   accessTables: 1_000,
   dependencies: 1_500,
+  sasl: 1_500,
+  tls: 1_000,
 } as const;
 
 export async function gatherFacts(ctx: FactContext): Promise<Facts> {
@@ -111,13 +116,24 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
       ? guard<DependencyFacts>('dependencies', BUDGET_MS.dependencies, () => gatherDependencies(ctx, { params: p.params, services: sv, queueDir: p.params.queue_directory || ctx.profile.paths.postfixQueueDir, listeners: ls, manager: i.manager, processes: procs }), { endpoints: [], downUnits: [] })
       : { endpoints: [], downUnits: [] },
   );
+  const sasl = Promise.all([params, services]).then(([p, sv]) =>
+    p.installed
+      ? guard<SaslFacts>('sasl', BUDGET_MS.sasl, () => gatherSasl(ctx, { params: p.params, queueDir: p.params.queue_directory || ctx.profile.paths.postfixQueueDir, configDir: p.params.config_directory || ctx.profile.paths.postfixConfigDir, chrooted: chrootConvention(sv) === 'y' }), { available: false, type: null, path: null, detail: 'not gathered' })
+      : { available: false, type: null, path: null, detail: 'Postfix is not installed' },
+  );
+  const tls = params.then((p) =>
+    guard<TlsFacts>('tls', BUDGET_MS.tls, async () => {
+      const c = await serverCertificateProblem(ctx.fs, p.params);
+      return { certFile: c.cert, keyFile: c.key, certificateProblem: c.problem };
+    }, { certFile: '', keyFile: '', certificateProblem: 'the certificate could not be checked' }),
+  );
   const accessTables = params.then((p) => guard('relay.access_tables', BUDGET_MS.accessTables, () => readAccessTables(ctx.fs, accessTablesIn(p.params)), new Map<string, string>()));
 
-  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies]);
+  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps, sa, tl] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies, sasl, tls]);
   const relay = errors.some((e) => e.fact === 'postfix.params')
     ? { mynetworksTooWide: false, restrictionsSafe: false, safe: false, reasons: ['Postfix parameters could not be read'] }
     : deriveRelay(pp.params, net, tables);
-  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, errors };
+  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, sasl: sa, tls: tl, errors };
 }
 
 function unknownFile(path: string): Facts['postfix']['mainCf'] {

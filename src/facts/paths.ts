@@ -1,6 +1,8 @@
 // Resolve a user-facing fact path (`master_pid.locked`) against the typed Facts. The few derived
 // paths are computed here so runbooks stay declarative.
 
+import { interfacesOf } from './inet-interfaces.js';
+import { chrootConvention, disabledBy, withoutDisabling } from './master-cf.js';
 import { FACT_PATHS, WATCHED_PARAMS } from './types.js';
 import type { Facts, FactType } from './types.js';
 
@@ -32,6 +34,15 @@ const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {
   'dependencies.down_milters': (f) => f.dependencies.endpoints.filter((d) => !d.answers && d.kind === 'milter').map((d) => d.spec),
   // `localhost` can only reach a Postfix listening on ::1 if lo has it.
   'network.loopback_ipv6': (f) => f.network.ipv6Available && f.network.interfaces.some((i) => i.loopback && i.up && i.addresses.some((a) => a.family === 6 && a.address === '::1')),
+  // '' when a backend answers: a precondition `equals: ""` then shows what was tried when none does.
+  'sasl.problem': (f) => (f.sasl.available ? '' : f.sasl.detail),
+  'inet_interfaces.kept': (f) => interfacesOf(f).kept,
+  'inet_interfaces.missing': (f) => interfacesOf(f).missing,
+  'inet_interfaces.kept_beyond_loopback': (f) => interfacesOf(f).keptBeyondLoopback,
+  'master_cf.chroot': (f) => chrootConvention(f.postfix.services),
+  'master_cf.smtp_defined': (f) => f.postfix.services.some((s) => s.service === 'smtp' && s.type === 'inet'),
+  'master_cf.smtp_disabled': (f) => disabledBy(f.postfix.params.master_service_disable ?? '', 'smtp', 'inet') !== null,
+  'master_cf.service_disable_without_smtp': (f) => withoutDisabling(f.postfix.params.master_service_disable ?? '', 'smtp', 'inet'),
 };
 
 /** Who listens on port 25: postfix (its master), none, mta (a known conflicting MTA), unknown. */

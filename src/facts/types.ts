@@ -169,6 +169,10 @@ export interface Facts {
   relay: RelayFacts;
   /** Milters, policy services and the SASL backend smtpd depends on, connect-tested. */
   dependencies: DependencyFacts;
+  /** A SASL backend smtpd could use, whether or not Postfix is configured for it yet. */
+  sasl: SaslFacts;
+  /** main.cf's server certificate: usable for TLS, or why not. */
+  tls: TlsFacts;
   /** Facts that could not be gathered (timeout, missing tool, permission) — never silently defaulted. */
   errors: Array<{ fact: string; message: string }>;
 }
@@ -248,7 +252,39 @@ export const FACT_PATHS: Readonly<Record<string, FactType>> = {
   'dependencies.down_unserved': 'string[]',
   'dependencies.down_milters': 'string[]',
   'network.loopback_ipv6': 'boolean',
+  'sasl.available': 'boolean',
+  'sasl.type': 'string',
+  'sasl.path': 'string',
+  'sasl.detail': 'string',
+  'sasl.problem': 'string',
+  'tls.cert_file': 'string',
+  'tls.key_file': 'string',
+  'tls.certificate_problem': 'string',
+  'inet_interfaces.kept': 'string[]',
+  'inet_interfaces.missing': 'string[]',
+  'inet_interfaces.kept_beyond_loopback': 'boolean',
+  'master_cf.chroot': 'string',
+  'master_cf.smtp_defined': 'boolean',
+  'master_cf.smtp_disabled': 'boolean',
+  'master_cf.service_disable_without_smtp': 'string',
 };
+
+export interface SaslFacts {
+  available: boolean;
+  /** smtpd_sasl_type to use: `dovecot` or `cyrus`; null when none answers. */
+  type: 'dovecot' | 'cyrus' | null;
+  /** smtpd_sasl_path to use (`private/auth`, `smtpd`); null when none answers. */
+  path: string | null;
+  /** Which backend answers, or everything that was tried and why it failed. */
+  detail: string;
+}
+
+export interface TlsFacts {
+  certFile: string;
+  keyFile: string;
+  /** '' when the pair is usable (readable, matching, not expired); else why not, in one line. */
+  certificateProblem: string;
+}
 
 export type DependencyKind = 'milter' | 'policy' | 'sasl';
 

@@ -1,6 +1,9 @@
 // Every module postfix-fix knows. A new module (or firewall backend) is one file plus a line here.
 
 import { fileModule } from './file/module.js';
+import { masterServiceModule } from './master-service/module.js';
+import { postfixRestartModule } from './postfix-restart/module.js';
+import { postmapModule } from './postmap/module.js';
 import { firewallModule } from './firewall/module.js';
 import { processModule } from './process/module.js';
 import { queueModule } from './queue/module.js';
@@ -16,7 +19,7 @@ import { endpointCheck } from './endpoint/module.js';
 import { mailCheck } from './mail/module.js';
 import { tlsReloadModule } from './tls-reload/module.js';
 
-const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule];
+const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileModule, processModule, queueModule, selinuxModule, selinuxPermissiveModule, firewallModule, masterServiceModule, postmapModule, postfixRestartModule];
 const CHECKS: readonly CheckModule[] = [smtpCheck];
 
 // What smtpd depends on: the chroot's copies of /etc, a reload for a renewed certificate; its

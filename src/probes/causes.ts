@@ -52,6 +52,8 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'dns-resolver-down': { title: 'the DNS resolver does not answer', rank: 72 },
   'clients-disconnect-early': { title: 'clients disconnect right after connecting (lost connection after CONNECT)', rank: 85 },
   'tls-certificate-not-reloaded': { title: 'smtpd serves an older TLS certificate than the one on disk (renewed, Postfix not reloaded)', rank: 29 },
+  // Only when a client asks for the port (diagnose --port 587): submission ports are optional.
+  'submission-port-disabled': { title: 'submission is not enabled: no master.cf service offers the port clients ask for (587, 465)', rank: 13 },
 };
 
 export function isKnownCause(id: string): boolean {

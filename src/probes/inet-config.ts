@@ -4,6 +4,7 @@
 
 import { factFailed } from '../facts/gather.js';
 import { isLoopbackIp, parseIp } from '../facts/cidr.js';
+import { LOOPBACK_WORDS, inetInterfaceTokens, ownAddresses, splitInetInterfaces } from '../facts/inet-interfaces.js';
 import { ok, problem, unknown } from './finding.js';
 import type { Facts } from '../facts/types.js';
 import type { Finding, Probe } from './types.js';
@@ -22,15 +23,13 @@ export const inetConfigProbe: Probe = {
   },
 };
 
-const LOOPBACK_WORDS = new Set(['loopback-only', 'localhost']);
-
 export function judgeInterfaces(facts: Facts): Finding[] {
   const value = (facts.postfix.params.inet_interfaces ?? '').trim();
-  const tokens = value.split(/[\s,]+/).filter(Boolean);
+  const tokens = inetInterfaceTokens(value);
   if (tokens.length === 0 || tokens.includes('all')) return [ok('inet_interfaces', `inet_interfaces = ${value || 'all'}: Postfix listens on every interface`)];
   const literal = (t: string): string => t.replace(/^\[|\]$/g, '');
-  const own = new Set(facts.network.interfaces.flatMap((i) => i.addresses.map((a) => a.address)));
-  const missing = tokens.filter((t) => !LOOPBACK_WORDS.has(t) && parseIp(literal(t)) !== null && !own.has(literal(t)) && !isLoopbackIp(literal(t)));
+  const own = ownAddresses(facts);
+  const { missing } = splitInetInterfaces(value, own);
   const out: Finding[] = [];
   if (missing.length > 0 && facts.network.interfaces.length > 0) {
     out.push(

@@ -5,13 +5,10 @@
 // refuses — submission clients do. Opportunistic senders on 25 mostly deliver anyway: there the
 // same problems are warnings.
 
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { inspectCertificate } from '../facts/tls-certificate.js';
 import { ok, problem } from './finding.js';
 import type { Facts, MasterService } from '../facts/types.js';
 import type { Finding, Probe, ProbeContext } from './types.js';
-
-/** Renewals (certbot, acme.sh) run 30 days ahead; less than this left means renewal is failing. */
-const EXPIRING_DAYS = 14;
 
 interface CertPair {
   cert: string;
@@ -66,31 +63,26 @@ async function judgePair(ctx: ProbeContext, pair: CertPair): Promise<Finding> {
       title: what,
       human: { reason: 'a certificate is the admin\'s to obtain or renew: postfix-fix does not make or replace one', steps: [...steps, 'then `postfix reload` (smtpd reads its certificate when a process starts)'] },
     });
-  const [certPem, keyPem] = await Promise.all([ctx.fs.readBytes(pair.cert).catch((e: NodeJS.ErrnoException) => e), ctx.fs.readBytes(pair.key).catch((e: NodeJS.ErrnoException) => e)]);
-  if (certPem instanceof Error) return fail(`TLS certificate ${pair.cert} cannot be read (${certPem.code ?? certPem.message}): STARTTLS fails`, [], [`Put the certificate at ${pair.cert}, or point ${where.split(' ').pop()} at the right file`]);
-  if (keyPem instanceof Error) return fail(`TLS key ${pair.key} cannot be read (${keyPem.code ?? keyPem.message}): STARTTLS fails`, [], [`Put the private key at ${pair.key} (mode 0600, owner root)`]);
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch (e) {
-    return fail(`${pair.cert} is not a PEM certificate (${(e as Error).message})`, [], ['Check the file: it must start with -----BEGIN CERTIFICATE-----']);
+  const v = await inspectCertificate(ctx.fs, pair.cert, pair.key);
+  switch (v.kind) {
+    case 'cert-unreadable':
+      return fail(`TLS certificate ${pair.cert} cannot be read (${v.code}): STARTTLS fails`, [], [`Put the certificate at ${pair.cert}, or point ${where.split(' ').pop()} at the right file`]);
+    case 'key-unreadable':
+      return fail(`TLS key ${pair.key} cannot be read (${v.code}): STARTTLS fails`, [], [`Put the private key at ${pair.key} (mode 0600, owner root)`]);
+    case 'not-pem':
+      return fail(`${pair.cert} is not a PEM certificate (${v.message})`, [], ['Check the file: it must start with -----BEGIN CERTIFICATE-----']);
+    case 'key-mismatch':
+      return fail(`TLS key ${pair.key} does not belong to certificate ${pair.cert}: smtpd answers STARTTLS with 454`, v.facts, ['Install the key that was issued with this certificate (or the certificate of this key): compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`']);
+    case 'key-unusable':
+      return fail(`TLS key ${pair.key} cannot be used (${v.message})`, v.facts, [`Check ${pair.key}: a PEM private key, not encrypted with a passphrase`]);
+    case 'expired':
+      return fail(`TLS certificate ${pair.cert} expired on ${v.validTo}${pair.required ? ': clients that check it refuse to log in' : ''}`, v.facts, ['Renew it (certbot renew, or your CA)']);
+    case 'expiring':
+      return problem('warn', 'tls', 'tls-certificate-problem', [`${where}: ${pair.cert}`, ...v.facts], {
+        title: `TLS certificate ${pair.cert} expires in ${v.days} day(s) (${v.validTo}): renewal is not happening`,
+        human: { reason: 'renewals normally run 30 days ahead: a certificate this close to its end means the renewal job fails', steps: ['Run the renewal by hand and read why it fails (certbot renew --dry-run)', 'then `postfix reload`'] },
+      });
+    case 'valid':
+      return ok('tls', `${pair.cert} matches its key and is valid for ${v.days} more days`, [`${where}`, ...v.facts]);
   }
-  const facts = [`subject ${cert.subject.replace(/\n/g, ', ')}`, `valid ${cert.validFrom} → ${cert.validTo}`, ...(cert.subjectAltName ? [`names ${cert.subjectAltName}`] : [])];
-  try {
-    if (!cert.checkPrivateKey(createPrivateKey(keyPem))) {
-      return fail(`TLS key ${pair.key} does not belong to certificate ${pair.cert}: smtpd answers STARTTLS with 454`, facts, ['Install the key that was issued with this certificate (or the certificate of this key): compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`']);
-    }
-  } catch (e) {
-    return fail(`TLS key ${pair.key} cannot be used (${(e as Error).message})`, facts, [`Check ${pair.key}: a PEM private key, not encrypted with a passphrase`]);
-  }
-  const left = Date.parse(cert.validTo) - Date.now();
-  const days = Math.floor(left / 86_400_000);
-  if (left <= 0) return fail(`TLS certificate ${pair.cert} expired on ${cert.validTo}${pair.required ? ': clients that check it refuse to log in' : ''}`, facts, ['Renew it (certbot renew, or your CA)']);
-  if (days < EXPIRING_DAYS) {
-    return problem('warn', 'tls', 'tls-certificate-problem', [`${where}: ${pair.cert}`, ...facts], {
-      title: `TLS certificate ${pair.cert} expires in ${days} day(s) (${cert.validTo}): renewal is not happening`,
-      human: { reason: 'renewals normally run 30 days ahead: a certificate this close to its end means the renewal job fails', steps: ['Run the renewal by hand and read why it fails (certbot renew --dry-run)', 'then `postfix reload`'] },
-    });
-  }
-  return ok('tls', `${pair.cert} matches its key and is valid for ${days} more days`, [`${where}`, ...facts]);
 }

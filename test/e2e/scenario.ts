@@ -1,11 +1,12 @@
 // The standard end-to-end proof of one fault, against the real CLI inside a lab host, judged by
 // what a peer host sees:
 //   broken → diagnose names the cause → plan changes nothing → the peer is refused
-//   → run --yes fixes it → the peer gets the Postfix banner (and relaying is refused)
+//   → run --yes fixes it → the peer gets the Postfix banner, mail to postmaster is accepted up to
+//     RCPT (and relaying is refused)
 //   → a second run changes nothing → rollback --last restores the broken state byte for byte.
 
 import assert from 'node:assert/strict';
-import { LabHost, NspawnHost, link, presentAs, relayAttempt, runCli, smtpProbe, snapshot } from './lab/index.js';
+import { LabHost, NspawnHost, link, mailDialogue, postconfGet, presentAs, relayAttempt, runCli, smtpProbe, snapshot } from './lab/index.js';
 import type { Distro, Host, HostSnapshot, LinkInfo } from './lab/index.js';
 
 export interface Scenario {
@@ -23,6 +24,13 @@ export interface Scenario {
   runbooks: string[];
   /** What the peer sees while broken (default: anything but a Postfix banner). */
   brokenPeer?: Array<'refused' | 'unreachable' | 'timeout' | 'banner-timeout' | 'banner' | 'error'>;
+  /** While broken, the peer gets a normal banner and mail to postmaster is refused at RCPT (a table never built). */
+  brokenMail?: boolean;
+  /**
+   * The fix restarts Postfix to make it read what main.cf already says (the reload trap): a
+   * rollback restores every file, says the restart cannot be undone, and the listeners stay.
+   */
+  restartNotUndone?: boolean;
   /** Extra `run` arguments (default: --yes --max-risk high). */
   runArgs?: string[];
   /** --var flags for both plan and run. */
@@ -84,14 +92,21 @@ export function describeScenario(s: Scenario): void {
       await ctx?.host.destroy();
     });
 
+    /** Mail from the peer to postmaster at this host's own name: EHLO, MAIL, RCPT, never DATA. */
+    const mailToPostmaster = async () => mailDialogue(ctx.peer, ctx.net.aAddr, { from: 'someone@example.org', to: `postmaster@${await postconfGet(ctx.host, 'myhostname')}` });
+
     const peerSeesBroken = async (): Promise<void> => {
       const seen = await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 2500);
       if (s.brokenPeer) assert.ok(s.brokenPeer.includes(seen.kind), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
       else assert.ok(!(seen.kind === 'banner' && /Postfix/.test(seen.banner ?? '')), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
       await s.peerBroken?.(ctx);
+      if (s.brokenMail) {
+        const mail = await mailToPostmaster();
+        assert.equal(mail.refusedAt, 'rcpt', JSON.stringify(mail));
+      }
     };
 
-    it(`the peer sees the fault: ${(s.brokenPeer ?? ['no Postfix banner']).join(' or ')}`, peerSeesBroken);
+    it(`the peer sees the fault: ${(s.brokenPeer ?? ['no Postfix banner']).join(' or ')}${s.brokenMail ? ', mail refused at RCPT' : ''}`, peerSeesBroken);
 
     it(`diagnose names the cause: ${s.cause}`, async () => {
       const r = await runCli(ctx.host, ['diagnose', '--json', '--offline']);
@@ -112,7 +127,7 @@ export function describeScenario(s: Scenario): void {
       for (const k of Object.keys(broken) as Array<keyof typeof broken>) assert.equal(after[k], broken[k], `plan changed ${k}`);
     });
 
-    it('run --yes fixes it: the peer now gets the Postfix banner', async () => {
+    it('run --yes fixes it: the peer now gets the Postfix banner, and mail to postmaster is accepted up to RCPT', async () => {
       const r = await runCli(ctx.host, ['run', ...(s.runArgs ?? ['--yes', '--max-risk', 'high']), ...(s.vars ?? []).flatMap((v) => ['--var', v]), '--json', '--offline'], { timeoutMs: 150_000 });
       const report = r.json as { status: string; steps: Array<{ status: string; name: string }> } | undefined;
       assert.equal(r.code, s.runExit ?? 0, `${r.stderr}\n${r.stdout}`);
@@ -120,6 +135,9 @@ export function describeScenario(s: Scenario): void {
       const seen = await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 3000);
       assert.equal(seen.kind, 'banner', JSON.stringify(seen));
       assert.match(seen.banner ?? '', /^220 .*Postfix/);
+      const mail = await mailToPostmaster();
+      assert.equal(mail.refusedAt, undefined, JSON.stringify(mail));
+      assert.equal(mail.replies.rcpt?.code, 250, JSON.stringify(mail));
       if (s.relayRefused) {
         const relay = await relayAttempt(ctx.peer, ctx.net.aAddr, 25, { from: 'spammer@example.org', to: 'victim@example.net' });
         assert.equal(relay.accepted, false, `relay was accepted: ${relay.reply}`);
@@ -136,12 +154,19 @@ export function describeScenario(s: Scenario): void {
       assert.deepEqual(await restorableState(ctx.host, s.extraState), before);
     });
 
-    it('rollback --last restores the broken state byte for byte', async () => {
+    it(s.restartNotUndone ? 'rollback --last restores every file byte for byte and says the restart cannot be undone' : 'rollback --last restores the broken state byte for byte', async () => {
       const r = await runCli(ctx.host, ['rollback', '--last'], { timeoutMs: 120_000 });
       assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
       const restored = await restorableState(ctx.host, s.extraState);
-      for (const k of Object.keys(broken) as Array<keyof typeof broken>) assert.equal(restored[k], broken[k], `rollback did not restore ${k}`);
-      await peerSeesBroken();
+      for (const k of Object.keys(broken) as Array<keyof typeof broken>) {
+        // A restarted master cannot be put back on the sockets of a main.cf no longer on disk.
+        if (s.restartNotUndone && k === 'listeners') continue;
+        assert.equal(restored[k], broken[k], `rollback did not restore ${k}`);
+      }
+      if (s.restartNotUndone) {
+        assert.match(r.stdout, /cannot be undone: a restart changes no file/);
+        assert.equal((await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 3000)).kind, 'banner');
+      } else await peerSeesBroken();
     });
   });
 }

@@ -46,3 +46,29 @@ describe('README tables generated from the code', () => {
     for (const [code, text] of EXIT_CODE_DOCS) assert.ok(main.includes(`${String(code).padEnd(3)} ${text.replace(/`/g, '')}`), `--help lists exit code ${code} as the table says`);
   });
 });
+
+describe('README runbook table', () => {
+  const section = readme.split(/^## /m).find((x) => x.startsWith('Runbooks')) ?? '';
+  const table = section.slice(section.indexOf('| runbook |')).split('\n\n')[0] ?? '';
+  const rows = [...table.matchAll(/^\| `([a-z0-9-]+)` \| (.*) \| (.*) \|$/gm)].map((m) => ({ id: m[1] as string, fixes: m[2] as string, risk: m[3] as string }));
+
+  it('lists exactly the runbooks in runbooks/, each once', async () => {
+    const { runbookSymptoms } = await import('../../scripts/gen-readme.js');
+    const ids = runbookSymptoms().map((r) => r.id).sort();
+    assert.deepEqual(rows.map((r) => r.id).sort(), ids);
+    assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
+  });
+
+  it('each row names the highest risk of its runbook\'s steps', async () => {
+    const { load } = await import('js-yaml');
+    const { readdirSync } = await import('node:fs');
+    const dir = new URL('../../runbooks/', import.meta.url);
+    const rank = { low: 0, medium: 1, high: 2 } as const;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+      const rb = load(readFileSync(new URL(f, dir), 'utf8')) as { id: string; steps: Array<{ risk: keyof typeof rank }> };
+      const max = rb.steps.map((x) => x.risk).reduce((m, r) => (rank[r] > rank[m] ? r : m), 'low');
+      const row = rows.find((r) => r.id === rb.id);
+      assert.ok(row && new RegExp(`\\b${max}\\b`).test(row.risk), `${rb.id}: the README says "${row?.risk}", its steps go up to ${max}`);
+    }
+  });
+});

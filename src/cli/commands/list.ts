@@ -20,8 +20,9 @@ export async function run(argv: string[]): Promise<number> {
         // Runbooks that answer it only when named with --runbook: a choice, not the fix.
         onRequest: runbooks.filter((r) => r.onRequest && r.symptoms.includes(id)).map((r) => r.id),
       }));
+    const width = Math.max(...rows.map((r) => r.id.length));
     const asked = (r: (typeof rows)[number]): string => (r.onRequest.length ? ` (on request: ${r.onRequest.map((id) => `--runbook ${id}`).join(', ')})` : '');
-    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(28)} ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}${asked(r)}`).join('\n') + '\n');
+    process.stdout.write(flag(a, 'json') ? JSON.stringify({ schemaVersion: 1, causes: rows }, null, 2) + '\n' : rows.map((r) => `${r.id.padEnd(width)}  ${r.title}${r.fixedBy.length ? `  → ${r.fixedBy.join(', ')}` : '  → needs a human'}${asked(r)}`).join('\n') + '\n');
     return ExitCode.Ok;
   }
   const rows = runbooks.map((rb) => ({

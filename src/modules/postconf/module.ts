@@ -160,10 +160,12 @@ export const postconfModule = defineActionModule({
 
   async apply(anyCtx, _args, { data }) {
     const ctx = atConfigDir(anyCtx, data.configDir);
-    const wasRunning = await postfixRunning(ctx);
     await mustRun(ctx.exec, ['postconf', '-c', ctx.facts.postfix.configDir, '-e', ...data.set.map(([n, v]) => `${n}=${v}`)], 'postconf -e', { timeoutMs: 15_000 });
     const writtenSha = await currentSha(ctx.fs, mainCfPath(ctx));
     await postfixCheck(ctx);
+    // Asked after the edit: `postfix status` reads main.cf, and with the setting being fixed (an
+    // inet_interfaces address the host lost) it dies before it can say a master runs.
+    const wasRunning = await postfixRunning(ctx);
     if (wasRunning && data.action !== 'none') await controlPostfix(ctx, data.action);
     return { writtenSha256: writtenSha, wasRunning };
   },

@@ -54,6 +54,8 @@ export function baseFacts(over: { configDir?: string; manager?: Facts['init']['m
     mac: { selinux: 'absent', apparmor: 'absent' },
     otherMtas: [],
     dependencies: { endpoints: [], downUnits: [] },
+    sasl: { available: false, type: null, path: null, detail: 'no SASL backend answers' },
+    tls: { certFile: '', keyFile: '', certificateProblem: 'no certificate configured: smtpd_tls_cert_file is empty in main.cf' },
     relay: { mynetworksTooWide: false, restrictionsSafe: true, safe: true, reasons: [] },
     errors: [],
   } as Facts;

@@ -53,6 +53,8 @@ export function healthyFacts(): Facts {
     mac: { selinux: 'absent', apparmor: 'absent' },
     otherMtas: [],
     dependencies: { endpoints: [], downUnits: [] },
+    sasl: { available: false, type: null, path: null, detail: 'no SASL backend answers' },
+    tls: { certFile: '', keyFile: '', certificateProblem: 'no certificate configured: smtpd_tls_cert_file is empty in main.cf' },
     relay: { mynetworksTooWide: false, restrictionsSafe: true, safe: true, reasons: [] },
     errors: [],
   };
