@@ -119,8 +119,16 @@ export class Transaction {
     const facts = await this.opts.refreshFacts();
     this.opts.ctx.facts = facts;
     const env = { ctx: this.opts.ctx, modules: this.opts.modules, variables: prb.variables, ...(this.opts.causeProbe ? { causeProbe: this.opts.causeProbe } : {}) };
-    // Read-only checks: run them together.
-    return Promise.all(prb.verify.map((planned, i) => runCheck(planned, rb.verify[i] as Check, env)));
+    // Read-only checks: run them together — the runbook's own proofs first (a check module may
+    // wait for a daemon just started to answer), then diagnose's `gone` checks against facts
+    // gathered after those passed, not before (a policy server still binding its port would be
+    // "found down" by a snapshot taken the instant its unit started).
+    const checks = prb.verify.map((planned, i) => ({ planned, check: rb.verify[i] as Check, i }));
+    const own = await Promise.all(checks.filter((c) => c.check.kind !== 'gone').map(async (c) => ({ i: c.i, result: await runCheck(c.planned, c.check, env) })));
+    const gone = checks.filter((c) => c.check.kind === 'gone');
+    if (gone.length > 0 && own.length > 0) this.opts.ctx.facts = await this.opts.refreshFacts();
+    const after = await Promise.all(gone.map(async (c) => ({ i: c.i, result: await runCheck(c.planned, c.check, env) })));
+    return [...own, ...after].sort((a, b) => a.i - b.i).map((x) => x.result);
   }
 
   /** Changes this run applied (or began to apply), oldest first. */

@@ -50,21 +50,21 @@ describe('e2e: localhost-ipv6 (only on request)', function () {
 
   it('diagnose says so with both ways out, and does not offer the runbook as the fix (advice: exit 0)', async () => {
     const r = await runCli(host, ['diagnose', '--json', '--offline']);
-    const report = r.json as { findings: Array<{ cause?: string; status: string; fixedBy: string[]; human?: { steps: string[] } }> };
+    const report = r.json as { findings: Array<{ cause?: string; status: string; fixedBy: string[]; evidence: string[] }> };
     const f = report.findings.find((x) => x.cause === 'localhost-resolves-ipv6');
     assert.equal(f?.status, 'warn');
     assert.deepEqual(f?.fixedBy, []);
-    assert.match(f?.human?.steps.join('\n') ?? '', /postfix-fix run --runbook localhost-ipv6/);
-    assert.match(f?.human?.steps.join('\n') ?? '', /127\.0\.0\.1:25/);
+    assert.match(f?.evidence.join('\n') ?? '', /postfix-fix run --runbook localhost-ipv6/);
+    assert.match(f?.evidence.join('\n') ?? '', /127\.0\.0\.1:25/);
     assert.equal(r.code, 0);
   });
 
-  it('plain plan and run --yes never pick it: nothing changes (run exits 4: a person chooses)', async () => {
+  it('plain plan and run --yes never pick it: nothing changes (advice: nothing to do)', async () => {
     const plan = await runCli(host, ['plan', '--json', '--offline']);
     assert.ok(!(plan.json as Plan).runbooks.some((rb) => rb.id === 'localhost-ipv6'), plan.stdout);
     const run = await runCli(host, ['run', '--yes', '--max-risk', 'high', '--json', '--offline']);
-    assert.equal(run.code, 4, run.stdout);
-    assert.equal((run.json as { status: string }).status, 'needs-human');
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal((run.json as { status: string }).status, 'nothing-to-do');
     assert.equal(await host.readFile('/etc/postfix/main.cf'), mainCfBroken);
   });
 

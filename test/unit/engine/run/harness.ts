@@ -123,10 +123,10 @@ export interface World {
 }
 
 /** Runbooks from YAML texts (each a runbook document), against a fresh TinyHost. */
-export function world(stateDir: string, runbooks: string[], opts: { causeProbe?: CauseProbe } = {}): World {
+export function world(stateDir: string, runbooks: string[], opts: { causeProbe?: CauseProbe; checks?: CheckModule[]; onRefresh?: () => void } = {}): World {
   const host = new TinyHost();
   const guards = new RecordingGuards();
-  const modules = createModuleRegistry([fileModule, settingModule(host)], [settingCheck(host)]);
+  const modules = createModuleRegistry([fileModule, settingModule(host)], [settingCheck(host), ...(opts.checks ?? [])]);
   const parsed = runbooks.map((text, i) => parseRunbook(parseYaml(join(stateDir, `rb${i}.yaml`), text), modules));
   const catalog: Catalog = { runbooks: new Map(parsed.map((rb) => [rb.id, rb])), profiles: new Map([['debian', debianProfile()]]) };
   const ctx = testContext(baseFacts());
@@ -139,7 +139,10 @@ export function world(stateDir: string, runbooks: string[], opts: { causeProbe?:
     runbooks: catalog.runbooks,
     guards,
     ...(opts.causeProbe ? { causeProbe: opts.causeProbe } : {}),
-    refreshFacts: async () => baseFacts(),
+    refreshFacts: async () => {
+      opts.onRefresh?.();
+      return baseFacts();
+    },
   };
   return {
     host,

@@ -127,5 +127,24 @@ verify:
     assert.deepEqual(outcome.needsHuman, []);
     assert.equal(outcome.exitCode, ExitCode.Changed);
   });
+
+  it("a runbook's `gone` checks run after its own proofs, on facts gathered after them (a daemon still binding its port)", async () => {
+    const order: string[] = [];
+    const slow = { name: 'slow-proof', description: 'waits, then passes', argsSchema: { type: 'object' }, describe: () => 'a proof that waits', async check() {
+      await new Promise((r) => setTimeout(r, 50));
+      order.push('proof');
+      return { ok: true, evidence: ['answered'] };
+    } };
+    const probe: CauseProbe = async () => {
+      order.push('gone');
+      return { found: false, evidence: [] };
+    };
+    const rb = settingRunbook('start-policy', [{ key: 'postgrey', value: 'active' }]).replace('verify:\n', 'verify:\n  - name: gone\n    gone: policy-service-unreachable\n  - name: answers\n    module: slow-proof\n');
+    const w = world(s.dir, [rb], { causeProbe: probe, checks: [slow], onRefresh: () => order.push('facts') });
+    const { outcome } = await w.apply(await w.plan(['start-policy']), applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.deepEqual(order.slice(0, 4), ['facts', 'proof', 'facts', 'gone']);
+    assert.deepEqual(outcome.verifications.map((v) => v.name), ['gone', 'answers', 'postgrey holds active'], 'reported in the runbook\'s order');
+  });
 });
 
