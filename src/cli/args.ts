@@ -22,10 +22,13 @@ interface CommandSpec {
   common?: readonly (keyof typeof COMMON)[];
 }
 
+/** The symptom a person brings (src/cli/client-args.ts): the refused client and its ports. */
+const SYMPTOM: Record<string, OptionSpec> = { from: { type: 'string' }, port: { type: 'string', multiple: true } };
+
 const SPECS: Record<string, CommandSpec> = {
-  diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } }, positionals: 'none' },
+  diagnose: { options: { timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, ...SYMPTOM }, positionals: 'none' },
   plan: {
-    options: { runbook: { type: 'string', multiple: true }, var: { type: 'string', multiple: true }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcodes': { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' } },
+    options: { runbook: { type: 'string', multiple: true }, var: { type: 'string', multiple: true }, format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcodes': { type: 'boolean' }, timeout: { type: 'string' }, offline: { type: 'boolean' }, 'outbound-domain': { type: 'string' }, ...SYMPTOM },
     positionals: 'none',
   },
   run: {
@@ -41,10 +44,11 @@ const SPECS: Record<string, CommandSpec> = {
       timeout: { type: 'string' },
       offline: { type: 'boolean' },
       'outbound-domain': { type: 'string' },
+      ...SYMPTOM,
     },
     positionals: 'none',
   },
-  apply: { options: { json: { type: 'boolean' }, 'detailed-exitcodes': { type: 'boolean' } }, positionals: 'one' },
+  apply: { options: { json: { type: 'boolean' }, 'detailed-exitcodes': { type: 'boolean' }, converge: { type: 'boolean' }, 'max-risk': { type: 'string' } }, positionals: 'one' },
   rollback: { options: { last: { type: 'boolean' }, list: { type: 'boolean' }, step: { type: 'string' }, json: { type: 'boolean' }, guard: { type: 'boolean' } }, positionals: 'optional-one' },
   validate: { options: { json: { type: 'boolean' }, 'list-facts': { type: 'boolean' } }, positionals: 'many' },
   list: { options: { causes: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 'none' },

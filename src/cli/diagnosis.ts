@@ -6,6 +6,7 @@ import type { DiagnoseReport } from '../engine/diagnose-report.js';
 import type { CauseProbe } from '../engine/checks.js';
 import type { Finding } from '../probes/types.js';
 import { makePlan } from '../engine/planner.js';
+import { stackingNote } from '../engine/stacking.js';
 import type { Plan } from '../engine/plan-types.js';
 import { toolVersion } from '../core/version.js';
 import { flag, listOpt, stringOpt } from './args.js';
@@ -45,8 +46,8 @@ export function diagnoseFlags(a: ParsedArgs, timeoutMs: number): DiagnoseFlags {
 }
 
 /** The plan for what diagnose found (or the runbooks named with --runbook), read-only. */
-export function planFor(rt: Runtime, host: HostView, diag: Diagnosis, a: ParsedArgs, vars: Map<string, string>): Promise<Plan> {
-  return makePlan({
+export async function planFor(rt: Runtime, host: HostView, diag: Diagnosis, a: ParsedArgs, vars: Map<string, string>): Promise<Plan> {
+  const plan = await makePlan({
     catalog: rt.catalog,
     modules: rt.modules,
     ctx: moduleContext(rt, host, null),
@@ -55,4 +56,6 @@ export function planFor(rt: Runtime, host: HostView, diag: Diagnosis, a: ParsedA
     vars,
     version: toolVersion(),
   });
+  const stacking = stackingNote(plan, host.facts);
+  return stacking ? { ...plan, stacking } : plan;
 }

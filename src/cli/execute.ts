@@ -2,8 +2,8 @@
 // and prompts at a terminal, plain lines on stderr otherwise. SIGINT/SIGTERM become an abort of
 // the run's signal; what that means (roll back, exit 130) is the engine's call.
 
-import { applyPlan, askAbove, riskPolicy } from '../engine/run/index.js';
-import type { Decide, RunDeps, RunEvent, RunOutcome } from '../engine/run/index.js';
+import { applyPlan, askAbove, proveEndToEnd, riskPolicy } from '../engine/run/index.js';
+import type { ConvergeDeps, Decide, RunDeps, RunEvent, RunOutcome } from '../engine/run/index.js';
 import type { Risk } from '../core/risk.js';
 import type { CauseProbe } from '../engine/checks.js';
 import { createSyslogChangeLog } from '../engine/change-log.js';
@@ -29,6 +29,10 @@ export interface ExecuteOptions {
   refreshFacts: () => Promise<HostView['facts']>;
   /** argv of this program, for the deadline guards of temporary changes. */
   self: string[];
+  /** Diagnose again after each round and fix what it reveals (convergeDeps). */
+  converge?: ConvergeDeps;
+  /** Without a terminal: steers instead of --max-risk (apply: the saved plan is approved, later rounds are capped). */
+  decide?: Decide;
 }
 
 export function runDeps(o: ExecuteOptions): RunDeps {
@@ -44,6 +48,8 @@ export function runDeps(o: ExecuteOptions): RunDeps {
     ...(o.causeProbe ? { causeProbe: o.causeProbe } : {}),
     refreshFacts: o.refreshFacts,
     commandLog: o.rt.audit,
+    ...(o.converge ? { converge: o.converge } : {}),
+    proveEndToEnd,
   };
 }
 
@@ -74,7 +80,7 @@ export async function executePlan(o: ExecuteOptions): Promise<RunOutcome> {
     close = tasks.close;
   } else {
     onEvent = plainRunLines(redact);
-    decide = riskPolicy(o.maxRisk);
+    decide = o.decide ?? riskPolicy(o.maxRisk);
   }
 
   try {

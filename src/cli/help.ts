@@ -17,6 +17,15 @@ const COMMON = `Common options:
   --debug              show stack traces and every command run
   -h, --help           this help`;
 
+// The symptom a person brings (--from, --port), the same on diagnose, plan and run.
+const SYMPTOM = `  --from ADDRESS       the client that is refused (IPv4, IPv6, or a name, which is resolved and
+                       the address shown): every check answers for it — the firewall rules walked
+                       with its address (fail2ban, CrowdSec, sshguard: whose rule), fail2ban's
+                       bans, Postfix's own access control (postscreen, check_client_access,
+                       mynetworks), a container on this host's bridge
+  --port PORT          the port it uses (repeatable; default 25 plus every port an smtpd service
+                       in master.cf offers): which master.cf service answers it, enabled or not`;
+
 export const HELP: Readonly<Record<string, string>> = {
   main: `postfix-fix — diagnose and fix why a Postfix mail server refuses connections, and prove the fix worked.
 
@@ -65,6 +74,7 @@ Options:
   --json               same as --format json (versioned schema: schemas/diagnose-report.schema.json)
   --out FILE           write to FILE instead of stdout, atomically (a temp file in FILE's directory,
                        then a rename): what the textfile collector needs (not with nagios)
+${SYMPTOM}
 ${COMMON}
 
 From Nagios or Icinga (--format nagios): one status line, e.g. "POSTFIX-FIX CRITICAL -
@@ -88,6 +98,7 @@ Exit codes: 0 healthy · 7 problems a runbook fixes · 4 problems that need a hu
 
 Examples:
   postfix-fix diagnose --format markdown > ticket.md
+  postfix-fix diagnose --from 203.0.113.7 --port 587   # "the office gets Connection refused on 587"
   sudo postfix-fix diagnose --format nagios
   postfix-fix diagnose --format prometheus --out /var/lib/prometheus/node-exporter/postfix_fix.prom`,
 
@@ -108,16 +119,22 @@ Options:
   --timeout SECONDS    deadline for the diagnosis (default 5)
   --offline            skip diagnose checks that leave this host
   --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
+${SYMPTOM}
 ${COMMON}
 
-Example:
-  postfix-fix plan --format markdown --out /root/postfix-plan.json > plan.md`,
+Examples:
+  postfix-fix plan --format markdown --out /root/postfix-plan.json > plan.md
+  postfix-fix plan --from 203.0.113.7          # e.g. lift fail2ban's ban of exactly that client`,
 
   run: `Usage: postfix-fix run (--interactive | --yes) [options]
 
 Diagnoses, plans and applies the fixes. Every change is journaled before it is made; a failed
 step rolls back everything this run applied, newest first, and verifies the host is as before.
-After the steps, each runbook's verifications prove the symptom is gone (banner, listener, port).
+Each runbook proves its own layer right after its steps (the listener, the service, the firewall
+rule). Then it diagnoses again: a cause a fix revealed is planned and applied in a further round
+(same --max-risk, policy and prompts; one run, one \`rollback --last\`). Last, once, the
+end-to-end proof: the greeting on this host's own addresses, mail to postmaster accepted up to
+RCPT, relaying refused. A cause no runbook may fix leaves the other layers fixed (exit 4).
 
   --interactive        shows progress and asks before every medium/high-risk step:
                        yes / no (skip it and the rest of its runbook) / abort (roll back) / details
@@ -137,21 +154,28 @@ Options:
   --timeout SECONDS    deadline for the diagnosis (default 5)
   --offline            skip diagnose checks that leave this host
   --outbound-domain D  the domain whose MX the outbound port-25 check dials (default gmail.com)
+${SYMPTOM}
 ${COMMON}
 
 ${EXIT_CODES}
 
 Examples:
   postfix-fix run --interactive
-  postfix-fix run --yes --max-risk medium --json > report.json`,
+  postfix-fix run --yes --max-risk medium --json > report.json
+  postfix-fix run --yes --from 203.0.113.7 --var ignore=true   # unban it, and keep it unbanned`,
 
   apply: `Usage: postfix-fix apply FILE [options]
 
 Applies a plan saved with \`plan --out FILE\`. The plan is the approval: no prompts. It refuses,
 naming what drifted, if the host, the runbooks or the tool version changed since the plan was
-made, and applies exactly the planned steps — nothing else.
+made, and applies exactly the planned steps. Then it diagnoses again: a cause the fixes
+revealed is fixed only by a runbook the plan lists (a reviewer approved that plan, not more),
+else reported (exit 4) — unless --converge.
 
 Options:
+  --converge           also fix what the plan's fixes reveal with runbooks it does not list
+                       (their steps are held to --max-risk: nobody reviewed them)
+  --max-risk LEVEL     low | medium (default) | high: the riskiest step outside the plan
   --json               print the run report as JSON on stdout
   --detailed-exitcodes 0 nothing to do · 10 changed and healthy
 ${COMMON}

@@ -20,6 +20,7 @@ import type { ParsedArgs } from './args.js';
 import { dataDir } from './data-dir.js';
 import { openHostAccess } from './host-access.js';
 import type { HostAccess, HostAccessOptions } from './host-access.js';
+import type { ClientQuery } from '../core/client.js';
 
 export interface Runtime extends HostAccess {
   args: ParsedArgs;
@@ -27,6 +28,8 @@ export interface Runtime extends HostAccess {
   catalog: Catalog;
   stateDir: string;
   dataDir: string;
+  /** The symptom's client and ports (--from, --port), validated; null when none was named. */
+  client: ClientQuery | null;
 }
 
 export interface HostView {
@@ -40,6 +43,8 @@ export interface HostView {
 export interface RuntimeOptions extends HostAccessOptions {
   /** Access opened earlier (diagnose opens it before loading this module); opened here otherwise. */
   access?: HostAccess;
+  /** --from/--port, already validated (src/cli/client-args.ts). */
+  client?: ClientQuery | null;
 }
 
 export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): Runtime {
@@ -55,6 +60,7 @@ export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): R
     catalog,
     stateDir: resolveStateDir(stringOpt(args, 'state-dir')),
     dataDir: dir,
+    client: options.client ?? null,
   };
 }
 
@@ -63,7 +69,7 @@ export async function viewHost(rt: Runtime, timeoutMs: number): Promise<HostView
   const started = Date.now();
   const os = (await readOsRelease(rt.fs)).facts;
   const match = matchProfile(rt.catalog.profiles, os, stringOpt(rt.args, 'profile'));
-  const facts = await gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs });
+  const facts = await gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs }, { client: rt.client });
   return { os, match, profile: match.profile, facts, gatherMs: Date.now() - started };
 }
 

@@ -11,6 +11,8 @@ import type { ProbeTiming } from '../probes/run.js';
 import type { Profile } from '../core/profile.js';
 import type { Runbook } from './catalog/types.js';
 import { byCodePoint } from '../core/compare.js';
+import { symptomFlags } from '../core/client.js';
+import type { ClientQuery } from '../core/client.js';
 
 export const DIAGNOSE_SCHEMA_VERSION = 1;
 
@@ -68,6 +70,11 @@ export interface DiagnoseReport {
    */
   needsRoot?: string[];
   timings: { gatherMs: number; probes: ProbeTiming[] };
+  /**
+   * The client and ports the findings answer for (--from, --port); absent when none was named.
+   * `ports` are those judged (asked for, or 25 plus master.cf's smtpd ports).
+   */
+  client?: { address: string | null; name: string | null; ports: number[]; portsGiven: boolean; via: string | null };
 }
 
 export interface ReportInput {
@@ -97,8 +104,14 @@ export function limitedWithoutRoot(findings: readonly Finding[], factErrors: Rea
 
 const STATUS_ORDER: Readonly<Record<FindingStatus, number>> = { fail: 0, warn: 1, unknown: 2, ok: 3 };
 
-export function runCommand(runbook: string): string {
-  return `postfix-fix run --runbook ${runbook}`;
+export function runCommand(runbook: string, client?: ClientQuery | null): string {
+  return ['postfix-fix', 'run', '--runbook', runbook, ...symptomFlags(client)].join(' ');
+}
+
+/** The symptom the report answers for, as the flags that repeat it. */
+export function reportQuery(facts: Facts): ClientQuery | null {
+  const c = facts.client;
+  return c ? { address: c.address, name: c.name, ports: c.portsGiven ? c.ports : null } : null;
 }
 
 /**
@@ -137,7 +150,8 @@ export function buildReport(input: ReportInput): DiagnoseReport {
   const findings: ReportFinding[] = sortFindings(
     input.findings.map((f) => ({
       ...f,
-      fixedBy: f.cause && f.status !== 'ok' ? runbooksFixing(f.cause, input.runbooks) : [],
+      // A consequence of another cause found (chains.ts) is fixed by fixing that one.
+      fixedBy: f.cause && f.status !== 'ok' && !f.explainedBy ? runbooksFixing(f.cause, input.runbooks) : [],
       rank: f.cause && (f.status === 'fail' || f.status === 'warn') ? causeRank(f.cause) : null,
     })),
   );
@@ -154,7 +168,7 @@ export function buildReport(input: ReportInput): DiagnoseReport {
         check: top.check,
         evidence: gatherEvidence(findings, top),
         fixedBy: top.fixedBy,
-        command: top.fixedBy[0] ? runCommand(top.fixedBy[0]) : null,
+        command: top.fixedBy[0] ? runCommand(top.fixedBy[0], reportQuery(input.facts)) : null,
         ...(top.human ? { human: top.human } : {}),
       }
     : null;
@@ -175,11 +189,18 @@ export function buildReport(input: ReportInput): DiagnoseReport {
     exitCode,
     topCause,
     findings,
-    fixes: fixesFor(findings, input.runbooks),
+    fixes: fixesFor(findings, input.runbooks, reportQuery(input.facts)),
     factErrors: input.facts.errors,
     needsRoot: input.isRoot === false ? limitedWithoutRoot(findings, input.facts.errors) : [],
     timings: { gatherMs: input.gatherMs, probes: input.timings },
+    ...(input.facts.client ? { client: reportClient(input.facts) } : {}),
   };
+}
+
+function reportClient(facts: Facts): NonNullable<DiagnoseReport['client']> {
+  const c = facts.client as NonNullable<Facts['client']>;
+  const via = c.local ? 'this host itself (loopback)' : c.bridge ? `${c.bridge.kind} bridge ${c.bridge.name}, ${c.bridge.subnet}` : c.iface;
+  return { address: c.address, name: c.name, ports: c.ports, portsGiven: c.portsGiven, via };
 }
 
 /** The top finding's evidence, then what other checks saw of the same cause. */
@@ -188,7 +209,7 @@ function gatherEvidence(findings: readonly ReportFinding[], top: ReportFinding):
   return [...new Set([...top.evidence, ...more])];
 }
 
-function fixesFor(findings: readonly ReportFinding[], runbooks: ReadonlyMap<string, Runbook>): Fix[] {
+function fixesFor(findings: readonly ReportFinding[], runbooks: ReadonlyMap<string, Runbook>, client: ClientQuery | null = null): Fix[] {
   const byRunbook = new Map<string, Set<string>>();
   for (const f of findings) {
     if (f.status === 'ok' || f.status === 'unknown' || !f.cause) continue;
@@ -199,7 +220,7 @@ function fixesFor(findings: readonly ReportFinding[], runbooks: ReadonlyMap<stri
       runbook: id,
       title: runbooks.get(id)?.title ?? id,
       causes: [...causes].sort((a, b) => causeRank(a) - causeRank(b)),
-      command: runCommand(id),
+      command: runCommand(id, client),
     }))
     .sort((a, b) => causeRank(a.causes[0]) - causeRank(b.causes[0]) || byCodePoint(a.runbook, b.runbook));
 }

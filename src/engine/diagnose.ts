@@ -4,6 +4,7 @@
 import { dialSmtp } from '../exec/dial.js';
 import { gatherFacts } from '../facts/gather.js';
 import { PROBES, probesFor } from '../probes/registry.js';
+import { linkCauses } from '../probes/chains.js';
 import { runProbes } from '../probes/run.js';
 import { startDiagnoseWarmup, timeScaleFor } from '../probes/warmup.js';
 import type { WarmExecutor } from '../probes/warm-exec.js';
@@ -72,7 +73,7 @@ export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseRes
   const report = buildReport({
     facts,
     profile: options.profile,
-    findings,
+    findings: linkCauses(findings),
     runbooks: options.runbooks,
     startedAt,
     durationMs: Date.now() - started,

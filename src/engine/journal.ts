@@ -20,6 +20,8 @@ export type JournalRecord =
   | { type: 'guard-scheduled'; seq: number; at: string; deadline: string; mechanism: string; handle: string }
   | { type: 'step-undone'; seq: number; at: string; outcome: Outcome; by: string }
   | { type: 'undo-failed'; seq: number; at: string; error: string; evidence: string[] }
+  /** A converging run's further round begins (the first round is the run-start's plan). */
+  | { type: 'round-start'; round: number; at: string; runbooks: string[]; causes: string[]; planDigest: string }
   | { type: 'run-end'; at: string; status: string };
 
 const sum = (json: string): string => createHash('sha256').update(json).digest('hex').slice(0, 16);

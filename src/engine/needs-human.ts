@@ -11,6 +11,8 @@ export function needsHuman(plan: Plan, findings: Finding[]): string[] {
   for (const rb of plan.runbooks) if (rb.status === 'blocked') out.push(`${rb.id}: ${rb.blockedReason ?? 'blocked'}`);
   for (const f of findings) {
     if (f.status !== 'fail' && f.status !== 'warn') continue;
+    // Its root is listed in its own words: the consequence adds nothing a person can act on.
+    if (f.explainedBy) continue;
     if (f.human) out.push(`${f.title}: ${f.human.reason}`);
     else if (f.status === 'fail' && f.fixedBy.length === 0) out.push(f.title);
   }

@@ -8,6 +8,7 @@ import type { Finding } from '../probes/types.js';
 import type { JsonObject } from '../core/json.js';
 import type { Risk } from '../core/risk.js';
 import type { StepAction, VariableValue } from './catalog/types.js';
+import type { ClientQuery } from '../core/client.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -84,5 +85,9 @@ export interface Plan {
     digest: string;
   };
   summary: { changes: number; maxRisk: Risk | null; blocked: string[] };
+  /** The client and ports the plan was made for (--from, --port): `apply` judges the same ones. */
+  client?: ClientQuery;
+  /** One line when a cause may be hidden behind one this plan fixes (stacking.ts); absent otherwise. */
+  stacking?: string;
 }
 

@@ -38,7 +38,8 @@ export interface PlanInput {
 }
 
 export function selectRunbooks(catalog: Catalog, findings: Finding[], ids: string[]): Array<{ rb: Runbook; triggeredBy: PlannedRunbook['triggeredBy'] }> {
-  const causes = findings.filter((f) => (f.status === 'fail' || f.status === 'warn') && f.cause).map((f) => f.cause as string);
+  // A consequence explained by another cause (probes/chains.ts) is fixed by that cause's runbook.
+  const causes = findings.filter((f) => (f.status === 'fail' || f.status === 'warn') && f.cause && !f.explainedBy).map((f) => f.cause as string);
   const triggers = (rb: Runbook): PlannedRunbook['triggeredBy'] => [...new Set(rb.symptoms.filter((s) => causes.includes(s)))].map((c) => ({ cause: c, title: CAUSES[c]?.title ?? c }));
   let chosen: Runbook[];
   if (ids.length > 0) {
@@ -193,6 +194,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     fingerprint: { facts, digest: '' },
     summary: { changes: changes.length, maxRisk, blocked: planned.filter((r) => r.status === 'blocked').map((r) => r.id) },
   };
+  const client = ctx.facts.client;
+  if (client) plan.client = { address: client.address, name: client.name, ports: client.portsGiven ? client.ports : null };
   plan.fingerprint.digest = planDigest(plan);
   return plan;
 }
@@ -203,6 +206,8 @@ export function planDigest(plan: Plan): string {
     tool: plan.tool,
     profile: plan.profile,
     facts: plan.fingerprint.facts,
+    // Absent from plans made without --from, so their digests stay what they were.
+    ...(plan.client ? { client: plan.client } : {}),
     // Everything apply acts on from the file: an explicit rollback action runs as written in the
     // plan, and verifications run its module args, so an edit to either must break the digest.
     runbooks: plan.runbooks.map((r) => ({ id: r.id, sha256: r.sha256, variables: r.variables, steps: r.steps.map((s) => ({ id: s.stepId, status: s.status, args: s.args, diff: s.change?.diff ?? null, state: s.stateDigest ?? null, rollback: s.rollback ?? null })), verify: r.verify.map((c) => ({ module: c.module ?? null, args: c.args ?? null })) })),

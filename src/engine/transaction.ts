@@ -131,6 +131,11 @@ export class Transaction {
     return [...own, ...after].sort((a, b) => a.i - b.i).map((x) => x.result);
   }
 
+  /** A further round of a converging run, journaled (durable) before its first step. */
+  async beginRound(round: number, runbooks: string[], causes: string[], planDigest: string): Promise<void> {
+    await this.record({ type: 'round-start', round, at: now(), runbooks, causes, planDigest });
+  }
+
   /** Changes this run applied (or began to apply), oldest first. */
   appliedHistories() {
     return stepHistories(this.records).filter((h) => !h.undone && !this.undone.has(h.seq));

@@ -147,6 +147,9 @@ export const dialSmtp: Dialer = (host, port, options) =>
       send('MAIL', `MAIL FROM:<${options.mail.from}>`);
     };
     function onData(chunk: Buffer): void {
+      // Settled: what follows is the answer to our QUIT (221), not the next step of a dialogue —
+      // taking it for one would send RSET and arm a timer that keeps the process alive.
+      if (settled) return;
       buffer += chunk.toString('latin1');
       const reply = completeReply(buffer);
       if (!reply) {

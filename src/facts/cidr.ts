@@ -73,7 +73,7 @@ export function formatCidr(c: Cidr): string {
   }
   const groups: string[] = [];
   for (let i = 7; i >= 0; i--) groups.push(((c.base >> BigInt(i * 16)) & 0xffffn).toString(16).padStart(4, '0'));
-  return `[${groups.join('')}]/${c.prefix}`;
+  return `[${groups.join(':')}]/${c.prefix}`;
 }
 
 /** Link-local addresses (fe80::/10, 169.254/16) need a scope to dial and never carry public mail. */

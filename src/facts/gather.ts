@@ -7,6 +7,8 @@ import { budgetMs, withTimeout } from '../core/deadline.js';
 import { accessTablesIn, readAccessTables } from './access-tables.js';
 import { readAccounts } from './accounts.js';
 import { FactUnavailable } from './context.js';
+import { gatherClient } from './client.js';
+import { gatherFail2ban } from './fail2ban.js';
 import { gatherFirewall } from './firewall/gather.js';
 import { gatherHostname } from './hostname.js';
 import { gatherInit } from './init.js';
@@ -31,7 +33,9 @@ import type { FactContext, NoteError } from './context.js';
 import type { PostfixParams } from './postfix-params.js';
 import type { ProcessInfo } from './processes.js';
 import type { ServiceState } from './service-state.js';
-import type { DependencyFacts, Facts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts, SaslFacts, TlsFacts } from './types.js';
+import type { ClientFacts, DependencyFacts, Facts, Fail2banFacts, FirewallFacts, InitFacts, MasterPidFacts, MasterService, NetworkFacts, SaslFacts, TlsFacts } from './types.js';
+import { hasSymptom } from '../core/client.js';
+import type { ClientQuery } from '../core/client.js';
 
 /** Each gatherer's own budget; the deadline caps it further. */
 const BUDGET_MS = {
@@ -53,9 +57,16 @@ const BUDGET_MS = {
   dependencies: 1_500,
   sasl: 1_500,
   tls: 1_000,
+  client: 1_500,
+  fail2ban: 3_000,
 } as const;
 
-export async function gatherFacts(ctx: FactContext): Promise<Facts> {
+export interface GatherOptions {
+  /** The client and ports a person asked about (--from, --port): facts are then gathered for them too. */
+  client?: ClientQuery | null;
+}
+
+export async function gatherFacts(ctx: FactContext, options: GatherOptions = {}): Promise<Facts> {
   const errors: Facts['errors'] = [];
   const note: NoteError = (fact, message) => errors.push({ fact, message });
   const guard = <T>(fact: string, wantedMs: number, work: () => Promise<T>, fallback: T): Promise<T> =>
@@ -83,11 +94,20 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
     guard<MasterPidFacts>('master_pid', BUDGET_MS.masterPid, () => gatherMasterPid(ctx, path), { path, exists: false, pid: null, pidAlive: false, pidIsMaster: false, lockHolder: null }),
   );
   const service = init.then((i) => guard<ServiceState>('postfix.service', BUDGET_MS.service, () => gatherServiceState(ctx, i.manager), { unit: null, enabled: null, unitState: null }));
-  const firewall = Promise.all([processes, network]).then(([procs, net]) =>
-    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
-  );
   const services = params.then((p) =>
     p.installed ? guard<MasterService[]>('postfix.services', BUDGET_MS.params, () => gatherMasterServices(ctx, p.params.config_directory || ctx.profile.paths.postfixConfigDir), []) : [],
+  );
+  const query = hasSymptom(options.client) ? options.client : null;
+  const client: Promise<ClientFacts | null> = query
+    ? guard<ClientFacts | null>('client', BUDGET_MS.client + BUDGET_MS.params, () => gatherClient(ctx, query, network, services), { address: query.address, name: query.name, family: null, ports: query.ports ?? [25], portsGiven: query.ports !== null, iface: null, local: false, bridge: null })
+    : Promise.resolve(null);
+  // Without a client the firewall does not wait for it (nor for master.cf, which it needs).
+  const fail2ban = processes.then((procs) => guard<Fail2banFacts | null>('fail2ban', BUDGET_MS.fail2ban, () => gatherFail2ban(ctx, note, procs, query?.address ?? null), null));
+  // The firewall reads its rules at once; its judging waits for the client's facts, and without
+  // a client for fail2ban's list (which ports its bans guard is read from the rules; at once where
+  // fail2ban does not run). With a client, its own walk says it, and the two run side by side.
+  const firewall = Promise.all([processes, network]).then(([procs, net]) =>
+    guard<FirewallFacts>('firewall', BUDGET_MS.firewall, () => gatherFirewall(ctx, note, procs, net, client, query ? null : fail2ban), { active: [], installed: [], mixedIptables: false, verdicts: [] }),
   );
   const postfix = Promise.all([params, services, accounts, masterPid, service]).then(([p, sv, a, m, s]) =>
     guard('postfix', BUDGET_MS.postfix, () => assemblePostfix(ctx, { params: p, services: sv, accounts: a, masterPid: m, service: s }), {
@@ -129,11 +149,11 @@ export async function gatherFacts(ctx: FactContext): Promise<Facts> {
   );
   const accessTables = params.then((p) => guard('relay.access_tables', BUDGET_MS.accessTables, () => readAccessTables(ctx.fs, accessTablesIn(p.params)), new Map<string, string>()));
 
-  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps, sa, tl] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies, sasl, tls]);
+  const [h, o, i, pf, ls, mp, net, fw, mc, om, pp, tables, deps, sa, tl, cl, f2b] = await Promise.all([hostname, os, init, postfix, listeners, masterPid, network, firewall, mac, otherMtas, params, accessTables, dependencies, sasl, tls, client, fail2ban]);
   const relay = errors.some((e) => e.fact === 'postfix.params')
     ? { mynetworksTooWide: false, restrictionsSafe: false, safe: false, reasons: ['Postfix parameters could not be read'] }
     : deriveRelay(pp.params, net, tables);
-  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, sasl: sa, tls: tl, errors };
+  return { hostname: h, os: o, init: i, postfix: pf, listeners: ls, masterPid: mp, network: net, firewall: fw, mac: mc, otherMtas: om, relay, dependencies: deps, sasl: sa, tls: tl, errors, client: cl, fail2ban: f2b };
 }
 
 function unknownFile(path: string): Facts['postfix']['mainCf'] {

@@ -43,7 +43,28 @@ const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {
   'master_cf.smtp_defined': (f) => f.postfix.services.some((s) => s.service === 'smtp' && s.type === 'inet'),
   'master_cf.smtp_disabled': (f) => disabledBy(f.postfix.params.master_service_disable ?? '', 'smtp', 'inet') !== null,
   'master_cf.service_disable_without_smtp': (f) => withoutDisabling(f.postfix.params.master_service_disable ?? '', 'smtp', 'inet'),
+  'client.given': (f) => (f.client?.address ?? null) !== null,
+  'client.address': (f) => f.client?.address ?? null,
+  'client.ports': (f) => f.client?.ports ?? null,
+  'client.fail2ban_jails': (f) => clientBanJails(f),
+  'client.fail2ban_banned': (f) => (clientBanJails(f) ?? []).length > 0,
+  'client.on_bridge': (f) => (f.client?.bridge ?? null) !== null,
+  'client.bridge_address': (f) => f.client?.bridge?.address ?? null,
+  'client.bridge_subnet': (f) => f.client?.bridge?.subnet ?? null,
+  'fail2ban.running': (f) => f.fail2ban?.running === true,
 };
+
+/**
+ * The fail2ban jails whose ban refuses the client on a port asked about: fail2ban says it bans
+ * the client there, and the firewall walk meets that jail's rule on the way to the port. A ban
+ * in a jail that guards other ports (sshd on 22) is not this symptom, and is left alone.
+ */
+export function clientBanJails(f: Facts): string[] | null {
+  const banning = f.fail2ban?.clientJails;
+  if (!banning || !f.client?.address) return null;
+  const met = new Set((f.firewall.clientVerdicts ?? []).flatMap((v) => v.toolRules.map((r) => r.jail)).filter((j): j is string => j !== null));
+  return banning.filter((j) => met.has(j));
+}
 
 /** Who listens on port 25: postfix (its master), none, mta (a known conflicting MTA), unknown. */
 export function smtpPortHolder(f: Facts): { holder: 'postfix' | 'none' | 'mta' | 'unknown'; pid: number | null } {

@@ -115,6 +115,12 @@ export interface FirewallFacts {
    * through each active backend? Worked out by walking the loaded rules (IPv4), not by guessing.
    */
   verdicts?: FirewallPortVerdict[];
+  /** With --from: the same walk for that client's address, on the interface it arrives by. */
+  clientVerdicts?: FirewallClientVerdict[];
+  /** fail2ban jails with bans, and the judged ports their ban rule guards (walked with one banned address). */
+  banReach?: Array<{ jail: string; ports: number[] }>;
+  /** Jails whose ban list is in the rules read: an iptables chain f2b-JAIL, or an nftables set addr-set-JAIL. */
+  fail2banChains?: string[];
 }
 
 export interface FirewallPortVerdict {
@@ -125,6 +131,22 @@ export interface FirewallPortVerdict {
   verdict: 'allow' | 'drop' | 'reject' | 'unknown';
   /** The rule or policy that decided, as the tool prints it. */
   detail: string;
+}
+
+/** A verdict for the one client asked about (--from): whose rule decided, and where. */
+export interface FirewallClientVerdict extends FirewallPortVerdict {
+  /** The client's address, the packet's source. */
+  src: string;
+  /** Who wrote the deciding rule: a tool's own chain or table (fail2ban, CrowdSec, …); null: the admin's. */
+  owner: 'ufw' | 'firewalld' | 'fail2ban' | 'crowdsec' | 'sshguard' | null;
+  /** The chain (nft: family/table/chain) and rule index (null: the chain's policy). */
+  at: { chain: string; rule: number | null } | null;
+  /** What the same rules do with a stranger (no source match): tells a ban from a closed port. */
+  stranger: 'allow' | 'drop' | 'reject' | 'unknown';
+  /** Other tools' rules (ban lists) that refuse the client, in the order the packet meets them. */
+  toolRules: Array<{ owner: 'fail2ban' | 'crowdsec' | 'sshguard'; detail: string; chain: string; jail: string | null }>;
+  /** The verdict with those rules set aside: what lifting the bans would leave. */
+  without: { verdict: 'allow' | 'drop' | 'reject' | 'unknown'; detail: string; owner: FirewallClientVerdict['owner'] };
 }
 
 export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';
@@ -175,6 +197,59 @@ export interface Facts {
   tls: TlsFacts;
   /** Facts that could not be gathered (timeout, missing tool, permission) — never silently defaulted. */
   errors: Array<{ fact: string; message: string }>;
+  /** The client and ports asked about (--from, --port); null or absent: none was named. */
+  client?: ClientFacts | null;
+  /** fail2ban's jails and bans, read through fail2ban-client; null or absent: fail2ban does not run. */
+  fail2ban?: Fail2banFacts | null;
+}
+
+/** The symptom's client as this host sees it: where its packets arrive, what network it is on. */
+export interface ClientFacts {
+  /** The client's address; null when only --port was given. */
+  address: string | null;
+  /** The name --from gave, resolved to `address`. */
+  name: string | null;
+  family: 4 | 6 | null;
+  /** The ports asked about: --port, or 25 plus every port an smtpd service in master.cf offers. */
+  ports: number[];
+  portsGiven: boolean;
+  /** The interface the client's packets arrive on (the route back to it), null when unknown. */
+  iface: string | null;
+  /** One of this host's own addresses or loopback: its connections never arrive from outside. */
+  local: boolean;
+  /** The client is on a bridge of this host (docker0, podman0, lxcbr0, virbr0, br-…): a container or VM here. */
+  bridge: ClientBridge | null;
+}
+
+export interface ClientBridge {
+  name: string;
+  /** docker, podman, lxc, libvirt or bridge (any other Linux bridge). */
+  kind: string;
+  /** This host's address on the bridge: what the container dials to reach "the host". */
+  address: string;
+  prefixLength: number;
+  /** The bridge's subnet in Postfix's notation (`172.17.0.0/16`, `[fd00::]/64`). */
+  subnet: string;
+}
+
+export interface Fail2banJail {
+  name: string;
+  /** Every address the jail bans now (without --from); null when not read. */
+  banned: string[] | null;
+  /** bantime in seconds (-1: forever); null when not read. */
+  bantime: number | null;
+  /** The jail's ignoreip list; null when not read. */
+  ignoreip: string[] | null;
+  /** With --from: the client's ban in this jail, when it has one. */
+  clientBan: { since: string | null; expires: string | null; bantime: number | null } | null;
+}
+
+export interface Fail2banFacts {
+  /** fail2ban-server answers on its socket. */
+  running: boolean;
+  jails: Fail2banJail[];
+  /** With --from: the jails that ban the client (`fail2ban-client banned ADDRESS`). */
+  clientJails: string[] | null;
 }
 
 /** Postfix parameters whose effective values are always gathered into `postfix.params`. */
@@ -267,6 +342,15 @@ export const FACT_PATHS: Readonly<Record<string, FactType>> = {
   'master_cf.smtp_defined': 'boolean',
   'master_cf.smtp_disabled': 'boolean',
   'master_cf.service_disable_without_smtp': 'string',
+  'client.given': 'boolean',
+  'client.address': 'string',
+  'client.ports': 'number[]',
+  'client.fail2ban_jails': 'string[]',
+  'client.fail2ban_banned': 'boolean',
+  'client.on_bridge': 'boolean',
+  'client.bridge_address': 'string',
+  'client.bridge_subnet': 'string',
+  'fail2ban.running': 'boolean',
 };
 
 export interface SaslFacts {

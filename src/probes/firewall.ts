@@ -4,7 +4,7 @@
 
 import { factFailed } from '../facts/gather.js';
 import { ok, problem, unknown } from './finding.js';
-import { servedPorts } from './smtp-ports.js';
+import { offeredPorts } from './smtp-ports.js';
 import type { FirewallBackend } from '../core/profile.js';
 import type { FirewallPortVerdict } from '../facts/types.js';
 import type { Finding, Probe } from './types.js';
@@ -40,7 +40,7 @@ export const firewallProbe: Probe = {
       out.push(failed ? unknown('firewall', 'could not read every firewall backend', [installed, ...note]) : ok('firewall', 'no firewall rules are loaded', [installed]));
       return out;
     }
-    const ports = servedPorts(ctx.facts);
+    const ports = offeredPorts(ctx.facts);
     for (const backend of fw.active) out.push(judgeBackend(backend, (fw.verdicts ?? []).filter((v) => v.backend === backend && ports.includes(v.port)), ports));
     if (failed) out.push(unknown('firewall', 'part of the firewall state could not be read', [failed]));
     return out;

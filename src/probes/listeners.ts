@@ -4,7 +4,7 @@
 import { factFailed } from '../facts/gather.js';
 import { readCmdline, unitFromCgroup } from '../facts/processes.js';
 import { ok, problem, unknown } from './finding.js';
-import { SUBMISSION_PORTS, allLoopback, formatListener, isPostfixListener, listenersOn } from './smtp-ports.js';
+import { SUBMISSION_PORTS, allLoopback, declaresPort, formatListener, isPostfixListener, listenersOn } from './smtp-ports.js';
 import type { Listener } from '../facts/types.js';
 import type { Finding, Probe, ProbeContext } from './types.js';
 
@@ -21,6 +21,8 @@ export const listenersProbe: Probe = {
       const finding = await judgePort(ctx, port);
       if (finding) out.push(finding);
     }
+    const undeclared = smtpUndeclared(ctx);
+    if (undeclared) out.push(undeclared);
     return out;
   },
 };
@@ -92,4 +94,20 @@ async function foreignHolder(ctx: ProbeContext, port: number, foreign: Listener[
 async function unitOf(ctx: ProbeContext, pid: number): Promise<string | null> {
   const cgroup = await ctx.fs.tryReadText(`/proc/${pid}/cgroup`).catch(() => null);
   return cgroup ? unitFromCgroup(cgroup) : null;
+}
+
+/**
+ * Postfix stopped, and master.cf declares no smtp service on 25 (commented out, or
+ * master_service_disable): starting it will not make anything listen there. Said up front, from
+ * master.cf, instead of only after a fix has started Postfix. (With Postfix running, judgePort
+ * already says it from the listeners.)
+ */
+function smtpUndeclared(ctx: ProbeContext): Finding | null {
+  const { facts } = ctx;
+  if (facts.postfix.running || listenersOn(facts, 25).length > 0 || declaresPort(facts, 25) !== false) return null;
+  const disabled = facts.postfix.params.master_service_disable ?? '';
+  return problem('fail', 'listeners', 'smtp-service-disabled', [
+    disabled ? `master_service_disable = ${disabled}` : 'master.cf has no active `smtp inet … smtpd` (or postscreen) line (postconf -F)',
+    'Postfix is not running now; once started it will still not listen on port 25',
+  ], { title: 'master.cf declares no smtp service on port 25: Postfix will not listen there even once started' });
 }

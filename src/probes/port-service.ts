@@ -68,3 +68,32 @@ export function portService(facts: Facts, port: number): PortService {
     why: by === null ? `${id} (${svc.command}${svc.address ? ` on ${svc.address} only` : ''}) offers port ${port}` : `${id} offers port ${port}, but master_service_disable = ${disable} turns it off (${by})`,
   };
 }
+
+/** What the client-side port check needs: the SMTP service on the port as master.cf has it. */
+export interface ClientPortService {
+  port: number;
+  /** The inet service on that port whose daemon talks SMTP (smtpd, or postscreen in front of it). */
+  service: MasterService | null;
+  /** Another kind of service holds the port in master.cf (a content filter's reinjection, …). */
+  other: MasterService | null;
+  /** master_service_disable turns it off. */
+  disabled: boolean;
+  /** TLS from the first byte (smtpd_tls_wrappermode=yes, as port 465 expects). */
+  wrappermode: boolean;
+}
+
+const SMTP_DAEMONS = new Set(['smtpd', 'postscreen']);
+
+export function serviceForPort(facts: Facts, port: number): ClientPortService {
+  const onPort = candidates(facts, port);
+  const service = onPort.find((s) => SMTP_DAEMONS.has(s.command)) ?? null;
+  const other = service ? null : (onPort[0] ?? null);
+  const disabled = service !== null && disabledBy(facts.postfix.params.master_service_disable ?? '', service.service, service.type) !== null;
+  const wrap = service?.params.smtpd_tls_wrappermode ?? facts.postfix.params.smtpd_tls_wrappermode ?? 'no';
+  return { port, service, other, disabled, wrappermode: /^(yes|true|1)$/i.test(wrap) };
+}
+
+/** The cause for a port a client needs that no enabled service answers: the runbook's, where one exists. */
+export function unservedCause(port: number): 'smtp-service-disabled' | 'submission-port-disabled' | 'port-not-served' {
+  return port === 25 ? 'smtp-service-disabled' : port === 587 || port === 465 ? 'submission-port-disabled' : 'port-not-served';
+}

@@ -23,6 +23,11 @@ import { serviceProbe } from './service.js';
 import { tlsProbe } from './tls.js';
 import { tlsServedProbe } from './tls-served.js';
 import { smtpLocalProbe } from './smtp-local.js';
+import { clientPortsProbe } from './client-ports.js';
+import { clientFirewallProbe } from './client-firewall.js';
+import { fail2banProbe } from './fail2ban.js';
+import { clientAccessProbe } from './client-access.js';
+import { containerProbe } from './container.js';
 import type { Probe } from './types.js';
 
 export const PROBES: readonly Probe[] = [
@@ -49,6 +54,13 @@ export const PROBES: readonly Probe[] = [
   contentFilterProbe,
   dnsProbe,
   outboundProbe,
+  // From the client's side (--from, --port): each says nothing when no symptom was given,
+  // except fail2ban, which lists the bans in force.
+  clientPortsProbe,
+  containerProbe,
+  fail2banProbe,
+  clientFirewallProbe,
+  clientAccessProbe,
 ];
 
 /** The probes that can report `cause` (for a runbook's `gone` check). */

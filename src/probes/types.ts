@@ -22,6 +22,12 @@ export interface Finding {
   /** When no runbook can fix it: why, and what a person should do. */
   human?: { reason: string; steps: string[] };
   /**
+   * Another cause found at the same time that explains this one (Postfix "not running" because
+   * another program holds port 25): the finding is its consequence, not a cause of its own, and no
+   * runbook is offered for it (see chains.ts).
+   */
+  explainedBy?: string;
+  /**
    * Numbers the check measured, for monitoring (Nagios perfdata, Prometheus): snake_case names
    * ending in their unit, e.g. `deferred_messages`, `deferred_oldest_age_seconds`.
    */

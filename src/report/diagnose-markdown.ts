@@ -23,7 +23,7 @@ export function renderDiagnoseMarkdown(report: DiagnoseReport): string {
 
   out.push('| status | check | finding | cause | fixed by |', '|---|---|---|---|---|');
   for (const f of report.findings) {
-    out.push(`| ${ICON[f.status]} | ${f.check} | ${md(f.title)} | ${f.cause ? `\`${f.cause}\`` : ''} | ${f.fixedBy.map((r) => `\`${r}\``).join(', ')} |`);
+    out.push(`| ${ICON[f.status]} | ${f.check} | ${md(f.title)} | ${f.cause ? `\`${f.cause}\`` : ''} | ${f.explainedBy ? `with \`${f.explainedBy}\`` : f.fixedBy.map((r) => `\`${r}\``).join(', ')} |`);
   }
   out.push('');
   const problems = report.findings.filter((f) => f.status !== 'ok' && f.evidence.length > 0);

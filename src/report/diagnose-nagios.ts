@@ -43,7 +43,7 @@ export function renderDiagnoseNagios(report: DiagnoseReport, o: NagiosOptions): 
     long.push(top.command ? `fix: ${top.command}` : top.human ? `needs a human: ${top.human.reason}` : 'needs a human: no runbook fixes this');
   } else if (named[0]) {
     long.push(...named[0].evidence.slice(0, EVIDENCE_LINES));
-    long.push(named[0].fixedBy[0] ? `fix: postfix-fix run --runbook ${named[0].fixedBy[0]}` : `needs a human: ${named[0].human?.reason ?? 'no runbook fixes this'}`);
+    long.push(named[0].fixedBy[0] ? `fix: ${fixCommand(report, named[0].fixedBy[0])}` : `needs a human: ${named[0].human?.reason ?? 'no runbook fixes this'}`);
   } else if (v.state === 'UNKNOWN') {
     for (const f of v.blind) long.push(`${f.check}: ${f.title}`, ...f.evidence.slice(0, 2).map((e) => `  ${e}`));
   }
@@ -51,7 +51,7 @@ export function renderDiagnoseNagios(report: DiagnoseReport, o: NagiosOptions): 
   // judge gets one line (state, title, cause, fix).
   for (const f of report.findings) {
     if (f.status === 'ok' || named.includes(f) || (v.state === 'UNKNOWN' && v.blind.includes(f))) continue;
-    const fix = f.fixedBy[0] ? ` · fix: postfix-fix run --runbook ${f.fixedBy[0]}` : '';
+    const fix = f.fixedBy[0] ? ` · fix: ${fixCommand(report, f.fixedBy[0])}` : '';
     long.push(`[${MARK[f.status]}] ${f.title}${f.cause ? ` (${f.cause})` : ''}${fix}`);
   }
   const fine = report.findings.filter((f) => f.status === 'ok').length;
@@ -87,4 +87,9 @@ function seconds(ms: number): string {
  */
 export function oneLine(text: string): string {
   return text.replace(/\|/g, '¦').replace(/[\u0000-\u001f\u007f]+/g, ' ').trimEnd();
+}
+
+/** The command that runs a runbook for the same client (--from, --port) the report answers for. */
+function fixCommand(report: DiagnoseReport, runbook: string): string {
+  return report.fixes.find((x) => x.runbook === runbook)?.command ?? `postfix-fix run --runbook ${runbook}`;
 }

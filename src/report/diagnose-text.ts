@@ -11,6 +11,11 @@ export function renderDiagnoseText(report: DiagnoseReport, c: Colours = NO_COLOU
   const paint = (f: Pick<ReportFinding, 'status'>, s: string): string => (f.status === 'fail' ? c.red(s) : f.status === 'warn' ? c.yellow(s) : f.status === 'ok' ? c.green(s) : c.dim(s));
   const out: string[] = [];
   const top = report.topCause;
+  const cl = report.client;
+  if (cl) {
+    const who = cl.address === null ? 'any client' : cl.name ? `${cl.address} (${cl.name})` : cl.address;
+    out.push(c.dim(`Seen from ${who}, port${cl.ports.length === 1 ? '' : 's'} ${cl.ports.join(', ')}${cl.address !== null && cl.via ? `, arriving via ${cl.via}` : ''}${cl.portsGiven ? '' : ' (25 and the smtpd ports master.cf offers)'}`));
+  }
   if (top) {
     const head = top.status === 'fail' ? c.red(c.bold('✗ Cause:')) : c.yellow(c.bold('! Cause:'));
     out.push(`${head} ${c.bold(top.title)} ${c.dim(`(${top.cause})`)}`);
@@ -30,7 +35,8 @@ export function renderDiagnoseText(report: DiagnoseReport, c: Colours = NO_COLOU
     for (const f of problems) {
       out.push(`  ${paint(f, MARK[f.status])} ${f.title}${f.cause ? c.dim(` (${f.cause})`) : ''}`);
       for (const e of f.evidence.slice(0, 4)) out.push(c.dim(`      ${e}`));
-      if (f.fixedBy[0]) out.push(`      fix: ${c.cyan(`postfix-fix run --runbook ${f.fixedBy[0]}`)}`);
+      if (f.explainedBy) out.push(`      ↳ a consequence of ${f.explainedBy}: ${f.explainedBy === top?.cause ? 'fixing the cause above fixes this' : 'fixed with it'}`);
+      else if (f.fixedBy[0]) out.push(`      fix: ${c.cyan(report.fixes.find((x) => x.runbook === f.fixedBy[0])?.command ?? `postfix-fix run --runbook ${f.fixedBy[0]}`)}`);
       else if (f.human) out.push(c.dim(`      needs a human: ${f.human.reason}`));
     }
   }

@@ -40,7 +40,8 @@ export interface Verdict {
 
 export function verdictOf(report: DiagnoseReport): Verdict {
   const problems = report.findings.filter((f) => f.status === 'fail' || f.status === 'warn');
-  const causes = [...new Set(problems.map((f) => f.cause ?? f.check))];
+  // A consequence of another cause found (Postfix stopped because the port is taken) is one problem with it.
+  const causes = [...new Set(problems.filter((f) => !f.explainedBy).map((f) => f.cause ?? f.check))];
   const blind = report.findings.filter((f) => f.status === 'unknown' && VERDICT_CHECKS.has(f.check));
   const base = { problems, causes, blind };
   const top = report.topCause;

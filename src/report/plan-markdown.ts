@@ -2,6 +2,7 @@
 
 import type { Plan, PlannedCheck } from '../engine/plan-types.js';
 import { irreversibleChanges } from './plan-text.js';
+import { layerOrder } from '../engine/stacking.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const mark = (c: PlannedCheck): string => (c.ok === true ? '✅' : c.ok === false ? '❌' : '—');
@@ -15,8 +16,11 @@ export function renderPlanMarkdown(plan: Plan): string {
     `- **Made:** ${plan.createdAt} by postfix-fix ${plan.tool.version}`,
     `- **Fingerprint:** \`${plan.fingerprint.digest}\``,
     `- **Changes:** ${plan.summary.changes}${plan.summary.maxRisk ? ` (highest risk: **${plan.summary.maxRisk}**)` : ''}${final ? ` · **${final} cannot be undone**` : ''}${plan.summary.blocked.length ? ` · blocked: ${plan.summary.blocked.map((b) => `\`${b}\``).join(', ')}` : ''}`,
-    '',
   ];
+  const ready = plan.runbooks.filter((rb) => rb.status === 'ready');
+  if (ready.length > 1) out.push(`- **Order** (lower layers first): ${layerOrder(ready)}`);
+  if (plan.stacking) out.push(`- **Later:** ${plan.stacking}`);
+  out.push('');
   const problems = plan.findings.filter((f) => f.status === 'fail' || f.status === 'warn');
   if (problems.length) {
     out.push('## Diagnosis', '', '| status | finding | cause |', '|---|---|---|');

@@ -1,7 +1,9 @@
 // A plan as a reviewer reads it in a terminal or pastes it into a ticket: plain text, no colour
 // codes unless asked, every change with its exact lines.
 
+import { symptomFlags } from '../core/client.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../engine/plan-types.js';
+import { layerOf, layerOrder } from '../engine/stacking.js';
 
 /** Changes in the plan that no rollback can take back: the reviewer is told how many, and which (their undo line). */
 export function irreversibleChanges(plan: Plan): number {
@@ -17,7 +19,8 @@ function stepLines(s: PlannedStep): string[] {
 }
 
 function runbookLines(rb: PlannedRunbook): string[] {
-  const out = [`Runbook ${rb.id} — ${rb.title}   [${rb.status}]`];
+  const layer = layerOf(rb);
+  const out = [`Runbook ${rb.id} — ${rb.title}   [${rb.status}]${layer ? `   layer: ${layer}` : ''}`];
   if (rb.triggeredBy.length) out.push(`  because: ${rb.triggeredBy.map((t) => `${t.title} (${t.cause})`).join('; ')}`);
   else out.push('  because: requested with --runbook');
   if (rb.blockedReason) out.push(`  BLOCKED: ${rb.blockedReason}`);
@@ -48,11 +51,16 @@ export function renderPlanText(plan: Plan): string {
     out.push('');
   }
   if (plan.runbooks.length === 0) out.push(problems.length ? 'No runbook fixes what was found: it needs a human (see `postfix-fix diagnose`).' : 'Nothing to do: no problem found.');
+  const ready = plan.runbooks.filter((rb) => rb.status === 'ready');
+  if (ready.length > 1) out.push(`Order (lower layers first, each proven before the next): ${layerOrder(ready)}`, '');
   for (const rb of plan.runbooks) out.push(...runbookLines(rb), '');
   const s = plan.summary;
   const final = irreversibleChanges(plan);
   out.push(`Summary: ${s.changes} change${s.changes === 1 ? '' : 's'}${s.maxRisk ? ` (highest risk: ${s.maxRisk})` : ''}${final ? `; ${final} cannot be undone` : ''}${s.blocked.length ? `; blocked: ${s.blocked.join(', ')}` : ''}. Nothing has been changed.`);
-  if (s.changes > 0) out.push('To apply: postfix-fix run --interactive   (or save with --out FILE, review, then: postfix-fix apply FILE)');
+  // The run must answer for the same client (--from, --port) for the same runbooks to be planned.
+  const symptom = symptomFlags(plan.client).map((f) => ` ${f}`).join('');
+  if (plan.stacking) out.push(`Later: ${plan.stacking}`);
+  if (s.changes > 0) out.push(`To apply: postfix-fix run --interactive${symptom}   (or save with --out FILE, review, then: postfix-fix apply FILE)`);
   return out.join('\n') + '\n';
 }
 

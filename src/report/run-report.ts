@@ -3,7 +3,7 @@
 // Built in one place from the engine's outcome, whatever path the run took.
 
 import type { Finding } from '../probes/types.js';
-import type { RunOutcome, RunStatus, StepResult, Verification } from '../engine/run/index.js';
+import type { Proof, RoundSummary, RunOutcome, RunStatus, StepResult, Verification } from '../engine/run/index.js';
 import type { UndoResult } from '../engine/undo.js';
 
 export type { RunStatus };
@@ -29,6 +29,10 @@ export interface RunReport {
   needsHuman: string[];
   /** Causes still found by diagnose after the run (when it changed something). */
   remaining: Finding[];
+  /** The run's rounds: the plan, then what each fix revealed (a converging run). */
+  rounds: RoundSummary[];
+  /** What clients see, proven once after the last round; null when it did not run. */
+  proof: Proof | null;
   error: { message: string; evidence: string[] } | null;
   journal: string | null;
   timing: { diagnoseMs: number; planMs: number; applyMs: number };
@@ -68,6 +72,8 @@ export function toRunReport(outcome: RunOutcome, meta: RunReportMeta): RunReport
     rollback: outcome.rollback,
     needsHuman: outcome.needsHuman,
     remaining: outcome.remaining,
+    rounds: outcome.rounds,
+    proof: outcome.proof,
     error: outcome.error,
     journal: outcome.journal,
     timing: { ...meta.timing, applyMs: outcome.timing.applyMs },

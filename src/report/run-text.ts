@@ -15,7 +15,9 @@ const HEADLINE: Record<RunReport['status'], string> = {
 };
 
 export function renderRunText(r: RunReport): string {
-  const out = [HEADLINE[r.status]];
+  // Changed, yet something is left: what was fixed stays fixed, and the headline must not say "Fixed".
+  const partly = r.status === 'changed' && r.needsHuman.length > 0;
+  const out = [partly ? 'Partly fixed: what was changed is verified and kept; what remains needs a human (below).' : HEADLINE[r.status]];
   const changed = r.steps.filter((s) => s.status === 'changed' || s.status === 'rolled-back');
   for (const s of changed) out.push(`  ${s.status === 'rolled-back' ? '↺' : '✓'} step ${s.seq} ${s.name} [${s.runbook}]${s.status === 'rolled-back' ? ' (rolled back)' : ''}`);
   for (const s of r.steps.filter((x) => x.status === 'skipped' && x.reason && !/when:|runbook blocked/.test(x.reason))) out.push(`  - step ${s.seq} ${s.name}: skipped (${s.reason})`);
@@ -23,6 +25,15 @@ export function renderRunText(r: RunReport): string {
   if (r.verifications.length) {
     out.push('Verified:');
     for (const v of r.verifications) out.push(`  ${v.ok === false ? '✗' : v.ok === null ? '?' : '✓'} ${v.name}${v.evidence.length ? ` — ${v.evidence.join('; ')}` : ''}`);
+  }
+  const rounds = r.rounds ?? [];
+  if (rounds.length > 1) {
+    out.push('Rounds (diagnosed again after each):');
+    for (const x of rounds) out.push(`  ${x.round}. ${x.runbooks.join(', ') || '(nothing to run)'}${x.causes.length ? ` — for ${x.causes.join(', ')}` : ''}`);
+  }
+  if (r.proof) {
+    out.push(`End to end: ${r.proof.ok ? 'proven' : 'NOT proven'}`);
+    for (const c of r.proof.checks) out.push(`  ${c.ok === false ? '✗' : c.ok === null ? '?' : '✓'} ${c.name}${c.ok === false && c.evidence.length ? ` — ${c.evidence.slice(0, 4).join('; ')}` : ''}`);
   }
   if (r.error) out.push(`Error: ${r.error.message}`, ...r.error.evidence.slice(0, 20).map((e) => `  ${e}`));
   if (r.rollback?.length) {

@@ -2,6 +2,7 @@ import { writeFileAtomic } from '../../exec/host-fs.js';
 import { UserError, isUserError } from '../../core/errors.js';
 import { choiceOpt, flag, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
 import { openHostAccess } from '../host-access.js';
+import { clientQuery } from '../client-args.js';
 
 const FORMATS = ['text', 'markdown', 'json', 'nagios', 'prometheus'] as const;
 type MonitoringFormat = 'nagios' | 'prometheus';
@@ -26,13 +27,15 @@ async function diagnose(argv: string[]): Promise<number> {
   const out = stringOpt(a, 'out');
   if (out !== undefined && format === 'nagios') throw new UserError('--out: a Nagios check answers on stdout', { expected: '--out with --format prometheus (or text, markdown, json)' });
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
+  // Before anything runs: a bad --from or --port is a usage error with nothing started.
+  const client = await clientQuery(a);
   // `postfix check`, when it must run, is the slowest check (~0.2 s) and decides diagnose's wall
   // time: it starts here, and runs while the rest of diagnose (catalog, schemas, facts, reports:
   // most of the code) is loaded below. test/unit/cli/load-order.test.ts keeps this file light.
   const access = openHostAccess(a, { warmDiagnoseMs: timeoutMs });
   await access.warm?.decided; // a few stat calls, so it is under way before the loading starts
   const [{ createRuntime, viewHost }, { diagnoseFlags, diagnoseHost }, { renderDiagnose }] = await Promise.all([import('../runtime.js'), import('../diagnosis.js'), import('../../report/diagnose-render.js')]);
-  const rt = createRuntime(a, { access });
+  const rt = createRuntime(a, { access, client });
   // Facts take a share of the one deadline; the probes get the rest.
   const host = await viewHost(rt, Math.min(2000, timeoutMs * 0.4));
   const d = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));

@@ -8,13 +8,15 @@ import { redactorForHost } from '../../core/redact.js';
 import { choiceOpt, flag, listOpt, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
 import { diagnoseFlags, diagnoseHost, planFor } from '../diagnosis.js';
 import { createRuntime, viewHost } from '../runtime.js';
+import { clientQuery } from '../client-args.js';
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs('plan', argv);
   const format = flag(a, 'json') ? 'json' : choiceOpt(a, 'format', ['text', 'markdown', 'json'] as const, 'text');
   const vars = parseVarFlags(listOpt(a, 'var'));
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
-  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
+  const client = await clientQuery(a);
+  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs, client });
   const host = await viewHost(rt, timeoutMs);
   const diag = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
   const plan = await planFor(rt, host, diag, a, vars);

@@ -13,7 +13,9 @@ import { diagnoseFlags, diagnoseHost, planFor } from '../diagnosis.js';
 import { executePlan, reportHost } from '../execute.js';
 import { applyPolicy, loadPolicy } from '../../engine/policy.js';
 import { finishRun } from '../run-output.js';
+import { convergeDeps } from '../converge.js';
 import { createRuntime, viewHost } from '../runtime.js';
+import { clientQuery } from '../client-args.js';
 import { selfArgv } from '../self.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -33,7 +35,8 @@ export async function run(argv: string[]): Promise<number> {
   const maxRisk = choiceOpt(a, 'max-risk', RISKS, 'medium');
   const vars = parseVarFlags(listOpt(a, 'var'));
   const timeoutMs = secondsOpt(a, 'timeout', 5) * 1000;
-  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs });
+  const client = await clientQuery(a);
+  const rt = createRuntime(a, { warmDiagnoseMs: timeoutMs, client });
   const policy = policyFile ? loadPolicy(policyFile, new Set(rt.catalog.runbooks.keys())) : null;
   await ensureStateDir(rt.stateDir);
   const lock = await acquireLock(rt.stateDir, ['postfix-fix', 'run', ...argv].join(' '));
@@ -41,7 +44,8 @@ export async function run(argv: string[]): Promise<number> {
     if (lock.tookOverFrom) process.stderr.write(`note: took over a stale lock left by pid ${lock.tookOverFrom.pid} (started ${lock.tookOverFrom.startedAt}); consider \`postfix-fix rollback --list\`\n`);
     const started = Date.now();
     const host = await viewHost(rt, timeoutMs);
-    const diag = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
+    const flags = diagnoseFlags(a, timeoutMs);
+    const diag = await diagnoseHost(rt, host, flags);
     const diagnoseMs = Date.now() - started;
     let plan = await planFor(rt, host, diag, a, vars);
     const capped = policy ? applyPolicy(plan, policy, maxRisk) : { plan, maxRisk };
@@ -58,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       causeProbe: diag.causeProbe,
       refreshFacts: async () => (await viewHost(rt, timeoutMs)).facts,
       self: selfArgv(),
+      converge: convergeDeps({ rt, host, flags, runbookIds: listOpt(a, 'runbook'), vars, policy, maxRisk: capped.maxRisk, within: null }),
     });
     const report = toRunReport(outcome, { command: 'run', version: toolVersion(), host: reportHost(host), startedAt: started, timing: { diagnoseMs, planMs } });
     // Learn what main.cf holds now too: a secret the run itself set.

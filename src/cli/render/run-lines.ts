@@ -2,8 +2,9 @@
 // and, at a terminal, what comes after the task list (the failure, the rollback). Logs and
 // ticket pastes read these, so one fact per line and no colour.
 
-import type { RunEvent } from '../../engine/run/index.js';
+import type { ProofCheck, RunEvent } from '../../engine/run/index.js';
 import type { PlannedCheck, PlannedStep } from '../../engine/plan-types.js';
+import { layerOrder } from '../../engine/stacking.js';
 import type { Redactor } from '../../core/redact.js';
 
 export function stepDetails(step: PlannedStep): string {
@@ -15,7 +16,7 @@ export function stepDetails(step: PlannedStep): string {
   ].join('\n');
 }
 
-export function checkLine(c: PlannedCheck): string {
+export function checkLine(c: PlannedCheck | ProofCheck): string {
   return `${c.ok === false ? '✗' : c.ok === null ? '?' : '✓'} ${c.name}: ${c.evidence.join('; ')}`;
 }
 
@@ -30,8 +31,29 @@ export function endLines(e: RunEvent): string[] | null {
       return [`  ${e.result.ok ? 'undone' : 'NOT undone'}: step ${e.result.seq} ${e.result.name}${e.result.error ? ` — ${e.result.error}` : ''}`];
     case 'temporary-ended':
       return e.results.map((r) => `${r.ok ? 'ended' : 'NOT ended'} temporary change: step ${r.seq} ${r.name}${r.error ? ` — ${r.error}` : ''}`);
+    case 'proof-done':
+      return [
+        e.proof.ok ? 'End to end (what clients see, once every runbook is done): proven' : 'End to end (what clients see, once every runbook is done): NOT proven — the layers fixed so far are kept',
+        ...e.proof.checks.map((c) => `  ${checkLine(c)}`),
+        ...(e.proof.blocking[0] ? [`  still blocking (diagnosed again): ${e.proof.blocking[0].title}${e.proof.blocking[0].cause ? ` (${e.proof.blocking[0].cause})` : ''}`] : []),
+      ];
     default:
       return null;
+  }
+}
+
+/** Between rounds: what diagnose finds after one, and what the next will do. */
+export function roundLines(e: RunEvent): string[] {
+  switch (e.type) {
+    case 're-diagnosis': {
+      if (e.round === undefined) return e.remaining.length ? [`Still found after the run: ${e.remaining.map((f) => f.title).join('; ')}`] : [];
+      const found = e.remaining.length === 0 ? 'no problem left' : `${e.remaining.length} problem(s) left: ${e.remaining.map((f) => `${f.title}${f.cause ? ` (${f.cause})` : ''}`).join('; ')}`;
+      return [`Diagnosed again after round ${e.round}: ${found}`, ...(e.next && e.next.length > 0 ? [] : e.why ? [`  no further round: ${e.why}`] : [])];
+    }
+    case 'round-start':
+      return [`Round ${e.round} — what the fixes so far revealed (${e.causes.join(', ') || 'see above'}); in order: ${layerOrder(e.plan.runbooks)}`];
+    default:
+      return [];
   }
 }
 
@@ -59,7 +81,7 @@ export function progressLines(e: RunEvent): string[] {
 /** The renderer for runs without a terminal: everything as plain lines, as it happens. */
 export function plainRunLines(redact: Redactor, write: (text: string) => void = (t) => process.stderr.write(t)): (e: RunEvent) => void {
   return (e) => {
-    const lines = [...progressLines(e), ...(endLines(e) ?? [])];
+    const lines = [...roundLines(e), ...progressLines(e), ...(endLines(e) ?? [])];
     if (lines.length) write(redact.lines(lines).join('\n') + '\n');
   };
 }

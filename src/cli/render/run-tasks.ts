@@ -12,7 +12,8 @@ import type { Plan, PlannedRunbook, PlannedStep } from '../../engine/plan-types.
 import type { Redactor } from '../../core/redact.js';
 import { EventFeed } from './event-feed.js';
 import type { FeedItem, Question } from './event-feed.js';
-import { checkLine, endLines, stepDetails } from './run-lines.js';
+import { layerOf, layerOrder } from '../../engine/stacking.js';
+import { checkLine, endLines, roundLines, stepDetails } from './run-lines.js';
 
 type Ctx = Record<string, never>;
 type Task = ListrTaskWrapper<Ctx, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -44,6 +45,11 @@ function stopper(item: FeedItem): Error | true | undefined {
 export function taskRenderer(o: TaskRendererOptions): TaskRenderer {
   const feed = new EventFeed();
   const redact = o.redact;
+  // Which round an event belongs to: a runbook blocked in one round may run in a later one, and
+  // its task must not take the earlier round's "skipped" for its own.
+  const roundOf = new WeakMap<FeedItem, number>();
+  let round = 1;
+  const inRound = (i: FeedItem, r: number): boolean => (roundOf.get(i) ?? r) === r;
   // Lines written while the task list draws would tear it: they wait until it is done.
   const held: string[] = [];
   let drawing = false;
@@ -105,10 +111,10 @@ export function taskRenderer(o: TaskRendererOptions): TaskRenderer {
     },
   });
 
-  const verifyTask = (rb: PlannedRunbook): ListrTask<Ctx> => ({
-    title: `verify ${rb.id}`,
+  const verifyTask = (rb: PlannedRunbook, r: number): ListrTask<Ctx> => ({
+    title: `verify ${rb.id} (its own layer)`,
     task: async (_c, task) => {
-      const next = await feed.first((i) => ((i.type === 'verify-done' || i.type === 'verify-skip') && i.runbook.id === rb.id ? i : stopper(i)));
+      const next = await feed.first((i) => ((i.type === 'verify-done' || i.type === 'verify-skip') && i.runbook.id === rb.id && inRound(i, r) ? i : stopper(i)));
       if (next === undefined || next === true) return task.skip(`verify ${rb.id}`);
       if (next instanceof Error) throw next;
       if (next.type === 'verify-skip') return task.skip(`verify ${rb.id}: skipped (${next.reason})`);
@@ -117,20 +123,31 @@ export function taskRenderer(o: TaskRendererOptions): TaskRenderer {
     },
   });
 
-  const runbookTask = (rb: PlannedRunbook): ListrTask<Ctx> => ({
-    title: `${rb.id}: ${rb.title}`,
+  const runbookTask = (rb: PlannedRunbook, r: number): ListrTask<Ctx> => ({
+    title: `${layerOf(rb) ? `[${layerOf(rb)}] ` : ''}${rb.id}: ${rb.title}`,
     task: async (_c, task) => {
-      const next = await feed.first((i) => ((i.type === 'runbook-start' || i.type === 'runbook-skip') && i.runbook.id === rb.id ? i : stopper(i)));
+      const next = await feed.first((i) => ((i.type === 'runbook-start' || i.type === 'runbook-skip') && i.runbook.id === rb.id && inRound(i, r) ? i : stopper(i)));
       if (next === undefined || next === true) return task.skip(`${rb.id}`);
       if (next instanceof Error) throw next;
       if (next.type === 'runbook-skip') return task.skip(redact.text(`${rb.id}: ${next.reason}`));
-      return task.newListr([...rb.steps.map(stepTask), verifyTask(rb)], { exitOnError: true });
+      return task.newListr([...rb.steps.map(stepTask), verifyTask(rb, r)], { exitOnError: true });
     },
   });
 
-  function draw(plan: Plan): void {
+  // One task list per round, each drawn once the one before it is done; what happens between
+  // them (the new diagnosis, the next round's order) is written as lines in between.
+  let chain: Promise<void> = Promise.resolve();
+  function draw(plan: Plan, r: number, header: string[]): void {
+    chain = chain.then(() => {
+      if (header.length) process.stderr.write(redact.lines(header).join('\n') + '\n');
+      return drawList(plan, r);
+    });
+    done = chain;
+  }
+
+  function drawList(plan: Plan, r: number): Promise<void> {
     const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
-    const list = new Listr<Ctx>(plan.runbooks.map(runbookTask), {
+    const list = new Listr<Ctx>(plan.runbooks.map((rb) => runbookTask(rb, r)), {
       concurrent: false,
       exitOnError: true,
       registerSignalListeners: false,
@@ -141,7 +158,7 @@ export function taskRenderer(o: TaskRendererOptions): TaskRenderer {
     } as never);
     drawing = true;
     // The task that failed shows why; the lines after the list say it again, with the rollback.
-    done = list.run().then(
+    return list.run().then(
       () => undefined,
       () => undefined,
     ).finally(() => {
@@ -152,7 +169,15 @@ export function taskRenderer(o: TaskRendererOptions): TaskRenderer {
 
   return {
     onEvent(e) {
-      if (e.type === 'run-start') draw(e.plan);
+      if (e.type === 'round-start') round = e.round;
+      roundOf.set(e, round);
+      if (e.type === 'run-start') {
+        const ready = e.plan.runbooks.filter((rb) => rb.status === 'ready');
+        draw(e.plan, 1, ready.length > 1 ? [`Order (lower layers first, each proven before the next): ${layerOrder(ready)}`] : []);
+      }
+      const between = roundLines(e);
+      if (e.type === 'round-start') draw(e.plan, e.round, between);
+      else if (between.length) write(redact.lines(between).join('\n') + '\n');
       const lines = endLines(e);
       if (lines?.length) write(redact.lines(lines).join('\n') + '\n');
       feed.push(e);

@@ -4,15 +4,19 @@
 //
 // Order within one run:
 //   run-start
-//   per runbook: runbook-skip | runbook-start, (step-start, step-done)*, verify-skip | verify-start, verify-done
+//   round 1, then for each further round: re-diagnosis, round-start (a converging run)
+//     per runbook: runbook-skip | runbook-start, (step-start, step-done)*, verify-skip | verify-start, verify-done
+//   re-diagnosis (after the last round: nothing more to fix, or the last round allowed)
 //   on a failure: failure, rollback-start, rollback-step*
-//   temporary-ended, re-diagnosis (only after a run that changed something), run-end
+//   temporary-ended
+//   after a run that changed something: re-diagnosis (not converging), proof-start, proof-done
+//   run-end
 // A run with nothing to change opens no journal and emits only run-end.
 
 import type { Finding } from '../../probes/types.js';
 import type { Plan, PlannedCheck, PlannedRunbook, PlannedStep } from '../plan-types.js';
 import type { UndoResult } from '../undo.js';
-import type { RunOutcome, StepResult } from './types.js';
+import type { Proof, RunOutcome, StepResult } from './types.js';
 
 export type FailureKind = 'step-failed' | 'verification-failed' | 'aborted' | 'interrupted' | 'internal';
 
@@ -30,7 +34,16 @@ export type RunEvent =
   | { type: 'rollback-start'; reason: string; steps: number }
   | { type: 'rollback-step'; result: UndoResult }
   | { type: 'temporary-ended'; results: UndoResult[] }
-  | { type: 're-diagnosis'; remaining: Finding[] }
+  /**
+   * What diagnose finds after a round (converging: every problem found, and `next` the runbooks
+   * the next round will run, empty when the run stops there); without converging, after the run:
+   * which of the first findings are still there.
+   */
+  | { type: 're-diagnosis'; remaining: Finding[]; round?: number; next?: string[]; why?: string }
+  /** A further round: the plan for what the previous rounds revealed (steps numbered on). */
+  | { type: 'round-start'; round: number; plan: Plan; causes: string[] }
+  | { type: 'proof-start' }
+  | { type: 'proof-done'; proof: Proof }
   | { type: 'run-end'; outcome: RunOutcome };
 
 export type RunEventType = RunEvent['type'];

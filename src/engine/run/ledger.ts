@@ -11,10 +11,20 @@ export class RunLedger {
   private readonly results = new Map<number, StepResult>();
   private readonly declinedRunbooks = new Map<string, string>();
   private readonly checks: Verification[] = [];
+  /** Runbooks a round started: a run runs each at most once (a later round never repeats one). */
+  private readonly started = new Set<string>();
 
   record(result: StepResult): void {
     if (this.results.has(result.seq)) throw new Error(`step ${result.seq} recorded twice`);
     this.results.set(result.seq, result);
+  }
+
+  start(runbook: string): void {
+    this.started.add(runbook);
+  }
+
+  ran(runbook: string): boolean {
+    return this.started.has(runbook);
   }
 
   decline(runbook: string, why: string): void {

@@ -12,6 +12,7 @@ export async function applyRound(plan: Plan, s: RunSession): Promise<void> {
       s.emit({ type: 'runbook-skip', runbook: rb, reason: rb.status === 'blocked' ? `blocked — ${rb.blockedReason ?? ''}` : 'nothing to do' });
       continue;
     }
+    s.ledger.start(rb.id);
     s.emit({ type: 'runbook-start', runbook: rb });
     for (const step of rb.steps) await runStep(step, s);
     await verifyRunbook(rb, s);

@@ -10,7 +10,7 @@ import type { Runbook } from '../catalog/types.js';
 import type { ChangeLog } from '../change-log.js';
 import type { CauseProbe } from '../checks.js';
 import type { GuardScheduler } from '../guards.js';
-import type { PlannedCheck, PlannedStep } from '../plan-types.js';
+import type { Plan, PlannedCheck, PlannedStep } from '../plan-types.js';
 import type { UndoResult } from '../undo.js';
 
 export type Decision = 'apply' | 'skip' | 'abort';
@@ -65,8 +65,53 @@ export interface RunOutcome {
   needsHuman: string[];
   /** Causes still found after a run that changed something. */
   remaining: Finding[];
+  /** Every round of the run, in order: the first is the plan, later ones what a fix revealed. */
+  rounds: RoundSummary[];
+  /** The end-to-end proof after the last round; null when it did not run (nothing changed, a failure). */
+  proof: Proof | null;
   error: RunError | null;
   timing: { startedAt: number; endedAt: number; applyMs: number };
+}
+
+export interface RoundSummary {
+  round: number;
+  /** The runbooks the round ran, in order. */
+  runbooks: string[];
+  /** Causes that put those runbooks in the round (for round 1: the plan's). */
+  causes: string[];
+  /** The step numbers of the round (they continue across rounds, as in the journal). */
+  steps: number[];
+}
+
+/** One check of the end-to-end proof: what a client sees, dialled from this host. */
+export interface ProofCheck {
+  name: string;
+  /** null: not checked here, and why is in the evidence. */
+  ok: boolean | null;
+  evidence: string[];
+}
+
+export interface Proof {
+  ok: boolean;
+  checks: ProofCheck[];
+  /** When it failed: what a fresh diagnosis says still blocks, most likely first. */
+  blocking: Finding[];
+}
+
+/**
+ * Converging: after a round, diagnose again and plan what the fixes revealed, with the same
+ * variables, policy and `--runbook` limits as the first plan. The caller supplies both, so the
+ * engine needs no probes or catalog of its own.
+ */
+export interface ConvergeDeps {
+  /** A full diagnosis against these facts (findings with `fixedBy`, causes linked). */
+  diagnose(facts: Facts): Promise<Finding[]>;
+  /** The plan for those findings (policy applied), against these facts. */
+  plan(findings: Finding[], facts: Facts): Promise<Plan>;
+  /** Runbooks a later round may run (apply of a saved plan: the plan's own); null: any. */
+  within: ReadonlySet<string> | null;
+  /** Rounds in all, the first included. */
+  maxRounds: number;
 }
 
 /** What the engine needs from the world; nothing here knows about a terminal. */
@@ -88,4 +133,8 @@ export interface RunDeps {
   refreshFacts: () => Promise<Facts>;
   /** Told where the run's command log goes, before the first command of the run. */
   commandLog?: { mirrorToFile(path: string): void };
+  /** Diagnose again after each round and fix what it reveals; absent: one round, and only the first findings are re-probed. */
+  converge?: ConvergeDeps;
+  /** What clients see, checked once after every round (end-to-end.ts); absent: no such proof. */
+  proveEndToEnd?: (ctx: ModuleContext) => Promise<ProofCheck[]>;
 }

@@ -7,14 +7,17 @@
 import { FIREWALL_BACKENDS } from '../../core/profile.js';
 import { describeFailure, runTool } from '../context.js';
 import { countRules, hasChainPrefix, parseIptablesSave } from './iptables-save.js';
-import { evaluateIptablesInput } from './iptables-eval.js';
+import { evaluateIptablesInput, traceIptablesInput } from './iptables-eval.js';
+import { iptablesWalk, judgeClient, nftWalk } from './client-verdicts.js';
 import { countNftRules, parseNftJson } from './nft-json.js';
-import { evaluateNftInput } from './nft-eval.js';
+import { evaluateNftInput, traceNftInput } from './nft-eval.js';
 import { parseUfwStatus } from './ufw-status.js';
 import type { FactContext, NoteError } from '../context.js';
 import type { ProcessInfo } from '../processes.js';
 import type { FirewallBackend } from '../../core/profile.js';
-import type { FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
+import type { ClientFacts, Fail2banFacts, FirewallFacts, FirewallPortVerdict, NetworkFacts } from '../types.js';
+import { parseIp } from '../cidr.js';
+import type { ClientWalk } from './client-verdicts.js';
 import type { IptablesSave } from './iptables-save.js';
 import type { NftRuleset } from './nft-json.js';
 import type { Decision, PacketModel } from './packet.js';
@@ -23,7 +26,18 @@ export const SMTP_PORTS = [25, 587, 465] as const;
 
 const isUfwChain = (c: string): boolean => c.startsWith('ufw-') || c.startsWith('ufw6-');
 
-export async function gatherFirewall(ctx: FactContext, note: NoteError, processes: ProcessInfo[], network: NetworkFacts): Promise<FirewallFacts> {
+/**
+ * `client` and `fail2ban` may still be on their way: the rulesets are read first, and only the
+ * judging waits for them (the client's facts need master.cf, read by the slowest fact gatherer).
+ */
+export async function gatherFirewall(
+  ctx: FactContext,
+  note: NoteError,
+  processes: ProcessInfo[],
+  network: NetworkFacts,
+  clientFacts: ClientFacts | null | Promise<ClientFacts | null> = null,
+  fail2banFacts: Fail2banFacts | null | Promise<Fail2banFacts | null> = null,
+): Promise<FirewallFacts> {
   const has = (p: string): boolean => ctx.exec.has(p);
   const installed = FIREWALL_BACKENDS.filter((b) => {
     if (b === 'firewalld') return has('firewall-cmd');
@@ -60,9 +74,13 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
   const nftSideAny = (iptNft ? countRules(iptNft) : 0) + nftNative + nftFirewalld;
   const mixedIptables = legacyAny > 0 && nftSideAny > 0;
 
+  const [client, fail2ban] = await Promise.all([clientFacts, fail2banFacts]);
   const verdicts: FirewallPortVerdict[] = [];
+  // The ports a person asked about are judged for strangers too: a port closed to everyone is
+  // not that client's ban.
+  const ports = [...new Set([...SMTP_PORTS, ...(client?.ports ?? [])])];
   const judge = (backend: FirewallBackend, decide: (p: PacketModel) => Decision): void => {
-    for (const port of SMTP_PORTS) {
+    for (const port of ports) {
       for (const iface of outsideInterfaces(network)) {
         const d = decide({ iface: iface.name, dport: port, dstAddrs: iface.v4 });
         verdicts.push({ backend, port, iface: iface.name, verdict: d.verdict, detail: d.detail });
@@ -76,7 +94,46 @@ export async function gatherFirewall(ctx: FactContext, note: NoteError, processe
   if (iptNft && iptNftOwn > 0) judge('iptables-nft', (p) => evaluateIptablesInput(iptNft, p));
   if (iptLegacy && iptLegacyOwn > 0) judge('iptables-legacy', (p) => evaluateIptablesInput(iptLegacy, p));
 
-  return { active, installed, mixedIptables, verdicts };
+  const facts: FirewallFacts = { active, installed, mixedIptables, verdicts };
+  const f2bChains = new Set<string>();
+  for (const save of [iptNft, iptLegacy]) for (const t of save?.tables.values() ?? []) for (const name of t.chains.keys()) if (name.startsWith('f2b-')) f2bChains.add(name.slice(4));
+  for (const key of nft?.sets.keys() ?? []) {
+    const m = /^[a-z0-9]+\/f2b-table\/addr6?-set-(.+)$/.exec(key);
+    if (m) f2bChains.add(m[1] as string);
+  }
+  if (f2bChains.size > 0) facts.fail2banChains = [...f2bChains].sort();
+  // The same walks for one source address, per active backend (ufw's chains live in the iptables
+  // flavour it writes to: walked once, as ufw).
+  const walkers: Array<[FirewallBackend, ClientWalk]> = [];
+  if (firewalldRunning && nft && nftFirewalld > 0) walkers.push(['firewalld', nftWalk(nft, (rs, p) => traceNftInput(rs, 'firewalld', p))]);
+  if (ufwActive && ufwSave) walkers.push(['ufw', iptablesWalk(ufwSave, traceIptablesInput)]);
+  if (nft && nftNative > 0) walkers.push(['nftables', nftWalk(nft, (rs, p) => traceNftInput(rs, 'nftables', p))]);
+  if (iptNft && iptNftOwn > 0 && iptNft !== ufwSave) walkers.push(['iptables-nft', iptablesWalk(iptNft, traceIptablesInput)]);
+  if (iptLegacy && iptLegacyOwn > 0 && iptLegacy !== ufwSave) walkers.push(['iptables-legacy', iptablesWalk(iptLegacy, traceIptablesInput)]);
+
+  const src = client?.address ?? null;
+  // A client on this host itself connects over lo: no input rule from outside applies to it.
+  if (client && src !== null && !client.local && client.family !== null) {
+    const family = client.family;
+    const iface = client.iface ?? outsideInterfaces(network)[0]?.name ?? '(outside)';
+    const own = network.interfaces.find((i) => i.name === iface)?.addresses.filter((a) => a.family === family).map((a) => a.address) ?? [];
+    const dstAddrs = client.bridge ? [client.bridge.address] : own;
+    // IPv6 rules live in ip6tables' own tables (and nftables' ip6/inet ones): read only for an IPv6 client.
+    const ways = family === 6 ? await v6Walkers(ctx, note, { nft, nftFirewalld, nftNative, firewalldRunning, ufwActive }) : walkers;
+    facts.clientVerdicts = ways.flatMap(([backend, walk]) => client.ports.map((port) => judgeClient(backend, walk, { iface, dport: port, dstAddrs, src, family })));
+  }
+  // fail2ban's bans without a client: which ports each jail's ban list guards, found by walking
+  // one of its banned addresses (they all meet the same rule).
+  const jails = (fail2ban?.jails ?? []).filter((j) => (j.banned ?? []).some((a) => parseIp(a)?.family === 4));
+  if (jails.length > 0 && walkers.length > 0) {
+    const outside = outsideInterfaces(network)[0] ?? { name: '(outside)', v4: [] };
+    facts.banReach = jails.map((j) => {
+      const sample = (j.banned ?? []).find((a) => parseIp(a)?.family === 4) as string;
+      const guarded = ports.filter((port) => walkers.some(([backend, walk]) => judgeClient(backend, walk, { iface: outside.name, dport: port, dstAddrs: outside.v4, src: sample }).toolRules.some((r) => r.jail === j.name)));
+      return { jail: j.name, ports: guarded };
+    });
+  }
+  return facts;
 }
 
 /**
@@ -91,6 +148,30 @@ export function outsideInterfaces(network: NetworkFacts): Array<{ name: string; 
   const up = network.interfaces.filter((i) => i.up && !i.loopback && i.addresses.length > 0);
   if (up.length > 0) return up.slice(0, 4).map((i) => ({ name: i.name, v4: v4(i.name) }));
   return [{ name: '(outside)', v4: [] }];
+}
+
+/** The walkers for an IPv6 packet: nftables' ip6/inet chains, and ip6tables' own tables. */
+async function v6Walkers(
+  ctx: FactContext,
+  note: NoteError,
+  o: { nft: NftRuleset | null; nftFirewalld: number; nftNative: number; firewalldRunning: boolean; ufwActive: boolean },
+): Promise<Array<[FirewallBackend, ClientWalk]>> {
+  const has = (p: string): boolean => ctx.exec.has(p);
+  const legacyTool = has('ip6tables-legacy-save') ? 'ip6tables-legacy-save' : null;
+  const legacyNames = legacyTool ? await ctx.fs.tryReadText('/proc/1/net/ip6_tables_names').catch(() => undefined) : null;
+  const [ip6Nft, ip6Legacy] = await Promise.all([
+    has('ip6tables-nft-save') ? readIptables(ctx, note, 'ip6tables-nft-save', 'ip6tables-nft') : Promise.resolve(null),
+    legacyTool && !(legacyNames !== undefined && (legacyNames === null || legacyNames.trim() === '')) ? readIptables(ctx, note, legacyTool, 'ip6tables-legacy') : Promise.resolve(null),
+  ]);
+  const out: Array<[FirewallBackend, ClientWalk]> = [];
+  const { nft } = o;
+  if (o.firewalldRunning && nft && o.nftFirewalld > 0) out.push(['firewalld', nftWalk(nft, (rs, p) => traceNftInput(rs, 'firewalld', p))]);
+  const ufw6 = [ip6Nft, ip6Legacy].find((x) => x !== null && hasChainPrefix(x, 'ufw6-')) ?? null;
+  if (o.ufwActive && ufw6) out.push(['ufw', iptablesWalk(ufw6, traceIptablesInput)]);
+  if (nft && o.nftNative > 0) out.push(['nftables', nftWalk(nft, (rs, p) => traceNftInput(rs, 'nftables', p))]);
+  if (ip6Nft && ip6Nft !== ufw6 && countRules(ip6Nft, isUfwChain) > 0) out.push(['iptables-nft', iptablesWalk(ip6Nft, traceIptablesInput)]);
+  if (ip6Legacy && ip6Legacy !== ufw6 && countRules(ip6Legacy, isUfwChain) > 0) out.push(['iptables-legacy', iptablesWalk(ip6Legacy, traceIptablesInput)]);
+  return out;
 }
 
 async function readNft(ctx: FactContext, note: NoteError): Promise<NftRuleset | null> {

@@ -146,6 +146,7 @@ function matchRule(args: readonly string[], p: PacketModel): RuleMatch {
         skip = 0;
         break;
       case '--icmp-type':
+      case '--icmpv6-type':
         m = false;
         break;
       case '-m':
@@ -190,7 +191,7 @@ function matchRule(args: readonly string[], p: PacketModel): RuleMatch {
   return { matched, target, goto, rejectWith };
 }
 
-const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'multiport', 'conntrack', 'state', 'addrtype', 'comment', 'limit']);
+const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'multiport', 'conntrack', 'state', 'addrtype', 'comment', 'limit']);
 
 function coversEverything(spec: string): boolean {
   const c = parseCidr(spec);

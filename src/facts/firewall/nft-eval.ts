@@ -11,8 +11,9 @@ import type { NftChain, NftRuleset } from './nft-json.js';
 import type { FirewallBackend } from '../../core/profile.js';
 
 const MAX_DEPTH = 32;
-// Families an IPv4 packet traverses at the input hook.
+// Families a packet traverses at the input hook, by its IP version.
 const V4_FAMILIES = new Set(['ip', 'inet']);
+const V6_FAMILIES = new Set(['ip6', 'inet']);
 const NON_TERMINAL = new Set(['counter', 'log', 'limit', 'mangle', 'notrack', 'meta', 'ct', 'quota', 'set', 'xt']);
 
 type Value = string | number;
@@ -26,9 +27,10 @@ export function evaluateNftInput(rs: NftRuleset, owner: FirewallBackend, packet:
 }
 
 /** The input-hook base chains of `owner`'s tables, in the order the packet meets them. */
-export function inputBaseChains(rs: NftRuleset, owner: FirewallBackend): NftChain[] {
+export function inputBaseChains(rs: NftRuleset, owner: FirewallBackend, family: 4 | 6 = 4): NftChain[] {
+  const families = family === 6 ? V6_FAMILIES : V4_FAMILIES;
   return [...rs.chains.values()]
-    .filter((c) => c.hook === 'input' && (c.type ?? 'filter') === 'filter' && V4_FAMILIES.has(c.family) && tableOwner(c.family, c.table) === owner)
+    .filter((c) => c.hook === 'input' && (c.type ?? 'filter') === 'filter' && families.has(c.family) && tableOwner(c.family, c.table) === owner)
     .sort((a, b) => a.prio - b.prio);
 }
 
@@ -37,7 +39,7 @@ export function inputBaseChains(rs: NftRuleset, owner: FirewallBackend): NftChai
  * one base chain as if it were the only one on the hook: "does this chain let it through?"
  */
 export function traceNftInput(rs: NftRuleset, owner: FirewallBackend, packet: PacketModel, onlyBase?: string): Trace {
-  const bases = inputBaseChains(rs, owner).filter((c) => onlyBase === undefined || chainKey(c.family, c.table, c.name) === onlyBase);
+  const bases = inputBaseChains(rs, owner, packet.family ?? 4).filter((c) => onlyBase === undefined || chainKey(c.family, c.table, c.name) === onlyBase);
   if (bases.length === 0) return { verdict: 'allow', detail: 'no input-hook chain', at: null, owner: null };
   let last: Trace = { verdict: 'allow', detail: '', at: null, owner: null };
   for (const base of bases) {
@@ -130,21 +132,24 @@ function packetValue(left: unknown, p: PacketModel): { values: Value[] } | { abs
       if (field === 'sport') return { stranger: 'port' };
       return 'unknown';
     }
-    if (protocol === 'ip') {
+    const v6 = p.family === 6;
+    if (protocol === 'ip' || protocol === 'ip6') {
+      // The other IP version's header is not there: its matches fail either way.
+      if ((protocol === 'ip6') !== v6) return { absent: true };
       if (field === 'saddr') return p.src === undefined ? { stranger: 'addr' } : { values: [p.src] };
       if (field === 'daddr') return { values: p.dstAddrs };
-      if (field === 'protocol') return { values: ['tcp', 6] };
+      if (field === (v6 ? 'nexthdr' : 'protocol')) return { values: ['tcp', 6] };
       return 'unknown';
     }
-    if (protocol === 'ip6' || protocol === 'udp' || protocol === 'icmp' || protocol === 'icmpv6' || protocol === 'sctp') return { absent: true };
+    if (protocol === 'udp' || protocol === 'icmp' || protocol === 'icmpv6' || protocol === 'sctp') return { absent: true };
     return 'unknown';
   }
   if (l.meta) {
     const key = (l.meta as { key?: string }).key;
     if (key === 'iifname' || key === 'iif') return { values: [p.iface] };
     if (key === 'l4proto') return { values: ['tcp', 6] };
-    if (key === 'nfproto') return { values: ['ipv4', 2] };
-    if (key === 'protocol') return { values: ['ip', 0x0800] };
+    if (key === 'nfproto') return p.family === 6 ? { values: ['ipv6', 10] } : { values: ['ipv4', 2] };
+    if (key === 'protocol') return p.family === 6 ? { values: ['ip6', 0x86dd] } : { values: ['ip', 0x0800] };
     if (key === 'pkttype') return { values: ['host'] };
     return 'unknown';
   }

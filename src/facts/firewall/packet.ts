@@ -15,8 +15,10 @@ export interface PacketModel {
   /** Incoming interface name (never `lo`: connections from the host itself prove nothing). */
   iface: string;
   dport: number;
-  /** The interface's own IPv4 addresses: the packet is addressed to one of them. */
+  /** The interface's own addresses (of the packet's family): the packet is addressed to one of them. */
   dstAddrs: string[];
+  /** IPv4 (the default) or IPv6: which tables and headers the packet meets. */
+  family?: 4 | 6;
   /**
    * The client's address. Absent: any stranger, so a rule matching only some sources does not
    * decide; present: that client, so a ban of its address does.

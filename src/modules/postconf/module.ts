@@ -221,3 +221,6 @@ export const postconfModule = defineActionModule({
     return evidence;
   },
 });
+
+// postconf-add (add.ts) journals exactly what this module does: the same schemas.
+export { DATA as POSTCONF_DATA, STATE as POSTCONF_STATE, APPLIED as POSTCONF_APPLIED };

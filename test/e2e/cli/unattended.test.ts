@@ -7,7 +7,7 @@ import { LabHost, PID_AND_LISTENERS, injectForeignMasterLock, injectPostfixStopp
 import type { Host, LinkInfo } from '../lab/index.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/run-report.schema.json', import.meta.url), 'utf8')) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const validate = new Ajv({ allErrors: true, strict: false, formats: { 'date-time': true } }).compile(schema);
 
 describe('e2e: unattended runs', function () {
   this.timeout(120_000);

@@ -14,7 +14,7 @@ import {
   cliBundlePath,
   injectLoopbackOnly,
   injectPostfixStopped,
-  injectSmtpdFatalAtStartup,
+  injectUnknownInterfaceAddress,
   link,
   pollUntil,
   runCli,
@@ -30,7 +30,7 @@ import type { WatchNotice } from '../../../src/report/watch-notice.js';
 
 const noticeSchema = JSON.parse(readFileSync(new URL('../../../schemas/watch-notice.schema.json', import.meta.url), 'utf8')) as object;
 const runReportSchema = JSON.parse(readFileSync(new URL('../../../schemas/run-report.schema.json', import.meta.url), 'utf8')) as object;
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, formats: { 'date-time': true } });
 const validNotice = ajv.compile(noticeSchema);
 const validRunReport = ajv.compile(runReportSchema);
 
@@ -175,15 +175,17 @@ describe('e2e: postfix-fix watch', function () {
   it('a fix that keeps failing reaches back-off after max_fixes_per_cause_per_hour: exactly one back-off notice, then nothing is touched', async () => {
     const b = await make('watch-backoff');
     await writePolicy(b.server, `max_risk: low\nallow: [postfix-service]\nmax_fixes_per_cause_per_hour: 2\nnotify:\n  hook: { command: [${HOOK}] }\n  webhook: { url: "${b.webhook.url}" }\n`);
-    // Postfix starts, but each smtpd dies before its banner: the runbook's proof fails every time.
-    await injectSmtpdFatalAtStartup(b.server);
-    await injectPostfixStopped(b.server);
+    // inet_interfaces names an address this host does not have: Postfix refuses to start, so the
+    // one fix the policy allows (start Postfix) fails every time; the fix of the address itself
+    // (inet-interfaces-unknown-address) is not allowed.
+    await injectUnknownInterfaceAddress(b.server);
 
     const ticks: Array<{ code: number; record: TickRecord }> = [];
     for (let i = 0; i < 4; i++) ticks.push(await tick(b.server));
     assert.deepEqual(ticks.map((t) => t.code), [3, 3, 4, 4], 'two failed fixes (rolled back), then held back');
     assert.deepEqual(ticks.map((t) => t.record.run?.status ?? null), ['failed-rolled-back', 'failed-rolled-back', null, null]);
-    assert.deepEqual(ticks.map((t) => t.record.events.map((e) => e.kind)), [['problem', 'fix-failed'], ['backoff'], [], []]);
+    // Two problems (the lost address, and Postfix therefore stopped), one failed fix.
+    assert.deepEqual(ticks.map((t) => t.record.events.map((e) => e.kind)), [['problem', 'problem', 'fix-failed'], ['backoff'], [], []]);
     assert.deepEqual(ticks[2]?.record.held.map((h) => [h.cause, h.fixes, h.runbooks]), [['postfix-stopped', 2, ['postfix-service']]]);
     assert.equal((await runIds(b.server)).length, 2, 'held-back ticks open no run');
     assert.equal((await smtpProbe(peer, b.net.aAddr, 25, SHORT)).kind, 'refused', 'each failed fix was rolled back');
@@ -194,7 +196,7 @@ describe('e2e: postfix-fix watch', function () {
     const backoffs = notices.filter((n) => n.events.some((e) => e.kind === 'backoff'));
     assert.equal(backoffs.length, 1, 'exactly one back-off notice');
     assert.match(backoffs[0]?.text ?? '', /^postfix-fix watch on watch-backoff: back-off: postfix-stopped had 2 fix\(es\) within the hour \(max 2\), left alone until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z — now problem$/);
-    assert.match(notices[0]?.text ?? '', /fix failed: postfix-stopped by postfix-service \(failed-rolled-back: verification failed for postfix-service: Postfix greets on port 25\)/);
+    assert.match(notices[0]?.text ?? '', /fix failed: postfix-stopped by postfix-service \(failed-rolled-back: /);
     assert.deepEqual(await hookNotices(b.server), notices, 'the hook got the same two');
     assert.equal((await watchLines(b.syslog)).length, 2);
     assert.ok((await watchLines(b.syslog)).every((l) => l.startsWith('<28>watch: ')), 'daemon.warning');

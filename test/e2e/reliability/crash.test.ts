@@ -8,6 +8,8 @@
 // (main.cf, master.cf, firewall dumps, listeners, files the fault touched) — and, for the
 // boundary kills, on a second host, the next `run --yes` from the crashed state must instead
 // reach the fully fixed state. Never anything in between. The tally is printed ("crash points: N tried, N recovered") and kept for the README.
+// A converging run is covered too: two rounds (the second fixes what the first revealed), killed
+// at each boundary of both rounds and between them (right after the second round is journaled).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
@@ -27,11 +29,19 @@ import {
 } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
 import { restorableState } from '../scenario.js';
+import { SITE_RUNBOOKS, injectStoppedInMaintenance } from '../converge/hidden-cause.js';
 
 interface CrashCase {
   name: string;
   inject(h: Host): Promise<unknown>;
   vars?: string[];
+  /** More arguments for every run (e.g. --runbooks DIR). */
+  args?: string[];
+  /**
+   * Only the kill points from this round on (the round's journal record, its steps): the rounds
+   * before it are runs another case already kills at every point.
+   */
+  fromRound?: number;
   extra?(h: Host): Promise<string>;
 }
 
@@ -55,6 +65,8 @@ const CASES: CrashCase[] = [
   { name: 'ufw deny', inject: injectUfwDenyIncoming, extra: async (h) => (await h.execOk(['sh', '-c', 'cat /etc/ufw/user.rules /etc/ufw/user6.rules'])).stdout },
   { name: 'main.cf permissions', inject: (h) => injectMainCfPermissions(h, 'insecure'), extra: modes },
   { name: 'SELinux (stand-in)', inject: (h) => injectSelinuxDeniesPort(h), extra: async (h) => JSON.stringify(await selinuxStandinState(h).then((s) => ({ mode: s.mode, ports: s.ports }))) },
+  // Round 1 is the 'postfix stopped' case above; here: between the rounds, and round 2.
+  { name: 'two rounds (stopped, then a 554 greeting: a site runbook)', inject: (h) => injectStoppedInMaintenance(h, true), args: ['--runbooks', SITE_RUNBOOKS], fromRound: 2 },
 ];
 
 type KillPoint = { kind: 'boundary'; failpoint: string } | { kind: 'mid-step'; seq: number; delayMs: number };
@@ -65,7 +77,7 @@ let tried = 0;
 let recovered = 0;
 
 async function runArgs(c: CrashCase): Promise<string[]> {
-  return ['run', '--yes', '--max-risk', 'high', '--offline', '--json', ...(c.vars ?? []).flatMap((v) => ['--var', v])];
+  return ['run', '--yes', '--max-risk', 'high', '--offline', '--json', ...(c.vars ?? []).flatMap((v) => ['--var', v]), ...(c.args ?? [])];
 }
 
 async function learnPoints(c: CrashCase): Promise<KillPoint[]> {
@@ -74,9 +86,14 @@ async function learnPoints(c: CrashCase): Promise<KillPoint[]> {
     await c.inject(h);
     const r = await runCli(h, await runArgs(c), { timeoutMs: 120_000 });
     assert.equal(r.code, 0, `the uninterrupted run must succeed: ${r.stderr}`);
-    const report = r.json as { runId: string; steps: Array<{ seq: number; status: string }> };
-    const changed = report.steps.filter((s) => s.status === 'changed').map((s) => s.seq);
-    const points: KillPoint[] = [{ kind: 'boundary', failpoint: 'run-start' }];
+    const report = r.json as { runId: string; steps: Array<{ seq: number; status: string }>; rounds: Array<{ round: number; steps: number[] }> };
+    const from = c.fromRound ?? 1;
+    assert.ok(report.rounds.length >= from, `the uninterrupted run must take ${from} rounds: ${JSON.stringify(report.rounds)}`);
+    const inScope = new Set(report.rounds.filter((x) => x.round >= from).flatMap((x) => x.steps));
+    const changed = report.steps.filter((s) => s.status === 'changed' && inScope.has(s.seq)).map((s) => s.seq);
+    const points: KillPoint[] = from === 1 ? [{ kind: 'boundary', failpoint: 'run-start' }] : [];
+    // Between rounds: round 1 done and verified, round 2 journaled, nothing of it applied yet.
+    if (report.rounds.length > 1) points.push({ kind: 'boundary', failpoint: 'round-start' });
     for (const seq of changed) {
       for (const t of ['step-intent', 'step-applied', 'step-verified']) points.push({ kind: 'boundary', failpoint: `${t}:${seq}` });
       points.push({ kind: 'mid-step', seq, delayMs: 150 });

@@ -25,7 +25,7 @@ describeNeedsHuman({
   title: 'an unknown listener holds port 25',
   inject: (h) => injectListenerHolds25(h),
   cause: 'port-held-by-unknown',
-  reason: /unknown process|not a known MTA|never killed/,
+  reason: /does not know, so it will not stop it/,
 });
 
 // A stale, unlocked master.pid is harmless: the fix starts Postfix and leaves the file alone.

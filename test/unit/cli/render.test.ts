@@ -9,7 +9,9 @@ import type { RunEvent } from '../../../src/engine/run/index.js';
 import type { PlannedStep } from '../../../src/engine/plan-types.js';
 import { scratchDir } from '../helpers/context.js';
 import type { Scratch } from '../helpers/context.js';
-import { applyAll, settingRunbook, world } from '../engine/run/harness.js';
+import { applyAll, converging, diagnosisOf, settingRunbook, world } from '../engine/run/harness.js';
+import { renderRunText } from '../../../src/report/run-text.js';
+import { toRunReport } from '../../../src/report/run-report.js';
 
 describe('cli: rendering a run', function () {
   this.timeout(30_000);
@@ -34,6 +36,29 @@ describe('cli: rendering a run', function () {
     assert.ok(lines.indexOf('  undone: step 2 set b') < lines.indexOf('  undone: step 1 set smtp_sasl_password'), 'newest first');
     assert.doesNotMatch(text, /hunter2-secret/);
     assert.match(text, /«redacted»/);
+  });
+
+  it('plain lines of a converging run: the new diagnosis, the next round in layer order, the end-to-end proof', async () => {
+    const w = world(s.dir, [settingRunbook('first', [{ key: 'a', value: '1' }]), settingRunbook('second', [{ key: 'b', value: '2' }])]);
+    w.deps.converge = converging(w);
+    w.deps.proveEndToEnd = async () => [{ name: 'Postfix greets', ok: false, evidence: ['10.0.0.5:25 → timeout'] }];
+    let text = '';
+    const render = plainRunLines(new Redactor(), (t) => (text += t));
+    const { outcome, events } = await w.apply(await w.plan(['first'], diagnosisOf(w.host)), applyAll);
+    for (const e of events) render(e);
+    const lines = text.split('\n');
+    assert.ok(lines.includes('Diagnosed again after round 1: 1 problem(s) left: firewall-blocks-smtp found (firewall-blocks-smtp)'), text);
+    assert.ok(lines.includes('Round 2 — what the fixes so far revealed (firewall-blocks-smtp); in order: firewall (second)'), text);
+    assert.ok(lines.indexOf('second: second runbook') > lines.indexOf('Round 2 — what the fixes so far revealed (firewall-blocks-smtp); in order: firewall (second)'));
+    assert.ok(lines.includes('Diagnosed again after round 2: no problem left'), text);
+    assert.ok(lines.includes('End to end (what clients see, once every runbook is done): NOT proven — the layers fixed so far are kept'), text);
+    assert.ok(lines.includes('  ✗ Postfix greets: 10.0.0.5:25 → timeout'), text);
+
+    const report = renderRunText(toRunReport(outcome, { command: 'run', version: 't', host: { hostname: 'h', os: 'o', profile: 'debian', serviceManager: 'direct' }, startedAt: outcome.timing.startedAt, timing: { diagnoseMs: 0, planMs: 0 } }));
+    assert.match(report, /^Partly fixed: what was changed is verified and kept; what remains needs a human \(below\)\.$/m);
+    assert.match(report, /^Rounds \(diagnosed again after each\):\n {2}1\. first\n {2}2\. second — for firewall-blocks-smtp$/m);
+    assert.match(report, /^End to end: NOT proven\n {2}✗ Postfix greets — 10\.0\.0\.5:25 → timeout$/m);
+    assert.match(report, /^ {2}- clients are still refused \(end-to-end: Postfix greets\): diagnose finds no cause for it$/m);
   });
 
   it('the event feed: looks back, waits forward, answers questions once, lets everyone go on close', async () => {

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { completeReply, describeDial, dialSmtp } from '../../../src/exec/dial.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 // Real sockets on 127.0.0.1 with tiny SMTP-ish servers: the greeting, EHLO, QUIT, silence.
 // (DROP and ICMP rejects need a firewall: see netns-classify.test.ts.)
@@ -119,6 +123,22 @@ describe('exec/dial: in-process SMTP dial on loopback', function () {
     assert.deepEqual(r.dialogue?.at(-1), { command: 'RCPT', code: 451, text: '451 4.3.5 Server configuration error' });
     assert.ok(!srv.heard.includes('RSET') && !srv.heard.some((l) => l.startsWith('DATA')), srv.heard.join(' | '));
     assert.equal(r.outcome, 'banner');
+  });
+
+  it('mail: once settled, the answer to QUIT is not taken for the next step (no RSET, no timer keeping the process alive)', async function () {
+    this.timeout(30_000);
+    const srv = await scripted({ RCPT: '454 4.7.1 <x@example.net>: Relay access denied' });
+    // In a process of its own: it must exit as soon as the dial is done, not a reply timeout later.
+    const script = `import { dialSmtp } from ${JSON.stringify(new URL('../../../src/exec/dial.ts', import.meta.url).pathname)};
+const r = await dialSmtp('127.0.0.1', ${srv.port}, { connectTimeoutMs: 1000, bannerTimeoutMs: 20000, mail: { from: '', to: 'x@example.net' } });
+console.log(JSON.stringify(r.dialogue?.at(-1)));`;
+    const started = Date.now();
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 25_000 });
+    const took = Date.now() - started;
+    await srv.done;
+    assert.deepEqual(JSON.parse(stdout), { command: 'RCPT', code: 454, text: '454 4.7.1 <x@example.net>: Relay access denied' });
+    assert.ok(!srv.heard.includes('RSET'), srv.heard.join(' | '));
+    assert.ok(took < 15_000, `the process lived ${took} ms: something kept it alive after the dial`);
   });
 
   it('mail: a server that never answers RCPT costs one reply timeout, and says so', async () => {

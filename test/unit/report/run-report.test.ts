@@ -8,7 +8,7 @@ import type { RunReportMeta } from '../../../src/report/run-report.js';
 import type { RunOutcome } from '../../../src/engine/run/index.js';
 import { scratchDir } from '../helpers/context.js';
 import type { Scratch } from '../helpers/context.js';
-import { applyAll, settingRunbook, world } from '../engine/run/harness.js';
+import { applyAll, converging, diagnosisOf, settingRunbook, world } from '../engine/run/harness.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/run-report.schema.json', import.meta.url), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema); // startedAt's format is checked below
@@ -32,7 +32,11 @@ describe('report: toRunReport', function () {
     const failing = world(s.dir, [settingRunbook('first', [{ key: 'a', value: '1' }, { key: 'b', value: '2', fail: 'apply' }])]);
     const idle = world(s.dir, [settingRunbook('first', [{ key: 'a', value: '1' }])]);
     idle.host.values.set('a', '1');
+    const rounds = world(s.dir, [settingRunbook('first', [{ key: 'a', value: '1' }]), settingRunbook('second', [{ key: 'b', value: '2' }])]);
+    rounds.deps.converge = converging(rounds);
+    rounds.deps.proveEndToEnd = async () => [{ name: 'greets', ok: false, evidence: ['refused'] }, { name: 'relay', ok: null, evidence: ['not tried'] }];
     return {
+      converged: (await rounds.apply(await rounds.plan(['first'], diagnosisOf(rounds.host)), applyAll)).outcome,
       changed: (await ok.apply(await ok.plan(['first']), applyAll)).outcome,
       failed: (await failing.apply(await failing.plan(['first']), applyAll)).outcome,
       idle: (await idle.apply(await idle.plan(['first']), applyAll)).outcome,
@@ -54,6 +58,8 @@ describe('report: toRunReport', function () {
       assert.equal(report.durationMs, outcome.timing.endedAt - startedAt, 'counted from the command start, diagnose included');
       assert.deepEqual(report.timing, { diagnoseMs: 12, planMs: 3, applyMs: outcome.timing.applyMs });
       assert.deepEqual(report.tool, { name: 'postfix-fix', version: '9.9.9' });
+      assert.deepEqual(report.rounds, outcome.rounds);
+      assert.deepEqual(report.proof, outcome.proof);
     }
   });
 });

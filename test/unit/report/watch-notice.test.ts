@@ -8,7 +8,7 @@ import type { Problem, WatchEvent } from '../../../src/engine/watch/tick.js';
 import { buildNotice, noticePriority } from '../../../src/report/watch-notice.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/watch-notice.schema.json', import.meta.url), 'utf8')) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const validate = new Ajv({ allErrors: true, strict: false, formats: { 'date-time': true } }).compile(schema);
 const NOW = Date.parse('2026-12-06T10:00:00Z');
 const STOPPED: Problem = { cause: 'postfix-stopped', title: 'Postfix is not running', status: 'fail', evidence: ['`postfix status` exits 1 (not running)'], fixedBy: ['postfix-service'] };
 

@@ -14,7 +14,7 @@ import type { JournalRecord } from '../../../../src/engine/journal.js';
 import { makePlan } from '../../../../src/engine/planner.js';
 import type { Plan } from '../../../../src/engine/plan-types.js';
 import { applyPlan } from '../../../../src/engine/run/index.js';
-import type { ApplyOptions, Decide, RunDeps, RunEvent, RunOutcome } from '../../../../src/engine/run/index.js';
+import type { ApplyOptions, ConvergeDeps, Decide, RunDeps, RunEvent, RunOutcome } from '../../../../src/engine/run/index.js';
 import { defineActionModule } from '../../../../src/modules/define.js';
 import { fileModule } from '../../../../src/modules/file/module.js';
 import { createModuleRegistry } from '../../../../src/modules/registry.js';
@@ -185,5 +185,38 @@ export const applyAll: Decide = async () => 'apply';
 
 export function types(events: RunEvent[]): string[] {
   return events.map((e) => ('step' in e ? `${e.type}:${e.step.seq}` : 'runbook' in e ? `${e.type}:${e.runbook.id}` : e.type));
+}
+
+
+// A converging host: what a fix reveals (see converge.test.ts).
+export const fail = (cause: string, fixedBy: string[], extra: Partial<Finding> = {}): Finding => ({ check: 'test', status: 'fail', cause, title: `${cause} found`, evidence: [], fixedBy, ...extra });
+
+/**
+ * The host's "diagnosis": `service` until a=1 (runbook `first`); once a=1, what it hid shows —
+ * `firewall` until b=2 (runbook `second`); `human` (no runbook) while h is unset, when asked for.
+ */
+export function diagnosisOf(host: TinyHost, opts: { human?: boolean } = {}): Finding[] {
+  const out: Finding[] = [];
+  if (host.values.get('a') !== '1') out.push(fail('postfix-stopped', ['first']));
+  else if (host.values.get('b') !== '2') out.push(fail('firewall-blocks-smtp', ['second']));
+  if (opts.human && host.values.get('h') !== 'ok') out.push(fail('smtp-service-disabled', []));
+  return out;
+}
+
+export function converging(w: World, opts: { within?: Set<string> | null; maxRounds?: number; human?: boolean; diagnoseThrows?: boolean } = {}): ConvergeDeps {
+  return {
+    diagnose: async () => {
+      if (opts.diagnoseThrows) throw new Error('diagnose exploded');
+      return diagnosisOf(w.host, opts);
+    },
+    plan: async (findings) => {
+      const ids = [...new Set(findings.flatMap((f) => f.fixedBy))];
+      const plan = await w.plan(ids, findings);
+      // The planner names runbooks chosen with --runbook as "requested"; say what triggered them.
+      return { ...plan, runbooks: plan.runbooks.map((rb) => ({ ...rb, triggeredBy: findings.filter((f) => f.fixedBy.includes(rb.id)).map((f) => ({ cause: f.cause as string, title: f.title })) })) };
+    },
+    within: opts.within ?? null,
+    maxRounds: opts.maxRounds ?? 4,
+  };
 }
 

@@ -1,0 +1,102 @@
+// listener (check): is Postfix's master the program listening on a port, on the addresses asked
+// for? Read from the listening sockets (`ss`), not by connecting: a firewall in front of the port
+// cannot mask the answer, so a runbook that makes Postfix listen proves exactly its own layer
+// even while another layer (a REJECT rule, say) still keeps clients out.
+
+import type { JsonObject } from '../../core/json.js';
+import { parseIp } from '../../facts/cidr.js';
+import { gatherListeners } from '../../facts/listeners.js';
+import { isLoopbackAddress, isWildcardAddress } from '../../facts/ss.js';
+import type { Facts, Listener } from '../../facts/types.js';
+import type { CheckModule, ModuleContext, Outcome } from '../types.js';
+
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['port'],
+  properties: {
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    on: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'The addresses Postfix must listen on, as inet_interfaces names them: "all" (a wildcard listener), "loopback-only", "localhost", or IP addresses. Default: any address.',
+    },
+    only_postfix: { type: 'boolean', description: 'Nothing but Postfix may listen on the port (default true): another MTA there fails the check.' },
+    wait_ms: { type: 'integer', minimum: 0, maximum: 30000, description: 'How long to look again while the answer is no (a master that just started binds a moment later). Default 5000.' },
+  },
+};
+
+interface Want {
+  port: number;
+  on: string[];
+  onlyPostfix: boolean;
+}
+
+function want(args: JsonObject): Want {
+  return { port: Number(args.port), on: Array.isArray(args.on) ? args.on.map(String) : [], onlyPostfix: args.only_postfix !== false };
+}
+
+function isPostfix(facts: Facts, l: Listener): boolean {
+  return l.process === 'master' || (facts.postfix.masterPid !== null && l.pid === facts.postfix.masterPid);
+}
+
+function describe(l: Listener): string {
+  const addr = l.family === 6 && l.address !== '*' ? `[${l.address}]` : l.address;
+  return `${addr}:${l.port} held by ${l.pid !== null ? `${l.process ?? '?'} (pid ${l.pid})` : 'a process we cannot see'}`;
+}
+
+/** Whether `mine` (Postfix's listeners on the port) cover what inet_interfaces-style `on` names. */
+function uncovered(mine: readonly Listener[], on: readonly string[]): string[] {
+  const wildcard = mine.some((l) => isWildcardAddress(l.address));
+  const covers = (address: string): boolean => {
+    const ip = parseIp(address);
+    return mine.some((l) => l.address === address || (isWildcardAddress(l.address) && (l.address === '*' || ip === null || l.family === ip.family)));
+  };
+  return on.filter((name) => {
+    const token = name.trim().replace(/^\[|\]$/g, '');
+    if (token === 'all') return !wildcard;
+    if (token === 'loopback-only' || token === 'localhost') return !mine.some((l) => isLoopbackAddress(l.address) || isWildcardAddress(l.address));
+    // A host name: what it resolves to is Postfix's business; any listener of ours will do.
+    if (parseIp(token) === null) return mine.length === 0;
+    return !covers(token);
+  });
+}
+
+function judge(facts: Facts, listeners: readonly Listener[], w: Want): Outcome {
+  const held = listeners.filter((l) => l.port === w.port);
+  const mine = held.filter((l) => isPostfix(facts, l));
+  const foreign = held.filter((l) => l.pid !== null && !isPostfix(facts, l));
+  const evidence = held.length > 0 ? held.map(describe) : [`nothing listens on port ${w.port}`];
+  const missing = uncovered(mine, w.on);
+  if (mine.length === 0) return { ok: false, evidence: [...evidence, `Postfix does not listen on port ${w.port}`] };
+  if (w.onlyPostfix && foreign.length > 0) return { ok: false, evidence: [...evidence, `another program listens on port ${w.port} beside Postfix`] };
+  if (missing.length > 0) return { ok: false, evidence: [...evidence, `not covered: ${missing.join(', ')}`] };
+  return { ok: true, evidence };
+}
+
+export const listenerCheck: CheckModule = {
+  name: 'listener',
+  description: 'Postfix (and nothing else) listens on a port, on the addresses asked for — read from the listening sockets, so no firewall can mask it.',
+  argsSchema,
+  describe(args: JsonObject) {
+    const w = want(args);
+    return `Postfix${w.onlyPostfix ? ' (only)' : ''} listens on port ${w.port}${w.on.length ? ` on ${w.on.join(', ')}` : ''} (ss)`;
+  },
+  async check(ctx: ModuleContext, args: JsonObject): Promise<Outcome> {
+    const w = want(args);
+    const waitMs = Number(args.wait_ms ?? 5_000);
+    let outcome = judge(ctx.facts, ctx.facts.listeners, w);
+    const until = Date.now() + waitMs;
+    while (!outcome.ok && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      const notes: string[] = [];
+      const now = await gatherListeners({ ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 3_000) }, (_f, m) => void notes.push(m)).catch((e: Error) => {
+        notes.push(e.message);
+        return null;
+      });
+      if (now === null) return { ok: false, evidence: [...outcome.evidence, ...notes] };
+      outcome = judge(ctx.facts, now, w);
+    }
+    return outcome;
+  },
+};
