@@ -6,12 +6,12 @@ import { exitCodeMarkdown } from '../src/core/exit-codes.js';
 import { CAUSES } from '../src/probes/causes.js';
 
 /** The built-in runbooks' ids and the causes each fixes, read from runbooks/. */
-export function runbookSymptoms(): Array<{ id: string; symptoms: string[] }> {
+export function runbookSymptoms(): Array<{ id: string; symptoms: string[]; onRequest: boolean }> {
   const dir = new URL('../runbooks/', import.meta.url);
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
-    .map((f) => load(readFileSync(new URL(f, dir), 'utf8')) as { id: string; symptoms?: string[] })
-    .map((r) => ({ id: r.id, symptoms: r.symptoms ?? [] }));
+    .map((f) => load(readFileSync(new URL(f, dir), 'utf8')) as { id: string; symptoms?: string[]; on_request?: boolean })
+    .map((r) => ({ id: r.id, symptoms: r.symptoms ?? [], onRequest: r.on_request === true }));
 }
 
 /** Every cause, ranked as `list --causes` ranks them, with the runbooks that fix it. */
@@ -21,7 +21,11 @@ function causesMarkdown(): string {
     // As `list --causes` orders them: by rank, ties in registry order.
     .sort((a, b) => a[1].rank - b[1].rank)
     .map(([id, c]) => {
-      const by = runbooks.filter((r) => r.symptoms.includes(id)).map((r) => `\`${r.id}\``).sort();
+      // A runbook run only when named (on_request) answers a cause without being "the fix".
+      const by = [
+        ...runbooks.filter((r) => !r.onRequest && r.symptoms.includes(id)).map((r) => `\`${r.id}\``).sort(),
+        ...runbooks.filter((r) => r.onRequest && r.symptoms.includes(id)).map((r) => `\`${r.id}\` (only with \`--runbook\`)`).sort(),
+      ];
       return `| \`${id}\` | ${c.title.replace(/\|/g, '\\|')} | ${by.length ? by.join(', ') : 'needs a human'} |`;
     });
   return ['| cause | what it means | fixed by |', '|---|---|---|', ...rows].join('\n');

@@ -109,7 +109,8 @@ and shows every step: the exact change (main.cf lines, firewall rules, unit stat
 the precondition results, how it is undone and how it is verified. Changes nothing on the host.
 
 Options:
-  --runbook ID         plan this runbook even if diagnose did not ask for it (repeatable)
+  --runbook ID         plan this runbook even if diagnose did not ask for it (repeatable);
+                       the only way to plan one marked on_request (milter-bypass, localhost-ipv6)
   --var NAME=VALUE     override a runbook variable, e.g. --var ports=25,587 (repeatable)
   --format FORMAT      text (default), markdown (for a review or ticket), json
   --json               same as --format json
@@ -145,6 +146,7 @@ nothing and says how to proceed.
 Options:
   --max-risk LEVEL     low | medium (default) | high: the riskiest step --yes may apply
   --runbook ID         run this runbook (repeatable); default: what diagnose found
+                       (runbooks marked on_request run only when named here)
   --var NAME=VALUE     override a runbook variable (repeatable)
   --policy FILE        a policy file: allowed/forbidden runbooks and a risk cap (for automation)
   --json               print the run report as JSON on stdout (schemas/run-report.schema.json)

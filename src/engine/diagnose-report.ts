@@ -114,10 +114,13 @@ export function reportQuery(facts: Facts): ClientQuery | null {
   return c ? { address: c.address, name: c.name, ports: c.portsGiven ? c.ports : null } : null;
 }
 
-/** Runbooks whose symptoms name the cause, by id. */
+/**
+ * Runbooks whose symptoms name the cause, by id. A runbook run only on request is not "the fix"
+ * diagnose offers: the finding's own advice names it, with the choice it implies.
+ */
 export function runbooksFixing(cause: string, runbooks: ReadonlyMap<string, Runbook>): string[] {
   return [...runbooks.values()]
-    .filter((r) => r.symptoms.includes(cause))
+    .filter((r) => !r.onRequest && r.symptoms.includes(cause))
     .map((r) => r.id)
     .sort();
 }

@@ -49,7 +49,8 @@ export function selectRunbooks(catalog: Catalog, findings: Finding[], ids: strin
       return rb;
     });
   } else {
-    chosen = [...catalog.runbooks.values()].filter((rb) => triggers(rb).length > 0);
+    // A runbook that is a choice (on_request) is never picked by the findings alone.
+    chosen = [...catalog.runbooks.values()].filter((rb) => !rb.onRequest && triggers(rb).length > 0);
   }
   const rank = (rb: Runbook): number => Math.min(...triggers(rb).map((t) => CAUSES[t.cause]?.rank ?? 999), 999);
   chosen = [...new Set(chosen)].sort((a, b) => rank(a) - rank(b) || byCodePoint(a.id, b.id));

@@ -119,8 +119,16 @@ export class Transaction {
     const facts = await this.opts.refreshFacts();
     this.opts.ctx.facts = facts;
     const env = { ctx: this.opts.ctx, modules: this.opts.modules, variables: prb.variables, ...(this.opts.causeProbe ? { causeProbe: this.opts.causeProbe } : {}) };
-    // Read-only checks: run them together.
-    return Promise.all(prb.verify.map((planned, i) => runCheck(planned, rb.verify[i] as Check, env)));
+    // Read-only checks: run them together — the runbook's own proofs first (a check module may
+    // wait for a daemon just started to answer), then diagnose's `gone` checks against facts
+    // gathered after those passed, not before (a policy server still binding its port would be
+    // "found down" by a snapshot taken the instant its unit started).
+    const checks = prb.verify.map((planned, i) => ({ planned, check: rb.verify[i] as Check, i }));
+    const own = await Promise.all(checks.filter((c) => c.check.kind !== 'gone').map(async (c) => ({ i: c.i, result: await runCheck(c.planned, c.check, env) })));
+    const gone = checks.filter((c) => c.check.kind === 'gone');
+    if (gone.length > 0 && own.length > 0) this.opts.ctx.facts = await this.opts.refreshFacts();
+    const after = await Promise.all(gone.map(async (c) => ({ i: c.i, result: await runCheck(c.planned, c.check, env) })));
+    return [...own, ...after].sort((a, b) => a.i - b.i).map((x) => x.result);
   }
 
   /** A further round of a converging run, journaled (durable) before its first step. */
@@ -142,13 +150,23 @@ export class Transaction {
     return results;
   }
 
-  /** Temporary changes end with the run, whatever happened. */
+  /**
+   * Temporary changes end with the run, whatever happened — except those kept until their
+   * deadline, which a failed run has already rolled back and a successful one leaves to their guard.
+   */
   async endTemporary(): Promise<UndoResult[]> {
-    const temp = this.appliedHistories().filter((h) => h.intent.change.temporary);
+    const temp = this.appliedHistories().filter((h) => h.intent.change.temporary && !h.intent.change.temporary.untilDeadline);
     const results = await undoSteps(temp, this.opts.ctx, this.opts.modules, this.journal, 'end of run (temporary change)');
     for (const r of results) if (r.ok) this.undone.add(r.seq);
     for (const h of temp) if (h.guard) await this.opts.guards.cancel(h.guard.mechanism, h.guard.handle);
     return results;
+  }
+
+  /** Temporary changes this run leaves in force until their deadline, with who ends them. */
+  temporaryInForce(): Array<{ seq: number; name: string; summary: string; deadline: string | null; mechanism: string | null }> {
+    return this.appliedHistories()
+      .filter((h) => h.intent.change.temporary?.untilDeadline === true)
+      .map((h) => ({ seq: h.seq, name: h.intent.name, summary: h.intent.change.summary, deadline: h.guard?.deadline ?? null, mechanism: h.guard?.mechanism ?? null }));
   }
 
   async end(status: string): Promise<void> {

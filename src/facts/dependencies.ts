@@ -9,6 +9,7 @@ import { connectEndpoint } from '../exec/endpoint.js';
 import type { Endpoint } from '../exec/endpoint.js';
 import type { FactContext } from './context.js';
 import type { ServiceManager } from '../core/profile.js';
+import type { ProcessInfo } from './processes.js';
 import type { Dependency, DependencyFacts, DependencyKind, Listener, MasterService } from './types.js';
 
 interface KnownService {
@@ -111,7 +112,7 @@ function known(endpoint: Endpoint): KnownService | undefined {
   return KNOWN.find((k) => (endpoint.transport === 'inet' ? k.ports.includes(endpoint.port) : k.path.test(endpoint.path)));
 }
 
-export async function gatherDependencies(ctx: FactContext, input: { params: Readonly<Record<string, string>>; services: readonly MasterService[]; queueDir: string; listeners: readonly Listener[]; manager: ServiceManager }): Promise<DependencyFacts> {
+export async function gatherDependencies(ctx: FactContext, input: { params: Readonly<Record<string, string>>; services: readonly MasterService[]; queueDir: string; listeners: readonly Listener[]; manager: ServiceManager; processes?: readonly ProcessInfo[] }): Promise<DependencyFacts> {
   const byEndpoint = new Map<string, Dependency>();
   const pending: Array<Promise<void>> = [];
   for (const n of namedDependencies(input.params, input.services)) {
@@ -136,6 +137,7 @@ export async function gatherDependencies(ctx: FactContext, input: { params: Read
         const listener = endpoint.transport === 'inet' ? input.listeners.find((l) => l.port === endpoint.port) : undefined;
         dep.owner = listener?.process ?? k?.process ?? null;
         if (k) for (const u of k.units) if (await unitExists(ctx, input.manager, u)) dep.candidates.push(u);
+        if (!a.answers && k && input.processes) dep.ownerRunning = input.processes.some((p) => p.comm === k.process);
         // A chrooted smtpd looks inside the queue directory; the daemon may have made its socket outside it.
         if (!a.answers && endpoint.transport === 'unix' && n.chrooted && endpoint.path.startsWith(input.queueDir)) {
           const outside = endpoint.path.slice(input.queueDir.length) || '/';
@@ -146,6 +148,7 @@ export async function gatherDependencies(ctx: FactContext, input: { params: Read
   }
   await Promise.all(pending);
   const endpoints = [...byEndpoint.values()];
-  const downUnits = [...new Set(endpoints.filter((d) => !d.answers && d.misplaced === null).flatMap((d) => d.candidates))];
+  // Starting a unit helps only an endpoint whose daemon is not running (and whose socket is where smtpd looks).
+  const downUnits = [...new Set(endpoints.filter((d) => !d.answers && d.misplaced === null && d.ownerRunning !== true).flatMap((d) => d.candidates))];
   return { endpoints, downUnits };
 }

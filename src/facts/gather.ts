@@ -131,9 +131,9 @@ export async function gatherFacts(ctx: FactContext, options: GatherOptions = {})
     guard('other_mtas', BUDGET_MS.otherMtas, () => gatherOtherMtas(ctx, procs, ls, i.manager, m.pidIsMaster ? m.pid : null), []),
   );
 
-  const dependencies = Promise.all([params, services, listeners, init]).then(([p, sv, ls, i]) =>
+  const dependencies = Promise.all([params, services, listeners, init, processes]).then(([p, sv, ls, i, procs]) =>
     p.installed
-      ? guard<DependencyFacts>('dependencies', BUDGET_MS.dependencies, () => gatherDependencies(ctx, { params: p.params, services: sv, queueDir: p.params.queue_directory || ctx.profile.paths.postfixQueueDir, listeners: ls, manager: i.manager }), { endpoints: [], downUnits: [] })
+      ? guard<DependencyFacts>('dependencies', BUDGET_MS.dependencies, () => gatherDependencies(ctx, { params: p.params, services: sv, queueDir: p.params.queue_directory || ctx.profile.paths.postfixQueueDir, listeners: ls, manager: i.manager, processes: procs }), { endpoints: [], downUnits: [] })
       : { endpoints: [], downUnits: [] },
   );
   const sasl = Promise.all([params, services]).then(([p, sv]) =>

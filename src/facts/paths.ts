@@ -28,6 +28,12 @@ const DERIVED: Readonly<Record<string, (f: Facts) => FactValue>> = {
   'smtp_port.holder': (f) => smtpPortHolder(f).holder,
   'smtp_port.holder_pid': (f) => smtpPortHolder(f).pid,
   'dependencies.any_down': (f) => f.dependencies.endpoints.some((d) => !d.answers),
+  // Down, and nothing here postfix-fix could start for it (no unit known, its socket made in the
+  // wrong place, or its daemon already running): what a human must decide.
+  'dependencies.down_unserved': (f) => f.dependencies.endpoints.filter((d) => !d.answers && (d.candidates.length === 0 || d.misplaced !== null || d.ownerRunning === true)).map((d) => d.spec),
+  'dependencies.down_milters': (f) => f.dependencies.endpoints.filter((d) => !d.answers && d.kind === 'milter').map((d) => d.spec),
+  // `localhost` can only reach a Postfix listening on ::1 if lo has it.
+  'network.loopback_ipv6': (f) => f.network.ipv6Available && f.network.interfaces.some((i) => i.loopback && i.up && i.addresses.some((a) => a.family === 6 && a.address === '::1')),
   // '' when a backend answers: a precondition `equals: ""` then shows what was tried when none does.
   'sasl.problem': (f) => (f.sasl.available ? '' : f.sasl.detail),
   'inet_interfaces.kept': (f) => interfacesOf(f).kept,

@@ -324,6 +324,9 @@ export const FACT_PATHS: Readonly<Record<string, FactType>> = {
   'relay.restrictions_safe': 'boolean',
   'dependencies.down_units': 'string[]',
   'dependencies.any_down': 'boolean',
+  'dependencies.down_unserved': 'string[]',
+  'dependencies.down_milters': 'string[]',
+  'network.loopback_ipv6': 'boolean',
   'sasl.available': 'boolean',
   'sasl.type': 'string',
   'sasl.path': 'string',
@@ -387,6 +390,11 @@ export interface Dependency {
   candidates: string[];
   /** The socket exists, but at this path (outside the chroot smtpd runs in): the path to use instead. */
   misplaced: string | null;
+  /**
+   * Down, while a process of the daemon that usually serves it runs (its unit is up): starting
+   * the unit changes nothing — it listens elsewhere, or could not open the socket.
+   */
+  ownerRunning?: boolean;
 }
 
 export interface DependencyFacts {

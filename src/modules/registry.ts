@@ -16,6 +16,10 @@ import type { ModuleRegistry } from './registry-types.js';
 import { serviceModule } from './service/module.js';
 import { smtpCheck } from './smtp/module.js';
 import type { ActionModule, CheckModule } from './types.js';
+import { chrootCopiesModule } from './chroot-copies/module.js';
+import { endpointCheck } from './endpoint/module.js';
+import { mailCheck } from './mail/module.js';
+import { tlsReloadModule } from './tls-reload/module.js';
 import { fail2banModule } from './fail2ban/module.js';
 import { postconfAddModule } from './postconf/add.js';
 
@@ -24,7 +28,12 @@ const ACTIONS: readonly ActionModule[] = [serviceModule, postconfModule, fileMod
 const CLIENT_ACTIONS: readonly ActionModule[] = [fail2banModule, postconfAddModule];
 const CHECKS: readonly CheckModule[] = [smtpCheck, listenerCheck, firewallAllowsCheck];
 
-export function createModuleRegistry(actions: readonly ActionModule[] = [...ACTIONS, ...CLIENT_ACTIONS], checks: readonly CheckModule[] = CHECKS): ModuleRegistry {
+// What smtpd depends on: the chroot's copies of /etc, a reload for a renewed certificate; its
+// milters, policy services and SASL backend answering, and mail accepted up to RCPT.
+const DEPENDENCY_ACTIONS: readonly ActionModule[] = [chrootCopiesModule, tlsReloadModule];
+const DEPENDENCY_CHECKS: readonly CheckModule[] = [endpointCheck, mailCheck];
+
+export function createModuleRegistry(actions: readonly ActionModule[] = [...ACTIONS, ...CLIENT_ACTIONS, ...DEPENDENCY_ACTIONS], checks: readonly CheckModule[] = [...CHECKS, ...DEPENDENCY_CHECKS]): ModuleRegistry {
   const a = new Map(actions.map((m) => [m.name, m]));
   const c = new Map(checks.map((m) => [m.name, m]));
   return {

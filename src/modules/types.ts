@@ -32,8 +32,13 @@ export interface Change {
   intent: JsonValue;
   /** The state before the change, enough for `undo` to restore it (journaled before `apply` runs). */
   restore: JsonValue;
-  /** A change that must be undone by a deadline even if postfix-fix dies (setenforce 0, trial rules). */
-  temporary?: { seconds: number; reason: string };
+  /**
+   * A change that must be undone by a deadline even if postfix-fix dies (setenforce 0, trial
+   * rules). It ends with the run, unless `untilDeadline`: then it stays in force after a run
+   * that succeeded, and only the deadline guard (or `rollback`) ends it — for a safeguard
+   * weakened on request for a while (mail accepted without a milter that cannot be started).
+   */
+  temporary?: { seconds: number; reason: string; untilDeadline?: boolean };
   /** Postfix is restarted/reloaded by this change (so verifications after it wait for it). */
   touchesPostfix?: boolean;
 }

@@ -57,6 +57,7 @@ export const CAUSES: Readonly<Record<string, CauseInfo>> = {
   'chroot-copies-stale': { title: "the copies of /etc files in Postfix's chroot are stale", rank: 45, layer: 'configuration' },
   'queue-space-low': { title: 'the queue has less free space than smtpd needs (452 4.3.1 Insufficient system storage)', rank: 23, layer: 'queue' },
   'localhost-resolves-ipv6': { title: 'localhost resolves to ::1 first while Postfix listens on IPv4 only', rank: 65, layer: 'interfaces' },
+  'tls-certificate-not-reloaded': { title: 'smtpd serves an older TLS certificate than the one on disk (renewed, Postfix not reloaded)', rank: 29, layer: 'TLS' },
   // Only when a client asks for the port (diagnose --port 587): submission ports are optional.
   'submission-port-disabled': { title: 'submission is not enabled: no master.cf service offers the port clients ask for (587, 465)', rank: 13, layer: 'master.cf' },
   // From the client's side (--from, --port): what refuses that one client, or that one port.

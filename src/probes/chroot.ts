@@ -5,29 +5,11 @@
 // hostname"), and a reload does not refresh them.
 
 import { ok, problem } from './finding.js';
-import type { Probe, ProbeContext } from './types.js';
+import type { Probe } from './types.js';
 
-/** What Debian's configure-instance.sh copies into the chroot, in its order. */
-export const CHROOT_FILES = ['/etc/localtime', '/etc/services', '/etc/resolv.conf', '/etc/hosts', '/etc/host.conf', '/etc/nsswitch.conf', '/etc/nss_mdns.config'] as const;
-
-export interface ChrootCopy {
-  source: string;
-  copy: string;
-  state: 'same' | 'differs' | 'missing';
-}
-
-export async function chrootCopies(ctx: Pick<ProbeContext, 'fs'>, queueDir: string): Promise<ChrootCopy[]> {
-  const out = await Promise.all(
-    CHROOT_FILES.map(async (source): Promise<ChrootCopy | null> => {
-      const original = await ctx.fs.readBytes(source).catch(() => null);
-      if (original === null) return null;
-      const copy = `${queueDir}${source}`;
-      const copied = await ctx.fs.readBytes(copy).catch(() => null);
-      return { source, copy, state: copied === null ? 'missing' : copied.equals(original) ? 'same' : 'differs' };
-    }),
-  );
-  return out.filter((c): c is ChrootCopy => c !== null);
-}
+export { CHROOT_FILES, chrootCopies } from '../facts/chroot-copies.js';
+export type { ChrootCopy } from '../facts/chroot-copies.js';
+import { chrootCopies } from '../facts/chroot-copies.js';
 
 export const chrootProbe: Probe = {
   name: 'chroot',

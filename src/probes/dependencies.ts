@@ -33,13 +33,22 @@ export const dependenciesProbe: Probe = {
     if (endpoints.length === 0) return [ok('dependencies', 'no milter, policy service or SASL backend to depend on')];
     const down = endpoints.filter((d) => !d.answers);
     if (down.length === 0) return [ok('dependencies', `${endpoints.length} service(s) smtpd depends on answer`, endpoints.map((d) => `${WHAT[d.kind]} ${d.spec} (${d.usedBy.join(', ')}): ${describeEndpoint(d)} answers${d.owner ? ` (${d.owner})` : ''}`))];
-    return down.map(judged);
+    const action = ctx.facts.postfix.params.milter_default_action ?? 'tempfail';
+    return down.map((d) => judged(d, action));
   },
 };
 
-function judged(d: Dependency): Finding {
+/** What a milter that does not answer does to mail, under this milter_default_action. */
+function effect(d: Dependency, milterAction: string): string {
+  if (d.kind !== 'milter' || milterAction === 'tempfail') return EFFECT[d.kind];
+  if (milterAction === 'accept') return 'milter_default_action = accept: mail is accepted without it (not signed, not checked by it)';
+  if (milterAction === 'quarantine') return 'milter_default_action = quarantine: every mail is accepted into the hold queue, and delivered only when released';
+  return `milter_default_action = ${milterAction}: every mail is refused at MAIL FROM${milterAction === 'reject' ? ' with 5xx (senders give up)' : ''}`;
+}
+
+function judged(d: Dependency, milterAction: string): Finding {
   const where = `${WHAT[d.kind]} ${d.spec} (${d.usedBy.join(', ')})`;
-  const evidence = [`${where}: connect to ${describeEndpoint(d)} → ${d.detail}`, EFFECT[d.kind]];
+  const evidence = [`${where}: connect to ${describeEndpoint(d)} → ${d.detail}`, effect(d, milterAction)];
   if (d.misplaced !== null) {
     return problem('fail', 'dependencies', CAUSE[d.kind], [...evidence, `the socket exists at ${d.misplaced}, outside the chroot: smtpd looks for it at ${describeEndpoint(d)}`], {
       title: `${where} is out of smtpd's reach: its socket is at ${d.misplaced}, outside the chroot`,
@@ -53,6 +62,18 @@ function judged(d: Dependency): Finding {
     });
   }
   const owner = d.owner ? ` (usually ${d.owner})` : '';
+  if (d.ownerRunning === true && d.owner) {
+    return problem('fail', 'dependencies', CAUSE[d.kind], [...evidence, `${d.owner} is running, but nothing answers at ${describeEndpoint(d)}`], {
+      title: `${where} does not answer although ${d.owner} runs: it listens elsewhere, or could not open ${describeEndpoint(d)}`,
+      human: {
+        reason: `${d.owner} is already running: starting it changes nothing`,
+        steps: [
+          `Compare where ${d.owner} listens (its Socket / inet setting; \`ss -ltnpx\`) with ${d.spec} in ${d.usedBy[0]}, and read its log for a socket it could not open`,
+          'Then restart it (or correct the parameter) — never remove the milter or policy check to make mail flow',
+        ],
+      },
+    });
+  }
   if (d.candidates.length > 0) {
     return problem('fail', 'dependencies', CAUSE[d.kind], [...evidence, `installed here and able to serve it: ${d.candidates.join(', ')}`], { title: `${where} does not answer${owner}: ${d.detail}` });
   }

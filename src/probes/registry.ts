@@ -21,6 +21,7 @@ import { reachabilityProbe } from './reachability.js';
 import { relayProbe } from './relay.js';
 import { serviceProbe } from './service.js';
 import { tlsProbe } from './tls.js';
+import { tlsServedProbe } from './tls-served.js';
 import { smtpLocalProbe } from './smtp-local.js';
 import { clientPortsProbe } from './client-ports.js';
 import { clientFirewallProbe } from './client-firewall.js';
@@ -39,6 +40,7 @@ export const PROBES: readonly Probe[] = [
   lookupTablesProbe,
   dependenciesProbe,
   tlsProbe,
+  tlsServedProbe,
   queueSpaceProbe,
   chrootProbe,
   localhostProbe,

@@ -15,7 +15,7 @@ const mark = (c: PlannedCheck): string => (c.ok === true ? '✓' : c.ok === fals
 function stepLines(s: PlannedStep): string[] {
   const head = `  step ${s.seq}  ${s.name}   risk ${s.risk}   [${s.status}]${s.reason ? ` ${s.reason}` : ''}`;
   if (s.status !== 'change' || !s.change) return [head];
-  return [head, ...s.change.diff.map((l) => `      ${l}`), `      undo: ${s.undo}`, ...(s.change.temporary ? [`      temporary: undone after ${s.change.temporary.seconds} s at the latest (${s.change.temporary.reason}), even if postfix-fix dies`] : [])];
+  return [head, ...s.change.diff.map((l) => `      ${l}`), `      undo: ${s.undo}`, ...(s.change.temporary ? [temporaryLine(s.change.temporary)] : [])];
 }
 
 function runbookLines(rb: PlannedRunbook): string[] {
@@ -62,4 +62,9 @@ export function renderPlanText(plan: Plan): string {
   if (plan.stacking) out.push(`Later: ${plan.stacking}`);
   if (s.changes > 0) out.push(`To apply: postfix-fix run --interactive${symptom}   (or save with --out FILE, review, then: postfix-fix apply FILE)`);
   return out.join('\n') + '\n';
+}
+
+function temporaryLine(t: { seconds: number; reason: string; untilDeadline?: boolean }): string {
+  if (t.untilDeadline) return `      temporary: stays in force after this run, undone after ${t.seconds} s by a deadline guard (${t.reason}), even if postfix-fix is not running; \`postfix-fix rollback --last\` undoes it sooner`;
+  return `      temporary: undone after ${t.seconds} s at the latest (${t.reason}), even if postfix-fix dies`;
 }

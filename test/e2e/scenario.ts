@@ -16,8 +16,8 @@ export interface Scenario {
   kind?: 'namespace' | 'nspawn';
   /** Present the host as this distro first (os-release, log path, OpenRC stand-in for Alpine). */
   distro?: Distro;
-  /** Break the host the way production breaks. */
-  inject(host: Host): Promise<unknown>;
+  /** Break the host the way production breaks (`ctx`: for a fault that names the peer). */
+  inject(host: Host, ctx: ScenarioContext): Promise<unknown>;
   /** The cause diagnose must name first. */
   cause: string;
   /** Runbooks the plan must contain with changes. */
@@ -41,6 +41,8 @@ export interface Scenario {
   relayRefused?: boolean;
   /** More checks after the fix, from the peer. */
   afterFix?(ctx: ScenarioContext): Promise<void>;
+  /** More of what the peer sees while broken (before the fix and after rollback): a fault past the banner. */
+  peerBroken?(ctx: ScenarioContext): Promise<void>;
   /** Checks on the plan (e.g. which service manager it says it uses). */
   onPlan?(plan: unknown): void;
   /** Files other than main.cf/master.cf/firewall dumps the rollback must restore. */
@@ -81,7 +83,7 @@ export function describeScenario(s: Scenario): void {
       const net = await link(host, peer);
       ctx = { host, peer, net };
       if (s.distro) await presentAs(host, s.distro);
-      await s.inject(host);
+      await s.inject(host, ctx);
       broken = await restorableState(host, s.extraState);
     });
 
@@ -97,6 +99,7 @@ export function describeScenario(s: Scenario): void {
       const seen = await smtpProbe(ctx.peer, ctx.net.aAddr, 25, 2500);
       if (s.brokenPeer) assert.ok(s.brokenPeer.includes(seen.kind), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
       else assert.ok(!(seen.kind === 'banner' && /Postfix/.test(seen.banner ?? '')), `peer saw ${seen.kind} ${seen.banner ?? ''}`);
+      await s.peerBroken?.(ctx);
       if (s.brokenMail) {
         const mail = await mailToPostmaster();
         assert.equal(mail.refusedAt, 'rcpt', JSON.stringify(mail));

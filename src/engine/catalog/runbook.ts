@@ -119,6 +119,7 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
     description: (doc.description as string).trim(),
     symptoms: (doc.symptoms as string[]) ?? [],
     after: (doc.after as string[]) ?? [],
+    onRequest: doc.on_request === true,
     variables,
     preconditions,
     steps,

@@ -61,6 +61,8 @@ export interface Runbook {
   symptoms: string[];
   /** Runbooks that must run before this one, and succeed, when both are planned. */
   after: string[];
+  /** Planned only when named with --runbook, never chosen from findings (schema: `on_request`). */
+  onRequest: boolean;
   variables: Record<string, VariableSpec>;
   preconditions: Check[];
   steps: Step[];

@@ -79,13 +79,19 @@ export async function applyPlan(plan: Plan, deps: RunDeps, opts: ApplyOptions): 
       // A failure the run made go away (mail refused until a table was built) needs no one: of the
       // failures, only those still found are left for a person (without a way to re-probe, nothing
       // is known to be gone).
+      // Gone too: a cause a runbook's own `gone` check proved absent (a warning with advice, say).
       const still = new Set(remaining.map((x) => x.cause));
-      const left = deps.causeProbe ? plan.findings.filter((x) => x.status !== 'fail' || still.has(x.cause)) : plan.findings;
+      const gone = new Set(ledger.verifications().filter((v) => v.kind === 'gone' && v.ok === true).map((v) => v.cause));
+      const left = plan.findings.filter((x) => !(x.cause && (gone.has(x.cause) || (deps.causeProbe && x.status === 'fail' && !still.has(x.cause)))));
       needsHuman = [...needsHumanFor(plan, left), ...ledger.declinedReasons(), ...remaining.map((x) => `still found after the run: ${x.title}`)];
       if (deps.proveEndToEnd) proof = await prove(s, deps.proveEndToEnd, true);
       if (proof && !proof.ok) needsHuman.push(proofLine(proof));
     }
     if (proof) listener.emit({ type: 'proof-done', proof });
+  }
+  // A safeguard weakened on request stays so after the run: whoever reads the report must know until when.
+  for (const t of run.tx.temporaryInForce()) {
+    needsHuman.push(`still in force after this run: step ${t.seq} ${t.name} (${t.summary}) — undone ${t.deadline ? `at ${t.deadline} by a ${t.mechanism === 'systemd-timer' ? 'systemd timer' : 'watchdog process'}` : 'by no guard (none was scheduled)'}, or sooner with \`postfix-fix rollback --last\``);
   }
   needsHuman = [...new Set(needsHuman)];
   const status = withNeedsHuman(status0, needsHuman);

@@ -31,6 +31,17 @@ const ARGS = {
       additionalProperties: { oneOf: [ONE_LINE, { type: 'number' }, { type: 'array', items: { oneOf: [ONE_LINE, { type: 'number' }] } }] },
     },
     apply: { enum: ['auto', 'restart', 'reload', 'none'], default: 'auto', description: 'How a running Postfix picks the change up (auto: restart for inet_interfaces/inet_protocols, else reload).' },
+    temporary: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['seconds', 'reason'],
+      description: 'A change that must not last: undone by a deadline even if postfix-fix dies — at the end of the run, or (until_deadline) only at the deadline.',
+      properties: {
+        seconds: { type: 'integer', minimum: 10, maximum: 86400 },
+        reason: { type: 'string', minLength: 1, maxLength: 200 },
+        until_deadline: { type: 'boolean', default: false, description: 'Keep it after the run until the deadline (a safeguard weakened on request, for a while).' },
+      },
+    },
   },
 } as const;
 
@@ -135,11 +146,15 @@ export const postconfModule = defineActionModule({
         `~ postconf -c ${ctx.facts.postfix.configDir} -e ${changes.map(([n, v]) => `'${n}=${v}'`).join(' ')}`,
         '~ postfix check (the change is undone if it fails)',
         ...(action === 'none' ? [] : [`~ if Postfix is running, ${action} it: ${describePostfixAction(ctx, action)}${why}`]),
+        ...(args.temporary
+          ? [`~ undone ${args.temporary.until_deadline ? `${args.temporary.seconds} s after it is made (it stays after this run)` : `at the end of this run, or after ${args.temporary.seconds} s at the latest`}, even if postfix-fix is killed: main.cf restored, Postfix ${action === 'none' ? 'left as is' : `${action}ed`}`]
+          : []),
       ],
       data,
       intent: { configDir: data.configDir, set: changes.map(([n, v]) => [n, st.params[n]?.value ?? '', v]), action },
       restore: st,
       touchesPostfix: action !== 'none',
+      ...(args.temporary ? { temporary: { seconds: args.temporary.seconds, reason: args.temporary.reason, ...(args.temporary.until_deadline ? { untilDeadline: true } : {}) } } : {}),
     };
   },
 

@@ -75,6 +75,19 @@ describe('facts/dependencies', () => {
       assert.equal(by['private/auth']?.answers, true);
       assert.deepEqual([by['unix:/run/opendkim/opendkim.sock']?.answers, by['unix:/run/opendkim/opendkim.sock']?.misplaced], [false, '/run/opendkim/opendkim.sock']);
       assert.deepEqual(facts.downUnits, ['postgrey.service'], 'a misplaced socket is not fixed by starting its service');
+      assert.equal(by['inet:127.0.0.1:10023']?.ownerRunning, undefined, 'no process list given: not judged');
+
+      // The same, with postgrey already running (listening elsewhere): starting it would change nothing.
+      const again = await gatherDependencies(ctx, {
+        params: { smtpd_recipient_restrictions: 'check_policy_service inet:127.0.0.1:10023' },
+        services: debianServices(),
+        queueDir: '/var/spool/postfix',
+        listeners: [],
+        manager: 'systemd',
+        processes: [{ pid: 812, comm: 'postgrey' }],
+      });
+      assert.equal(again.endpoints[0]?.ownerRunning, true);
+      assert.deepEqual(again.downUnits, []);
     } finally {
       await Promise.all(servers.map((x) => new Promise((r) => x.close(r))));
       s.cleanup();

@@ -72,4 +72,20 @@ describe('postconf module (real postconf on a scratch config dir)', function () 
     const text = 'a = 1\nmynetworks = 127.0.0.0/8\n   10.0.0.0/8\n# c\nmynetworks = x\nb = 2\n';
     assert.equal(applyPostconfEdits(text, [['mynetworks', '127.0.0.0/8'], ['c', '3']]), 'a = 1\nmynetworks = 127.0.0.0/8\n# c\nmynetworks = 127.0.0.0/8\nb = 2\nc = 3\n');
   });
+
+  it('a temporary change says how it ends, in the diff and in change.temporary (kept until its deadline when asked)', async () => {
+    const ctx = testContext(baseFacts({ configDir: dir }));
+    const args = { set: { milter_default_action: 'accept' }, apply: 'reload' as const, temporary: { seconds: 600, reason: 'mail without the milter, on request', until_deadline: true } };
+    const change = postconfModule.diff(ctx, args, await postconfModule.inspect(ctx, args));
+    assert.ok(change);
+    assert.deepEqual(change.temporary, { seconds: 600, reason: 'mail without the milter, on request', untilDeadline: true });
+    assert.ok(change.diff.some((l) => /undone 600 s after it is made \(it stays after this run\)/.test(l)), change.diff.join('\n'));
+    const inRun = { ...args, temporary: { seconds: 60, reason: 'trial' } };
+    const c2 = postconfModule.diff(ctx, inRun, await postconfModule.inspect(ctx, inRun));
+    assert.deepEqual(c2?.temporary, { seconds: 60, reason: 'trial' });
+    assert.ok(c2?.diff.some((l) => /undone at the end of this run, or after 60 s at the latest/.test(l)));
+    const plain = postconfModule.diff(ctx, { set: { milter_default_action: 'accept' } }, await postconfModule.inspect(ctx, { set: { milter_default_action: 'accept' } }));
+    assert.equal(plain?.temporary, undefined);
+  });
 });
+

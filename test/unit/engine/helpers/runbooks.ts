@@ -3,7 +3,7 @@
 import type { Runbook } from '../../../../src/engine/catalog/types.js';
 
 export function runbook(id: string, symptoms: string[]): Runbook {
-  return { id, title: `fix ${id}`, description: '', symptoms, after: [], variables: {}, preconditions: [], steps: [], verify: [], source: { file: `${id}.yaml`, sha256: '' } };
+  return { id, title: `fix ${id}`, description: '', symptoms, after: [], onRequest: false, variables: {}, preconditions: [], steps: [], verify: [], source: { file: `${id}.yaml`, sha256: '' } };
 }
 
 export const RUNBOOKS = new Map([

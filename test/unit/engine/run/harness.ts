@@ -34,7 +34,7 @@ const SETTING = {
   type: 'object',
   additionalProperties: false,
   required: ['key', 'value'],
-  properties: { key: { type: 'string' }, value: { type: 'string' }, fail: { enum: ['apply', 'verify', 'undo'] }, temporary: { type: 'integer' } },
+  properties: { key: { type: 'string' }, value: { type: 'string' }, fail: { enum: ['apply', 'verify', 'undo'] }, temporary: { type: 'integer' }, until_deadline: { type: 'boolean' } },
 } as const;
 const PAIR = { type: 'object', additionalProperties: false, required: ['key', 'value'], properties: { key: { type: 'string' }, value: { type: ['string', 'null'] } } } as const;
 
@@ -56,7 +56,7 @@ export function settingModule(host: TinyHost): ActionModule {
         data: { key: args.key, value: args.value },
         intent: { key: args.key, value: args.value },
         restore: { key: args.key, value: typeof state === 'string' ? state : null },
-        ...(args.temporary ? { temporary: { seconds: args.temporary, reason: 'on trial' } } : {}),
+        ...(args.temporary ? { temporary: { seconds: args.temporary, reason: 'on trial', ...(args.until_deadline ? { untilDeadline: true } : {}) } } : {}),
       };
     },
     async apply(_ctx, args) {
@@ -123,10 +123,10 @@ export interface World {
 }
 
 /** Runbooks from YAML texts (each a runbook document), against a fresh TinyHost. */
-export function world(stateDir: string, runbooks: string[], opts: { causeProbe?: CauseProbe } = {}): World {
+export function world(stateDir: string, runbooks: string[], opts: { causeProbe?: CauseProbe; checks?: CheckModule[]; onRefresh?: () => void } = {}): World {
   const host = new TinyHost();
   const guards = new RecordingGuards();
-  const modules = createModuleRegistry([fileModule, settingModule(host)], [settingCheck(host)]);
+  const modules = createModuleRegistry([fileModule, settingModule(host)], [settingCheck(host), ...(opts.checks ?? [])]);
   const parsed = runbooks.map((text, i) => parseRunbook(parseYaml(join(stateDir, `rb${i}.yaml`), text), modules));
   const catalog: Catalog = { runbooks: new Map(parsed.map((rb) => [rb.id, rb])), profiles: new Map([['debian', debianProfile()]]) };
   const ctx = testContext(baseFacts());
@@ -139,7 +139,10 @@ export function world(stateDir: string, runbooks: string[], opts: { causeProbe?:
     runbooks: catalog.runbooks,
     guards,
     ...(opts.causeProbe ? { causeProbe: opts.causeProbe } : {}),
-    refreshFacts: async () => baseFacts(),
+    refreshFacts: async () => {
+      opts.onRefresh?.();
+      return baseFacts();
+    },
   };
   return {
     host,
@@ -159,7 +162,7 @@ export function world(stateDir: string, runbooks: string[], opts: { causeProbe?:
 }
 
 /** A runbook of `setting` steps (and optional extra YAML lines at the top level). */
-export function settingRunbook(id: string, steps: Array<{ key: string; value: string; risk?: string; fail?: string; temporary?: number }>, extra = ''): string {
+export function settingRunbook(id: string, steps: Array<{ key: string; value: string; risk?: string; fail?: string; temporary?: number; untilDeadline?: boolean }>, extra = ''): string {
   return `id: ${id}
 title: ${id} runbook
 description: test runbook
@@ -167,7 +170,7 @@ symptoms: []
 ${extra}steps:
 ${steps.map((s) => `  - name: set ${s.key}
     module: setting
-    args: ${JSON.stringify({ key: s.key, value: s.value, ...(s.fail ? { fail: s.fail } : {}), ...(s.temporary ? { temporary: s.temporary } : {}) })}
+    args: ${JSON.stringify({ key: s.key, value: s.value, ...(s.fail ? { fail: s.fail } : {}), ...(s.temporary ? { temporary: s.temporary } : {}), ...(s.untilDeadline ? { until_deadline: true } : {}) })}
     risk: ${s.risk ?? 'low'}
 `).join('')}verify:
 ${steps.filter((s) => !s.temporary).map((s) => `  - name: ${s.key} holds ${s.value}

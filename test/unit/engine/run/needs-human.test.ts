@@ -104,4 +104,47 @@ verify:
     assert.deepEqual(probed, []);
     assert.ok(!types(events).includes('re-diagnosis'));
   });
+
+  it("a failure's advice for a person is dropped once the run made it go away (a refusal whose milter now answers); kept while it is still found", async () => {
+    const human = { reason: 'Postfix greets, then refuses the mail', steps: ['read the log'] };
+    const probe: CauseProbe = async (cause) => ({ found: cause === 'lookup-table-not-built', evidence: [] });
+    const w = world(s.dir, [settingRunbook('start-milter', [{ key: 'opendkim', value: 'active' }])], { causeProbe: probe });
+    const plan = await w.plan(['start-milter'], [finding('mail-refused', [], { human }), finding('lookup-table-not-built', [], { human: { reason: 'a table was never built', steps: [] } })]);
+    const { outcome } = await w.apply(plan, applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.ok(!outcome.needsHuman.some((n) => n.startsWith('mail-refused found')), outcome.needsHuman.join('\n'));
+    assert.ok(outcome.needsHuman.includes('lookup-table-not-built found: a table was never built'), outcome.needsHuman.join('\n'));
+    assert.ok(outcome.needsHuman.includes('still found after the run: lookup-table-not-built found'), outcome.needsHuman.join('\n'));
+  });
+
+  it("a warning's advice goes too once the run's own `gone` check proved it fixed (a choice made with --runbook)", async () => {
+    const probe: CauseProbe = async () => ({ found: false, evidence: ['gone'] });
+    const rb = settingRunbook('listen-v6', [{ key: 'inet_protocols', value: 'all' }]).replace('verify:\n', 'verify:\n  - name: localhost reaches Postfix\n    gone: localhost-resolves-ipv6\n');
+    const w = world(s.dir, [rb], { causeProbe: probe });
+    const plan = await w.plan(['listen-v6'], [finding('localhost-resolves-ipv6', [], { status: 'warn', human: { reason: 'either side can change', steps: [] } })]);
+    const { outcome } = await w.apply(plan, applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.deepEqual(outcome.needsHuman, []);
+    assert.equal(outcome.exitCode, ExitCode.Changed);
+  });
+
+  it("a runbook's `gone` checks run after its own proofs, on facts gathered after them (a daemon still binding its port)", async () => {
+    const order: string[] = [];
+    const slow = { name: 'slow-proof', description: 'waits, then passes', argsSchema: { type: 'object' }, describe: () => 'a proof that waits', async check() {
+      await new Promise((r) => setTimeout(r, 50));
+      order.push('proof');
+      return { ok: true, evidence: ['answered'] };
+    } };
+    const probe: CauseProbe = async () => {
+      order.push('gone');
+      return { found: false, evidence: [] };
+    };
+    const rb = settingRunbook('start-policy', [{ key: 'postgrey', value: 'active' }]).replace('verify:\n', 'verify:\n  - name: gone\n    gone: policy-service-unreachable\n  - name: answers\n    module: slow-proof\n');
+    const w = world(s.dir, [rb], { causeProbe: probe, checks: [slow], onRefresh: () => order.push('facts') });
+    const { outcome } = await w.apply(await w.plan(['start-policy']), applyAll);
+    assert.equal(outcome.status, 'changed');
+    assert.deepEqual(order.slice(0, 4), ['facts', 'proof', 'facts', 'gone']);
+    assert.deepEqual(outcome.verifications.map((v) => v.name), ['gone', 'answers', 'postgrey holds active'], 'reported in the runbook\'s order');
+  });
 });
+

@@ -68,4 +68,41 @@ describe('engine run: temporary changes end on every path', function () {
     assert.equal(outcome.exitCode, ExitCode.RollbackIncomplete);
     assert.deepEqual(outcome.temporaryEnded.map((u) => [u.seq, u.ok]), [[1, false]]);
   });
+
+  describe('kept until its deadline (untilDeadline: a safeguard weakened on request)', () => {
+    const kept = (fail?: string) => settingRunbook('bypass', [{ key: 'milter_default_action', value: 'accept', temporary: 600, untilDeadline: true }, { key: 'port', value: '25', ...(fail ? { fail } : {}) }]);
+
+    it('success: it stays in force, its guard stays scheduled, and the report says until when (exit 4)', async () => {
+      const w = world(s.dir, [kept()]);
+      const { outcome } = await w.apply(await w.plan(['bypass']), applyAll);
+      assert.equal(outcome.status, 'changed');
+      assert.deepEqual([...w.host.values], [['milter_default_action', 'accept'], ['port', '25']]);
+      assert.deepEqual(outcome.temporaryEnded, []);
+      assert.deepEqual(w.guards.scheduled, [`${outcome.runId}#1`]);
+      assert.deepEqual(w.guards.cancelled, []);
+      const line = outcome.needsHuman.find((n) => n.startsWith('still in force after this run: step 1'));
+      assert.ok(line, JSON.stringify(outcome.needsHuman));
+      assert.match(line, /undone at \d{4}-\d\d-\d\dT[\d:.]+Z by a watchdog process, or sooner with `postfix-fix rollback --last`/);
+      assert.equal(outcome.exitCode, ExitCode.NeedsHuman);
+      const records = await w.journal(outcome);
+      assert.deepEqual(records.filter((r) => r.type === 'step-undone'), []);
+    });
+
+    it('failure: rolled back with the rest, guard cancelled, nothing said to be in force', async () => {
+      const w = world(s.dir, [kept('apply')]);
+      const { outcome } = await w.apply(await w.plan(['bypass']), applyAll);
+      assert.equal(outcome.status, 'failed-rolled-back');
+      assert.deepEqual([...w.host.values], []);
+      assert.deepEqual(w.guards.cancelled, ['1']);
+      assert.ok(!outcome.needsHuman.some((n) => n.startsWith('still in force')), JSON.stringify(outcome.needsHuman));
+    });
+
+    it('the plan says it outlives the run, and how it ends', async () => {
+      const w = world(s.dir, [kept()]);
+      const { renderPlanText } = await import('../../../../src/report/plan-text.js');
+      const text = renderPlanText(await w.plan(["bypass"]));
+      assert.match(text, /temporary: stays in force after this run, undone after 600 s by a deadline guard \(on trial\)/);
+    });
+  });
 });
+
