@@ -5,6 +5,7 @@
 
 import { run } from './commands/probe.js';
 import { reportError } from './errors.js';
+import { exitWhenDone } from './exit.js';
 
 export async function probeMain(argv: string[]): Promise<number> {
   try {
@@ -14,14 +15,4 @@ export async function probeMain(argv: string[]): Promise<number> {
   }
 }
 
-probeMain(process.argv.slice(3)).then(
-  (code) => {
-    process.exitCode = code;
-    // As bin.ts: a stray handle never keeps a finished probe alive.
-    setTimeout(() => process.exit(code), 3000).unref();
-  },
-  (e: unknown) => {
-    process.stderr.write(`postfix-fix: internal error: ${String(e)}\n`);
-    process.exit(1);
-  },
-);
+exitWhenDone(probeMain(process.argv.slice(3)));

@@ -23,6 +23,19 @@ export const FILE_SNAPSHOT_SCHEMA = {
 
 export type FileSnapshot = FromSchema<typeof FILE_SNAPSHOT_SCHEMA>;
 
+export const SHA256_SCHEMA = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+
+/**
+ * What a module that rewrites one Postfix file journals after applying: the digest it wrote (undo
+ * refuses to restore over a file edited since) and whether Postfix ran (undo reloads only then).
+ */
+export const WRITTEN_FILE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['writtenSha256', 'wasRunning'],
+  properties: { writtenSha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' }, wasRunning: { type: 'boolean' } },
+} as const;
+
 /** Files larger than this are not journaled whole (main.cf and friends are a few KiB). */
 const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
 

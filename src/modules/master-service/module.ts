@@ -16,7 +16,7 @@ import { disabledBy } from '../../facts/master-cf.js';
 import { gatherMasterServices } from '../../facts/master-services.js';
 import type { MasterService } from '../../facts/types.js';
 import { defineActionModule } from '../define.js';
-import { FILE_SNAPSHOT_SCHEMA, currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
+import { FILE_SNAPSHOT_SCHEMA, SHA256_SCHEMA, WRITTEN_FILE_SCHEMA, currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
 import { controlPostfix, postfixCheck, postfixRunning } from '../postfix-control.js';
 import { unifiedDiff } from '../text-diff.js';
 import type { ModuleContext } from '../types.js';
@@ -28,7 +28,7 @@ const PARAM_NAME = { type: 'string', pattern: '^[a-z][a-z0-9_]*$' } as const;
 // `postconf -P` refuses whitespace in a value ("-Pe does not accept whitespace"), and a newline
 // would end the entry.
 const PARAM_VALUE = { type: 'string', pattern: '^[^\\s{}]*$' } as const;
-const SHA256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const SHA256 = SHA256_SCHEMA;
 
 const ARGS = {
   type: 'object',
@@ -80,12 +80,7 @@ const DATA = {
   },
 } as const;
 
-const APPLIED = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['writtenSha256', 'wasRunning'],
-  properties: { writtenSha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' }, wasRunning: { type: 'boolean' } },
-} as const;
+const APPLIED = WRITTEN_FILE_SCHEMA;
 
 type Args = FromSchema<typeof ARGS>;
 type Data = FromSchema<typeof DATA>;

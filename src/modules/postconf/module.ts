@@ -7,7 +7,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { StepFailure } from '../../core/errors.js';
 import { describeResult, mustRun } from '../../exec/command.js';
 import { defineActionModule } from '../define.js';
-import { FILE_SNAPSHOT_SCHEMA, currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
+import { FILE_SNAPSHOT_SCHEMA, SHA256_SCHEMA, WRITTEN_FILE_SCHEMA, currentSha, restoreSnapshot, sha256, snapshotFile, snapshotText } from '../file-snapshot.js';
 import { RESTART_PARAMS, controlPostfix, describePostfixAction, postfixCheck, postfixRunning } from '../postfix-control.js';
 import { unifiedDiff } from '../text-diff.js';
 import type { ModuleContext } from '../types.js';
@@ -16,7 +16,7 @@ import { applyPostconfEdits, parsePostconfN, sameValue } from './main-cf.js';
 const PARAM_NAME = { pattern: '^[a-z][a-z0-9_]*$' } as const;
 // One line each: `postconf -e` refuses a newline, and the plan's predicted diff must not show one.
 const ONE_LINE = { type: 'string', pattern: '^[^\\n\\r\\u0000]*$' } as const;
-const SHA256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const SHA256 = SHA256_SCHEMA;
 
 const ARGS = {
   type: 'object',
@@ -76,12 +76,7 @@ const DATA = {
   },
 } as const;
 
-const APPLIED = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['writtenSha256', 'wasRunning'],
-  properties: { writtenSha256: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' }, wasRunning: { type: 'boolean' } },
-} as const;
+const APPLIED = WRITTEN_FILE_SCHEMA;
 
 type Args = FromSchema<typeof ARGS>;
 type PostconfState = FromSchema<typeof STATE>;

@@ -2,6 +2,7 @@
 // what it means and which causes on the server fit it. The JSON report is this object
 // (schemas/probe-report.schema.json, schemaVersion 1: fields may be added within a version).
 
+import type { TlsCertificate, TlsResult } from '../../core/dial.js';
 import type { DialTarget } from '../../exec/client/resolve.js';
 
 /** What a client sees on one address and port. */
@@ -16,31 +17,14 @@ export interface FittingCause {
   text: string;
 }
 
-export interface CertificateView {
-  subject: string;
-  commonName: string | null;
-  altNames: string[];
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
+/** The certificate as the report shows it: the dial's, with how long it has left. */
+export interface CertificateView extends TlsCertificate {
   /** Whole days until notAfter (negative: expired that many days ago). */
   daysLeft: number;
-  selfSigned: boolean;
-  fingerprint256: string;
 }
 
-export interface TlsView {
-  mode: 'starttls' | 'implicit';
-  offered: boolean;
-  ok: boolean;
-  detail?: string;
-  protocol?: string;
-  cipher?: string;
+export interface TlsView extends Omit<TlsResult, 'certificate'> {
   certificate?: CertificateView;
-  trusted?: boolean;
-  trustError?: string;
-  /** The certificate names the host dialled (undefined when dialled by address). */
-  nameMatches?: boolean;
   /** AUTH mechanisms offered once TLS is up. */
   auth?: string[];
 }
