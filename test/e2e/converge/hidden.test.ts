@@ -37,13 +37,16 @@ async function withLab<T>(name: string, inject: (h: Host) => Promise<void>, body
 
 describeConcurrently('e2e: a cause that shows only after a fix', [
   {
-    title: 'no runbook for what starting Postfix revealed: Postfix started and kept, exit 4 naming the SASL backend smtpd dies without',
+    title: 'no runbook can fix what starting Postfix revealed: Postfix started and kept, exit 4 naming the SASL backend smtpd dies without',
     run: () =>
       withLab('hidden-none', (h) => injectStoppedHidingSmtpdFatal(h, false), async (host, peer, net) => {
         const broken = await restorableState(host);
         const plan = await runCli(host, ['plan', '--json', '--offline']);
-        const p = plan.json as { runbooks: Array<{ id: string; status: string }>; stacking?: string };
-        assert.deepEqual(p.runbooks.map((rb) => [rb.id, rb.status]), [['postfix-service', 'ready']]);
+        const p = plan.json as { runbooks: Array<{ id: string; status: string; blockedReason?: string }>; stacking?: string };
+        // Dovecot's socket is missing whether Postfix runs or not: the plan sees it up front, and no
+        // service manager here knows a unit to start for it.
+        assert.deepEqual(p.runbooks.map((rb) => [rb.id, rb.status]), [['postfix-service', 'ready'], ['dependency-services', 'blocked']]);
+        assert.match(p.runbooks[1]?.blockedReason ?? '', /down_unserved = \["private\/auth"\]/);
         assert.match(p.stacking ?? '', /^Postfix is not running now: what it says to clients \(the greeting, mail to postmaster\) can only be heard once it runs/);
 
         const r = await runCli(host, ['run', '--yes', '--json', '--offline'], { timeoutMs: 150_000 });
@@ -52,8 +55,9 @@ describeConcurrently('e2e: a cause that shows only after a fix', [
         assert.equal(report.status, 'changed');
         assert.deepEqual(report.rounds.map((x) => x.runbooks), [['postfix-service']]);
         assert.ok(report.needsHuman.some((n) => /gives no banner: smtpd dies at start-up \(fatal: no SASL authentication mechanisms\)/.test(n)), report.needsHuman.join('\n'));
-        // The root, ranked first: Dovecot's socket missing, which the fatal line is about.
-        assert.ok(report.needsHuman.some((n) => /^SASL backend private\/auth \(smtpd_sasl_path\) does not answer/.test(n)), report.needsHuman.join('\n'));
+        // The root: Dovecot's socket missing, which the fatal line is about, and why its runbook could not start it.
+        assert.ok(report.needsHuman.some((n) => /^dependency-services: precondition failed: .*down_unserved = \["private\/auth"\]/.test(n)), report.needsHuman.join('\n'));
+        assert.ok(report.needsHuman.some((n) => /the dependencies layer still blocks: SASL backend private\/auth \(smtpd_sasl_path\) does not answer/.test(n)), report.needsHuman.join('\n'));
         assert.ok(report.needsHuman.some((n) => /^clients are still refused \(end-to-end: .*\): the dependencies layer still blocks/.test(n)), report.needsHuman.join('\n'));
         assert.equal(report.proof?.blocking[0]?.cause, 'sasl-backend-unreachable');
         assert.ok(await postfixIsRunning(host), 'the service layer, proven, is kept');
