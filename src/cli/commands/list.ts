@@ -35,6 +35,9 @@ export async function run(argv: string[]): Promise<number> {
     file: rb.source.file,
   }));
   if (flag(a, 'json')) process.stdout.write(JSON.stringify({ schemaVersion: 1, runbooks: rows }, null, 2) + '\n');
-  else process.stdout.write(rows.map((r) => `${r.id.padEnd(22)} risk ≤ ${r.maxRisk.padEnd(6)} ${r.title}\n${' '.repeat(22)} ${r.onRequest ? 'only with --runbook; answers' : 'fixes'}: ${r.symptoms.join(', ')}`).join('\n') + '\n');
+  else {
+    const width = Math.max(0, ...rows.map((r) => r.id.length));
+    process.stdout.write(rows.map((r) => `${r.id.padEnd(width)}  risk ≤ ${r.maxRisk.padEnd(6)} ${r.title}\n${' '.repeat(width)}  ${r.onRequest ? 'only with --runbook; answers' : 'fixes'}: ${r.symptoms.join(', ')}`).join('\n') + '\n');
+  }
   return ExitCode.Ok;
 }
