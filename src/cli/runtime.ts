@@ -52,7 +52,7 @@ export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): R
   const access = options.access ?? openHostAccess(args, options);
   const dir = dataDir();
   const modules = createModuleRegistry();
-  const catalog = loadCatalog({ runbookDirs: [join(dir, 'runbooks'), ...listOpt(args, 'runbooks')], profileDirs: [join(dir, 'distro-profiles')] }, modules);
+  const catalog = loadCatalog({ runbookDirs: [join(dir, 'runbooks'), ...listOpt(args, 'runbooks')], profileDirs: [join(dir, 'distro-profiles')] }, modules, { deferRunbooks: true });
   return {
     ...access,
     args,
@@ -69,7 +69,11 @@ export async function viewHost(rt: Runtime, timeoutMs: number): Promise<HostView
   const started = Date.now();
   const os = (await readOsRelease(rt.fs)).facts;
   const match = matchProfile(rt.catalog.profiles, os, stringOpt(rt.args, 'profile'));
-  const facts = await gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs }, { client: rt.client });
+  const gathering = gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs }, { client: rt.client });
+  // Once the gatherers have started their commands (~30 ms of parsing, done while they run).
+  await new Promise((r) => setImmediate(r));
+  void rt.catalog.runbooks;
+  const facts = await gathering;
   return { os, match, profile: match.profile, facts, gatherMs: Date.now() - started };
 }
 

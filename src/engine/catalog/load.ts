@@ -87,10 +87,29 @@ export function loadProfiles(files: string[], errors: UserError[]): Map<string, 
   }
 }
 
-export function loadCatalog(sources: CatalogSources, modules: ModuleRegistry): Catalog {
+export interface CatalogOptions {
+  /**
+   * Parse the runbooks when first asked for, not now: a command that gathers facts first parses
+   * them while the commands it started run (their problems are thrown, all at once, on first use).
+   */
+  deferRunbooks?: boolean;
+}
+
+export function loadCatalog(sources: CatalogSources, modules: ModuleRegistry, options: CatalogOptions = {}): Catalog {
   const errors: UserError[] = [];
-  const runbooks = loadRunbooks(sources.runbookDirs.flatMap(listYamlFiles), modules, errors);
+  const loadAll = (): Map<string, Runbook> => loadRunbooks(sources.runbookDirs.flatMap(listYamlFiles), modules, errors);
+  const eager = options.deferRunbooks ? null : loadAll();
   const profiles = loadProfiles(sources.profileDirs.flatMap(listYamlFiles), errors);
   if (errors.length > 0) throw new UserErrors(errors);
-  return { runbooks, profiles };
+  if (eager) return { runbooks: eager, profiles };
+  let runbooks: Map<string, Runbook> | undefined;
+  return {
+    profiles,
+    get runbooks(): Map<string, Runbook> {
+      if (runbooks) return runbooks;
+      const loaded = loadAll();
+      if (errors.length > 0) throw new UserErrors(errors.splice(0));
+      return (runbooks = loaded);
+    },
+  };
 }

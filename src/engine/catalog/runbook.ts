@@ -9,7 +9,7 @@ import { validateWith } from '../../core/validate.js';
 import { parseCondition } from './conditions.js';
 import { schemaErrorsToUserErrors } from './schema-errors.js';
 import { checkTemplates } from './templates.js';
-import { joinPath } from './yaml-source.js';
+import { joinPath, lazyLocation } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
 import type { Check, Condition, Runbook, Step, StepAction, VariableSpec, VariableType, VariableValue } from './types.js';
 import type { JsonObject } from '../../core/json.js';
@@ -55,7 +55,7 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
     if (rawStep.rollback !== undefined) {
       const rbPath = joinPath(path, 'rollback');
       const rb = parseAction(rawStep.rollback as Record<string, unknown>, rbPath);
-      rollback = rb && { ...rb, location: src.locate(rbPath) };
+      rollback = rb && { ...rb, location: lazyLocation(src, rbPath) };
     }
     if (!action || when === null || rollback === null) continue;
     steps.push({
@@ -65,7 +65,7 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
       ...action,
       ...(when ? { when } : {}),
       ...(rollback ? { rollback } : {}),
-      location: src.locate(path),
+      location: lazyLocation(src, path),
     });
   }
 
@@ -73,7 +73,7 @@ export function parseRunbook(src: YamlSource, modules: ModuleRegistry): Runbook 
     const out: Check[] = [];
     for (const [i, c] of ((doc[key] ?? []) as Array<Record<string, unknown>>).entries()) {
       const path = joinPath(key, i);
-      const location = src.locate(path);
+      const location = lazyLocation(src, path);
       const forms = (['that', 'module', 'gone'] as const).filter((k) => c[k] !== undefined);
       if (key === 'preconditions' && forms.includes('gone')) {
         errors.push(new UserError('"gone" checks belong under verify: a precondition is evaluated before anything changes', { location, field: joinPath(path, 'gone'), expected: 'that or module' }));
@@ -132,8 +132,7 @@ function checkModuleArgs(src: YamlSource, schema: Record<string, unknown>, args:
   const templated = checkTemplates(args, path, src, variables, errors);
   // A templated value is only known at plan time; it is checked again then, fully.
   const underTemplate = (p: string): boolean => [...templated].some((t) => p === t || p.startsWith(t + '.') || p.startsWith(t + '['));
-  const found = schemaErrorsToUserErrors(src, validateWith(schema, args), path).filter((e) => !underTemplate(e.details.field ?? ''));
-  errors.push(...found);
+  errors.push(...schemaErrorsToUserErrors(src, validateWith(schema, args), path, underTemplate));
 }
 
 const VALUE_CHECK: Readonly<Record<VariableType, (v: unknown) => boolean>> = {

@@ -17,7 +17,7 @@ export function pointerToPath(pointer: string): string {
   return path;
 }
 
-export function schemaErrorsToUserErrors(src: YamlSource, errors: ErrorObject[], basePath = ''): UserError[] {
+export function schemaErrorsToUserErrors(src: YamlSource, errors: ErrorObject[], basePath = '', skipField?: (field: string) => boolean): UserError[] {
   const out: UserError[] = [];
   const seen = new Set<string>();
   // `if/then` wrappers repeat the inner error; keep the specific ones.
@@ -26,7 +26,8 @@ export function schemaErrorsToUserErrors(src: YamlSource, errors: ErrorObject[],
     const path = basePath && rel ? `${basePath}.${rel}`.replace('.[', '[') : basePath || rel;
     const { message, field, expected, at } = describe(e, path);
     const key = `${field}|${message}`;
-    if (seen.has(key)) continue;
+    // Skipped before locating: a location costs a full parse of a file the build already parsed.
+    if (seen.has(key) || skipField?.(field)) continue;
     seen.add(key);
     out.push(new UserError(message, { location: src.locate(at, at === path ? 'value' : 'key'), field: field || '(document)', ...(expected ? { expected } : {}) }));
   }

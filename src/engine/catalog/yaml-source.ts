@@ -280,3 +280,22 @@ function indexPositions(text: string, events: Event[]): Map<string, Position> {
   }
   return positions;
 }
+
+/**
+ * Where `path` is, worked out only when read: a built-in file's value comes from the build's
+ * snapshot, and its first position costs a full parse (~30 ms for the runbooks) that diagnose,
+ * which never points at a step, should not pay.
+ */
+export function lazyLocation(src: YamlSource, path: string, prefer?: 'key' | 'value'): SourceLocation {
+  let found: SourceLocation | undefined;
+  const at = (): SourceLocation => (found ??= src.locate(path, prefer));
+  return {
+    file: src.file,
+    get line() {
+      return at().line;
+    },
+    get column() {
+      return at().column;
+    },
+  };
+}

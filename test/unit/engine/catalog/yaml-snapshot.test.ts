@@ -58,6 +58,23 @@ describe('catalog: the build-time YAML snapshot', () => {
     assert.match(viaSnapshot, /^r\.yaml:7:/m);
   });
 
+  it('a valid snapshotted runbook is read without parsing its text; its steps still know their lines', () => {
+    const modules = createModuleRegistry();
+    const file = join(REPO, 'runbooks', 'postfix-service.yaml');
+    const text = readFileSync(file, 'utf8');
+    const snapshot = decodeSnapshot(encodeSnapshot([parseYaml(file, text, NONE)]));
+    const src = parseYaml(file, text, snapshot);
+    let located = 0;
+    const counting = { ...src, locate: (path: string, prefer?: 'key' | 'value') => (located++, src.locate(path, prefer)) };
+    const rb = parseRunbook(counting, modules);
+    assert.equal(located, 0, 'no position was worked out (each costs a full parse)');
+    const step = rb.steps[0];
+    assert.ok(step);
+    const expected = parseYaml(file, text, NONE).locate('steps[0]');
+    assert.deepEqual({ file: step.location.file, line: step.location.line, column: step.location.column }, expected);
+    assert.equal(located, 1);
+  });
+
   it('values JSON cannot carry exactly (.inf, .nan) are left out, to be parsed at run time', () => {
     const kept = parseYaml('k.yaml', 'a: 1\n', NONE);
     const inf = parseYaml('i.yaml', 'limit: .inf\n', NONE);
