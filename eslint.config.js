@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   // bench/results: what `npm run bench` writes (measurements, bundles it runs in lab hosts).
-  { ignores: ['dist/**', 'node_modules/**', 'src/core/validators.generated.ts', 'bench/results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/core/validators.generated.ts', 'bench/results/**', '.scratch/**', '.lab/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
