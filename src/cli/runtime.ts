@@ -52,7 +52,10 @@ export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): R
   const access = options.access ?? openHostAccess(args, options);
   const dir = dataDir();
   const modules = createModuleRegistry();
-  const catalog = loadCatalog({ runbookDirs: [join(dir, 'runbooks'), ...listOpt(args, 'runbooks')], profileDirs: [join(dir, 'distro-profiles')] }, modules, { deferRunbooks: true });
+  const own = listOpt(args, 'runbooks');
+  // Only the built-in runbooks (checked when built) are parsed late; a person's own are checked
+  // before anything on the host is looked at.
+  const catalog = loadCatalog({ runbookDirs: [join(dir, 'runbooks'), ...own], profileDirs: [join(dir, 'distro-profiles')] }, modules, { deferRunbooks: own.length === 0 });
   return {
     ...access,
     args,
