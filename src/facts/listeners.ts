@@ -5,7 +5,7 @@ import { FactUnavailable, describeFailure, runTool } from './context.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
 import { parseSsListeners } from './ss.js';
 import type { FactContext, NoteError } from './context.js';
-import type { Listener } from './types.js';
+import type { Facts, Listener } from './types.js';
 
 export async function gatherListeners(ctx: FactContext, note: NoteError): Promise<Listener[]> {
   const r = await runTool(ctx, ['ss', '-Hltnp'], 2_000);
@@ -14,4 +14,15 @@ export async function gatherListeners(ctx: FactContext, note: NoteError): Promis
   if (tcp === null) throw new FactUnavailable(describeFailure(r));
   note('listeners', `${describeFailure(r)}; listeners read from /proc/net/tcp without process names`);
   return [...parseProcNetTcp(tcp, 4), ...(tcp6 ? parseProcNetTcp(tcp6, 6) : [])];
+}
+
+/** A Postfix listener: the master behind master.pid, or any process called `master`. */
+export function isPostfixListener(facts: Facts, l: Listener): boolean {
+  return (facts.postfix.masterPid !== null && l.pid === facts.postfix.masterPid) || l.process === 'master';
+}
+
+export function formatListener(l: Listener): string {
+  const addr = l.family === 6 && l.address !== '*' ? `[${l.address}]` : l.address;
+  const who = l.pid !== null ? `${l.process ?? '?'} (pid ${l.pid})` : 'a process we cannot see';
+  return `${addr}:${l.port} held by ${who}`;
 }

@@ -4,7 +4,8 @@
 
 import { parseIp } from '../facts/cidr.js';
 import { isWildcardAddress } from '../facts/ss.js';
-import { allLoopback, isPostfixListener, listenersOn } from './smtp-ports.js';
+import { isPostfixListener } from '../facts/listeners.js';
+import { allLoopback, listenersOn } from './smtp-ports.js';
 import type { Facts } from '../facts/types.js';
 import type { DialResult } from '../core/dial.js';
 

@@ -6,7 +6,8 @@
 import { isLoopbackAddress, isWildcardAddress } from '../facts/ss.js';
 import { cidrContains, parseCidr } from '../facts/cidr.js';
 import { ok, problem } from './finding.js';
-import { isPostfixListener, listenersOn } from './smtp-ports.js';
+import { isPostfixListener } from '../facts/listeners.js';
+import { listenersOn } from './smtp-ports.js';
 import { serviceForPort } from './port-service.js';
 import type { Facts } from '../facts/types.js';
 import type { Finding, Probe } from './types.js';

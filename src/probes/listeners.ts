@@ -5,7 +5,8 @@ import { factFailed } from '../facts/gather.js';
 import { isLoopbackAddress } from '../facts/ss.js';
 import { readCmdline, unitFromCgroup } from '../facts/processes.js';
 import { ok, problem, unknown } from './finding.js';
-import { SUBMISSION_PORTS, allLoopback, declaresPort, formatListener, isPostfixListener, listenersOn } from './smtp-ports.js';
+import { formatListener, isPostfixListener } from '../facts/listeners.js';
+import { SUBMISSION_PORTS, allLoopback, declaresPort, listenersOn } from './smtp-ports.js';
 import type { Listener } from '../facts/types.js';
 import type { Finding, Probe, ProbeContext } from './types.js';
 

@@ -6,7 +6,8 @@
 import { lookup } from 'node:dns/promises';
 import { probeBudget } from './budget.js';
 import { ok, problem, unknown } from './finding.js';
-import { isPostfixListener, listenersOn } from './smtp-ports.js';
+import { isPostfixListener } from '../facts/listeners.js';
+import { listenersOn } from './smtp-ports.js';
 import type { Probe } from './types.js';
 
 export const localhostProbe: Probe = {

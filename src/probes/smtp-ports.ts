@@ -10,11 +10,6 @@ export function listenersOn(facts: Facts, port: number): Listener[] {
   return facts.listeners.filter((l) => l.port === port);
 }
 
-/** A Postfix listener: the master behind master.pid, or any process called `master`. */
-export function isPostfixListener(facts: Facts, l: Listener): boolean {
-  return (facts.postfix.masterPid !== null && l.pid === facts.postfix.masterPid) || l.process === 'master';
-}
-
 export function allLoopback(ls: readonly Listener[]): boolean {
   return ls.length > 0 && ls.every((l) => isLoopbackAddress(l.address));
 }
@@ -47,10 +42,4 @@ export function declaresPort(facts: Facts, port: number): boolean | null {
  */
 export function offeredPorts(facts: Facts): number[] {
   return [25, ...SUBMISSION_PORTS.filter((p) => listenersOn(facts, p).length > 0 || declaresPort(facts, p) === true)];
-}
-
-export function formatListener(l: Listener): string {
-  const addr = l.family === 6 && l.address !== '*' ? `[${l.address}]` : l.address;
-  const who = l.pid !== null ? `${l.process ?? '?'} (pid ${l.pid})` : 'a process we cannot see';
-  return `${addr}:${l.port} held by ${who}`;
 }

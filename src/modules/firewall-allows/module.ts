@@ -3,31 +3,28 @@
 // loaded rules walked for a packet arriving on each outside interface), not by connecting — so
 // the answer is about the firewall alone, whether or not Postfix listens yet.
 
-import type { JsonObject } from '../../core/json.js';
 import { factFailed } from '../../facts/gather.js';
-import type { CheckModule, ModuleContext, Outcome } from '../types.js';
+import { defineCheckModule } from '../define.js';
 
-const argsSchema = {
+const ARGS = {
   type: 'object',
   additionalProperties: false,
   required: ['ports'],
   properties: {
     ports: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'TCP ports that must be let through (25, 587, 465 can be judged).' },
   },
-};
+} as const;
 
-function ports(args: JsonObject): number[] {
-  return [...new Set((args.ports as number[]).map(Number))];
-}
+const ports = (args: { ports: number[] }): number[] => [...new Set(args.ports)];
 
-export const firewallAllowsCheck: CheckModule = {
+export const firewallAllowsCheck = defineCheckModule({
   name: 'firewall-allows',
   description: "Every loaded firewall lets a stranger's new TCP connection reach the given ports (the rules walked, not a connection tried).",
-  argsSchema,
-  describe(args: JsonObject) {
+  args: ARGS,
+  describe(args) {
     return `every loaded firewall passes a new connection to ${ports(args).map((p) => `${p}/tcp`).join(', ')} from outside (rules walked)`;
   },
-  async check(ctx: ModuleContext, args: JsonObject): Promise<Outcome> {
+  async check(ctx, args) {
     const fw = ctx.facts.firewall;
     const failed = factFailed(ctx.facts, 'firewall');
     // What could not be read cannot be shown to let the port through.
@@ -50,4 +47,4 @@ export const firewallAllowsCheck: CheckModule = {
     }
     return { ok, evidence };
   },
-};
+});

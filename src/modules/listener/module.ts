@@ -3,14 +3,14 @@
 // cannot mask the answer, so a runbook that makes Postfix listen proves exactly its own layer
 // even while another layer (a REJECT rule, say) still keeps clients out.
 
-import type { JsonObject } from '../../core/json.js';
 import { parseIp } from '../../facts/cidr.js';
-import { gatherListeners } from '../../facts/listeners.js';
+import { formatListener, gatherListeners, isPostfixListener } from '../../facts/listeners.js';
 import { isLoopbackAddress, isWildcardAddress } from '../../facts/ss.js';
 import type { Facts, Listener } from '../../facts/types.js';
-import type { CheckModule, ModuleContext, Outcome } from '../types.js';
+import { defineCheckModule } from '../define.js';
+import type { Outcome } from '../types.js';
 
-const argsSchema = {
+const ARGS = {
   type: 'object',
   additionalProperties: false,
   required: ['port'],
@@ -19,30 +19,18 @@ const argsSchema = {
     on: {
       type: 'array',
       items: { type: 'string', minLength: 1 },
+      default: [],
       description: 'The addresses Postfix must listen on, as inet_interfaces names them: "all" (a wildcard listener), "loopback-only", "localhost", or IP addresses. Default: any address.',
     },
-    only_postfix: { type: 'boolean', description: 'Nothing but Postfix may listen on the port (default true): another MTA there fails the check.' },
-    wait_ms: { type: 'integer', minimum: 0, maximum: 30000, description: 'How long to look again while the answer is no (a master that just started binds a moment later). Default 5000.' },
+    only_postfix: { type: 'boolean', default: true, description: 'Nothing but Postfix may listen on the port (default true): another MTA there fails the check.' },
+    wait_ms: { type: 'integer', minimum: 0, maximum: 30000, default: 5000, description: 'How long to look again while the answer is no (a master that just started binds a moment later). Default 5000.' },
   },
-};
+} as const;
 
 interface Want {
   port: number;
   on: string[];
   onlyPostfix: boolean;
-}
-
-function want(args: JsonObject): Want {
-  return { port: Number(args.port), on: Array.isArray(args.on) ? args.on.map(String) : [], onlyPostfix: args.only_postfix !== false };
-}
-
-function isPostfix(facts: Facts, l: Listener): boolean {
-  return l.process === 'master' || (facts.postfix.masterPid !== null && l.pid === facts.postfix.masterPid);
-}
-
-function describe(l: Listener): string {
-  const addr = l.family === 6 && l.address !== '*' ? `[${l.address}]` : l.address;
-  return `${addr}:${l.port} held by ${l.pid !== null ? `${l.process ?? '?'} (pid ${l.pid})` : 'a process we cannot see'}`;
 }
 
 /** Whether `mine` (Postfix's listeners on the port) cover what inet_interfaces-style `on` names. */
@@ -64,9 +52,9 @@ function uncovered(mine: readonly Listener[], on: readonly string[]): string[] {
 
 function judge(facts: Facts, listeners: readonly Listener[], w: Want): Outcome {
   const held = listeners.filter((l) => l.port === w.port);
-  const mine = held.filter((l) => isPostfix(facts, l));
-  const foreign = held.filter((l) => l.pid !== null && !isPostfix(facts, l));
-  const evidence = held.length > 0 ? held.map(describe) : [`nothing listens on port ${w.port}`];
+  const mine = held.filter((l) => isPostfixListener(facts, l));
+  const foreign = held.filter((l) => l.pid !== null && !isPostfixListener(facts, l));
+  const evidence = held.length > 0 ? held.map(formatListener) : [`nothing listens on port ${w.port}`];
   const missing = uncovered(mine, w.on);
   if (mine.length === 0) return { ok: false, evidence: [...evidence, `Postfix does not listen on port ${w.port}`] };
   if (w.onlyPostfix && foreign.length > 0) return { ok: false, evidence: [...evidence, `another program listens on port ${w.port} beside Postfix`] };
@@ -74,19 +62,17 @@ function judge(facts: Facts, listeners: readonly Listener[], w: Want): Outcome {
   return { ok: true, evidence };
 }
 
-export const listenerCheck: CheckModule = {
+export const listenerCheck = defineCheckModule({
   name: 'listener',
   description: 'Postfix (and nothing else) listens on a port, on the addresses asked for — read from the listening sockets, so no firewall can mask it.',
-  argsSchema,
-  describe(args: JsonObject) {
-    const w = want(args);
-    return `Postfix${w.onlyPostfix ? ' (only)' : ''} listens on port ${w.port}${w.on.length ? ` on ${w.on.join(', ')}` : ''} (ss)`;
+  args: ARGS,
+  describe(args) {
+    return `Postfix${args.only_postfix ? ' (only)' : ''} listens on port ${args.port}${args.on.length ? ` on ${args.on.join(', ')}` : ''} (ss)`;
   },
-  async check(ctx: ModuleContext, args: JsonObject): Promise<Outcome> {
-    const w = want(args);
-    const waitMs = Number(args.wait_ms ?? 5_000);
+  async check(ctx, args) {
+    const w: Want = { port: args.port, on: args.on, onlyPostfix: args.only_postfix };
     let outcome = judge(ctx.facts, ctx.facts.listeners, w);
-    const until = Date.now() + waitMs;
+    const until = Date.now() + args.wait_ms;
     while (!outcome.ok && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 250));
       const notes: string[] = [];
@@ -99,4 +85,4 @@ export const listenerCheck: CheckModule = {
     }
     return outcome;
   },
-};
+});

@@ -5,20 +5,7 @@
 import assert from 'node:assert/strict';
 import { LabHost, attachContainer, injectGreetingRefusal, injectLoopbackOnly, injectPostscreen, link, runCli, smtpProbe, snapshot } from '../lab/index.js';
 import type { ContainerInfo, LinkInfo } from '../lab/index.js';
-
-interface Report {
-  exitCode: number;
-  status: string;
-  topCause: { cause: string; title: string; evidence: string[]; command: string | null; fixedBy: string[]; human?: { reason: string; steps: string[] } } | null;
-  findings: Array<{ check: string; status: string; cause?: string; title: string; evidence: string[] }>;
-  client?: { address: string | null; ports: number[]; portsGiven: boolean; via: string | null };
-}
-
-async function diagnose(host: LabHost, args: string[]): Promise<{ code: number; report: Report }> {
-  const r = await runCli(host, ['diagnose', '--json', '--offline', ...args]);
-  assert.ok(r.json, `${r.stderr}\n${r.stdout}`);
-  return { code: r.code, report: r.json as Report };
-}
+import { diagnose } from './report.js';
 
 describe('e2e: diagnose from the client\'s side', function () {
   this.timeout(120_000);

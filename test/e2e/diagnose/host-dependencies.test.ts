@@ -4,27 +4,11 @@
 // named by diagnose — never "Healthy" where a client is refused.
 
 import assert from 'node:assert/strict';
-import { LabHost, injectCertificate, injectLocalhostV6First, injectQueueSpaceLow, injectStaleChrootCopies, link, runCli } from '../lab/index.js';
+import { LabHost, injectCertificate, injectLocalhostV6First, injectQueueSpaceLow, injectStaleChrootCopies, link } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
+import { diagnose } from './report.js';
+import type { Finding, Report } from './report.js';
 
-interface Finding {
-  check: string;
-  status: string;
-  cause?: string;
-  title: string;
-  evidence: string[];
-}
-interface Report {
-  status: string;
-  topCause: { cause: string } | null;
-  findings: Finding[];
-}
-
-async function diagnose(host: Host): Promise<{ code: number; report: Report }> {
-  const r = await runCli(host, ['diagnose', '--json', '--offline']);
-  assert.ok(r.json, `diagnose --json printed no JSON: ${r.stderr}`);
-  return { code: r.code, report: r.json as Report };
-}
 const found = (r: Report, cause: string): Finding | undefined => r.findings.find((f) => f.cause === cause);
 
 describe('e2e diagnose: what smtpd needs from the host', function () {

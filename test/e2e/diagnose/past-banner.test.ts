@@ -4,27 +4,10 @@
 // name the refused stage with Postfix's reply, and quote the log line that explains it.
 
 import assert from 'node:assert/strict';
-import { LabHost, injectMilterDown, injectMissingMapDb, injectPolicyServiceDown, injectSmtpdFatalAtStartup, link, mailDialogue, runCli, smtpProbe } from '../lab/index.js';
+import { LabHost, injectMilterDown, injectMissingMapDb, injectPolicyServiceDown, injectSmtpdFatalAtStartup, link, mailDialogue, smtpProbe } from '../lab/index.js';
 import type { Host, LinkInfo } from '../lab/index.js';
-
-interface Finding {
-  check: string;
-  status: string;
-  cause?: string;
-  title: string;
-  evidence: string[];
-}
-interface Report {
-  status: string;
-  topCause: { cause: string } | null;
-  findings: Finding[];
-}
-
-async function diagnose(host: Host): Promise<{ code: number; report: Report }> {
-  const r = await runCli(host, ['diagnose', '--json', '--offline']);
-  assert.ok(r.json, `diagnose --json printed no JSON: ${r.stderr}`);
-  return { code: r.code, report: r.json as Report };
-}
+import { diagnose } from './report.js';
+import type { Finding, Report } from './report.js';
 
 const mailFindings = (r: Report): Finding[] => r.findings.filter((f) => f.check === 'smtp_mail');
 

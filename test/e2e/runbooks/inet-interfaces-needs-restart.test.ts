@@ -5,15 +5,21 @@
 import { injectLoopbackOnly, injectReloadTrap, postconfSet, postfixReload, waitForPostfixLog } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
 import { describeScenario } from '../scenario.js';
+import type { Scenario } from '../scenario.js';
 
-describeScenario({
-  title: 'reload trap: inet_interfaces = all, only reloaded',
-  inject: (h) => injectReloadTrap(h),
+// The reload trap and what it must look like, on a namespace host and under systemd.
+const reloadTrap = {
+  inject: (h: Host) => injectReloadTrap(h),
   cause: 'inet-interfaces-needs-restart',
   runbooks: ['inet-interfaces-needs-restart'],
   brokenPeer: ['refused'],
   relayRefused: true,
   restartNotUndone: true,
+} satisfies Partial<Scenario>;
+
+describeScenario({
+  title: 'reload trap: inet_interfaces = all, only reloaded',
+  ...reloadTrap,
   onPlan(plan) {
     const steps = (plan as { runbooks: Array<{ id: string; steps: Array<{ module: string; status: string; reversible: boolean; change?: { diff: string[] } }> }> }).runbooks.find((r) => r.id === 'inet-interfaces-needs-restart')?.steps ?? [];
     const restart = steps.find((s) => s.module === 'postfix-restart');
@@ -47,12 +53,7 @@ describeScenario({
 describeScenario({
   title: 'reload trap under systemd',
   kind: 'nspawn',
-  inject: (h) => injectReloadTrap(h),
-  cause: 'inet-interfaces-needs-restart',
-  runbooks: ['inet-interfaces-needs-restart'],
-  brokenPeer: ['refused'],
-  relayRefused: true,
-  restartNotUndone: true,
+  ...reloadTrap,
   onPlan(plan) {
     const diff = JSON.stringify(plan);
     if (!/restart Postfix: systemctl restart postfix\.service/.test(diff)) throw new Error('the plan restarts through systemd');

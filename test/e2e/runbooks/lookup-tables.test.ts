@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { injectMissingMapDb } from '../lab/index.js';
 import type { Host } from '../lab/index.js';
 import { describeScenario } from '../scenario.js';
+import type { Scenario } from '../scenario.js';
 
 /** The compiled table as rollback must restore it: absent, or its bytes and mtime. */
 const compiled = (path: string) => async (h: Host): Promise<string> => (await h.exec(['sh', '-c', `if [ -e ${path} ]; then sha256sum ${path}; stat -c '%Y.%y %a %U:%G' ${path}; else echo absent; fi`])).stdout;
@@ -16,15 +17,20 @@ interface PlanShape {
 }
 const diffOf = (plan: unknown): string => (plan as PlanShape).runbooks.find((r) => r.id === 'lookup-tables')?.steps.find((s) => s.module === 'postmap')?.change?.diff.join('\n') ?? '';
 
-describeScenario({
-  title: 'check_client_access hash: map never built',
-  inject: (h) => injectMissingMapDb(h, { variant: 'missing' }),
+// The map-never-built fault and what it must look like, on a namespace host and under systemd.
+const neverBuilt = {
+  inject: (h: Host) => injectMissingMapDb(h, { variant: 'missing' }),
   cause: 'lookup-table-not-built',
   runbooks: ['lookup-tables'],
   brokenPeer: ['banner'],
   brokenMail: true,
   relayRefused: true,
   extraState: compiled('/etc/postfix/client_access.db'),
+} satisfies Partial<Scenario>;
+
+describeScenario({
+  title: 'check_client_access hash: map never built',
+  ...neverBuilt,
   onPlan(plan) {
     const diff = diffOf(plan);
     assert.match(diff, /^~ postmap -c \/etc\/postfix hash:\/etc\/postfix\/client_access {3}\(\/etc\/postfix\/client_access\.db missing/m);
@@ -70,11 +76,5 @@ describeScenario({
 describeScenario({
   title: 'map never built, under systemd',
   kind: 'nspawn',
-  inject: (h) => injectMissingMapDb(h, { variant: 'missing' }),
-  cause: 'lookup-table-not-built',
-  runbooks: ['lookup-tables'],
-  brokenPeer: ['banner'],
-  brokenMail: true,
-  relayRefused: true,
-  extraState: compiled('/etc/postfix/client_access.db'),
+  ...neverBuilt,
 });
