@@ -3,13 +3,20 @@
 
 import { FactUnavailable, describeFailure, runTool } from './context.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
-import { parseSsListeners } from './ss.js';
+import { readPpid } from './processes.js';
+import { parseSsListeners, sharedSocketPids } from './ss.js';
 import type { FactContext, NoteError } from './context.js';
 import type { Facts, Listener } from './types.js';
 
 export async function gatherListeners(ctx: FactContext, note: NoteError): Promise<Listener[]> {
   const r = await runTool(ctx, ['ss', '-Hltnp'], 2_000);
-  if (r.exitCode === 0) return parseSsListeners(r.stdout);
+  if (r.exitCode === 0) {
+    // Only when a socket is shared outside Postfix (a probe's connection to Exim, say) are
+    // parents read: the daemon, not its short-lived child, is who holds the port.
+    const shared = sharedSocketPids(r.stdout);
+    const parents = new Map(await Promise.all(shared.map(async (pid) => [pid, await readPpid(ctx.fs, pid)] as const)));
+    return parseSsListeners(r.stdout, parents);
+  }
   const [tcp, tcp6] = await Promise.all([ctx.fs.tryReadText('/proc/1/net/tcp'), ctx.fs.tryReadText('/proc/1/net/tcp6')]);
   if (tcp === null) throw new FactUnavailable(describeFailure(r));
   note('listeners', `${describeFailure(r)}; listeners read from /proc/net/tcp without process names`);

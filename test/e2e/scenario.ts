@@ -60,9 +60,9 @@ export async function restorableState(host: Host, extra?: (h: Host) => Promise<s
   const s = await snapshot(host);
   const listeners = s.listeners
     .split('\n')
-    // Postfix's smtpd children inherit the listening socket while they serve a connection (the
-    // probes' own, say); the binding daemon is what matters.
-    .map((l) => l.replace(/,pid=\d+,fd=\d+/g, '').replace(/\("smtpd"\),?/g, '').replace(/\s+/g, ' ').trim())
+    // Postfix's smtpd children, Exim's per-connection children inherit the listening socket while
+    // they serve a connection (the probes' own, say); the binding program is what matters.
+    .map((l) => l.replace(/users:\((.*)\)\s*$/, (_m, users: string) => `users:${[...new Set([...users.matchAll(/\("((?:[^"\\]|\\.)*)"/g)].map((u) => u[1]).filter((n) => n !== 'smtpd'))].sort().join(',')}`).replace(/\s+/g, ' ').trim())
     .filter(Boolean)
     .sort()
     .join('\n');

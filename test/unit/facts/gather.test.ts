@@ -90,6 +90,15 @@ describe('facts/gather: gatherFacts', function () {
     assert.ok(!exec.calls.some((c) => c.argv[0] === 'firewall-cmd' || c.argv[0] === 'ufw'));
   });
 
+  it('while Exim serves a connection, its daemon holds 587 and is the MTA to stop, not the child', async () => {
+    proc(201, 'exim4', 200);
+    const shared = SS.replace('users:(("exim4",pid=200,fd=3))', 'users:(("exim4",pid=201,fd=3),("exim4",pid=200,fd=3))');
+    const exec = fakeExec(scripts([{ argv: ['ss'], result: { stdout: shared } }]));
+    const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });
+    assert.deepEqual(facts.listeners.filter((l) => l.port === 587).map((l) => l.pid), [200]);
+    assert.deepEqual(facts.otherMtas, [{ name: 'exim', pid: 200, process: 'exim4', ports: [587], unit: null }]);
+  });
+
   it('records what could not be gathered instead of inventing it', async () => {
     const exec = fakeExec(
       scripts([

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isLoopbackAddress, isWildcardAddress, parseSsListeners } from '../../../src/facts/ss.js';
+import { isLoopbackAddress, isWildcardAddress, parseSsListeners, sharedSocketPids } from '../../../src/facts/ss.js';
 import { fixture } from './fixture.js';
 
 // Captured with `ss -Hltnp` in namespace hosts: Postfix on all addresses; a python3 stand-in
@@ -33,5 +33,16 @@ describe('facts/ss: `ss -Hltnp` output', () => {
     assert.deepEqual(ls[1], { family: 4, address: '127.0.0.1', port: 587, pid: null, process: null });
     assert.equal(ls[2]?.address, '*');
     assert.ok(isWildcardAddress('*') && isWildcardAddress('::') && !isWildcardAddress('::1'));
+  });
+
+  // Captured in the lab while a client was connected to Exim: ss lists the child first. Taking
+  // it for the holder once made a stopped Exim's undo skip waiting for port 25 (crash harness).
+  it("names Exim's daemon, not the child it forked for a connection, when the parents are known", () => {
+    const text = 'LISTEN 0      20     0.0.0.0:25 0.0.0.0:* users:(("exim4",pid=405,fd=5),("exim4",pid=267,fd=5))\nLISTEN 0 100 0.0.0.0:587 0.0.0.0:* users:(("smtpd",pid=9,fd=6),("master",pid=3,fd=12))';
+    assert.deepEqual(sharedSocketPids(text), [405, 267], 'only sockets shared outside Postfix need their parents read');
+    assert.equal(parseSsListeners(text)[0]?.pid, 405, 'without parents: the first listed');
+    assert.equal(parseSsListeners(text, new Map([[405, 267], [267, 1]]))[0]?.pid, 267);
+    // The child already exited when its parent was read: the one with a known, outside parent.
+    assert.equal(parseSsListeners(text, new Map([[405, null], [267, 1]]))[0]?.pid, 267);
   });
 });
