@@ -221,6 +221,9 @@ function judge(c: Case, out: Outcome): void {
   }
 }
 
+/** The executor's audit lines in `--debug` output: one per command run. */
+const auditLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /^debug: \S+ exec (rc=|timeout|signal=)/.test(l));
+
 /** Everything on the host a rejected input must leave alone, in one fixed script (no input in it). */
 const FINGERPRINT = [
   'sha256sum /etc/postfix/* 2>&1',
@@ -406,11 +409,19 @@ describe('hostile inputs through the real CLI', function () {
         const file = `/root/hostile/runbooks/${f}`;
         try {
           await onHost({ input: file, kind: 'runbook', exit: 2, message: RUNBOOKS[f] as RegExp, names: { file, yaml: true } }, ['plan', '--offline', '--runbooks', file]);
+          // "Before looking at it": with --debug every command the CLI runs is printed as an
+          // audit line; refused, it has run none.
+          const traced = await runCli(host, ['plan', '--offline', '--debug', '--runbooks', file], { timeoutMs: 60_000, env: { NO_COLOR: '1' } });
+          assert.equal(traced.code, 2, `${f} with --debug: exit ${traced.code}`);
+          assert.deepEqual(auditLines(traced.stderr), [], `${f}: commands ran before the runbook was refused`);
         } catch (e) {
           failures.push((e as Error).message);
         }
       });
       assert.deepEqual(failures, []);
+      // The same trace of a plan that is not refused lists the commands that looked at the host.
+      const looked = await runCli(host, ['plan', '--offline', '--debug'], { timeoutMs: 60_000, env: { NO_COLOR: '1' } });
+      assert.ok(auditLines(looked.stderr).some((l) => / postconf /.test(l)), looked.stderr.slice(0, 2_000));
     });
 
     it('the whole host is as it was: config, firewall, listeners, no run recorded', async () => {
