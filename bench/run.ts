@@ -25,7 +25,6 @@ async function main(): Promise<void> {
     ['diagnose --from CLIENT, healthy: vs the script', `${ms(from?.diagnose.medianMs ?? 0)} vs ${ms(from?.script.medianMs ?? 0)}`, `${(from?.ratio ?? 0).toFixed(2)}× (≤ 0.8×)`, verdict((from?.ratio ?? 9) <= 0.8)],
     ['run --yes inet-interfaces fix vs by hand', `${ms(fix.tool.medianMs)} vs ${ms(fix.floor.medianMs)}`, `${fix.ratio.toFixed(2)}× (≤ 1.5×)`, verdict(fix.ratio <= 1.5)],
     ['probe 25/587/465 vs check_smtp/check_ssmtp per port', `${ms(probe.healthy.probe.medianMs)} vs ${ms(probe.healthy.plugins.medianMs)}`, `${probe.healthy.ratio.toFixed(2)}× (≤ 1.0×)`, verdict(probe.healthy.ratio <= 1.0)],
-    ['probe 25/587/465 vs the plugin runs that say as much', `${ms(probe.healthy.probe.medianMs)} vs ${ms(probe.healthy.pluginsSameChecks.medianMs)}`, `${probe.healthy.ratioSameChecks.toFixed(2)}× (no target)`, '—'],
     ['probe 25/587/465, DROP on all three', ms(probe.drop.probe.medianMs), `≤ --timeout ${ms(probe.drop.timeoutMs)}`, verdict(probe.drop.probe.medianMs <= probe.drop.timeoutMs)],
   ];
   const width = [Math.max(...rows.map((r) => (r[0] as string).length)), 24, 26];
