@@ -103,14 +103,19 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     const fact = (p: string): FactValue => readFact(ctx.facts, p);
 
     const preconditions: PlannedCheck[] = [];
+    const unknownFacts: string[] = [];
     for (const c of rb.preconditions) {
-      if (c.kind === 'that') conditionFacts(c.that).forEach((p) => factPaths.add(p));
-      preconditions.push(await runCheck(describeCheck(c, env), c, env));
+      const paths = c.kind === 'that' ? conditionFacts(c.that) : [];
+      paths.forEach((p) => factPaths.add(p));
+      const checked = await runCheck(describeCheck(c, env), c, env);
+      preconditions.push(checked);
+      if (checked.ok === false && unknownFacts.length === 0) unknownFacts.push(...notGathered(ctx.facts, paths));
     }
     const failedPre = preconditions.find((p) => p.ok === false);
 
     const steps: PlannedStep[] = [];
-    let blockedReason: string | undefined = failedPre ? `precondition failed: ${failedPre.name} (${failedPre.description}; ${failedPre.evidence.join(', ')})` : undefined;
+    // A fact whose gathering failed holds its fallback, not the host's state: say so beside it.
+    let blockedReason: string | undefined = failedPre ? `precondition failed: ${failedPre.name} (${failedPre.description}; ${failedPre.evidence.join(', ')}${unknownFacts.map((u) => `; ${u}`).join('')})` : undefined;
     for (const step of rb.steps) {
       seq += 1;
       const mod = modules.action(step.module);
@@ -213,4 +218,9 @@ export function planDigest(plan: Plan): string {
     runbooks: plan.runbooks.map((r) => ({ id: r.id, sha256: r.sha256, variables: r.variables, steps: r.steps.map((s) => ({ id: s.stepId, status: s.status, args: s.args, diff: s.change?.diff ?? null, state: s.stateDigest ?? null, rollback: s.rollback ?? null })), verify: r.verify.map((c) => ({ module: c.module ?? null, args: c.args ?? null })) })),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex');
+}
+
+/** The fact paths among `paths` whose gatherer failed (a timeout, a tool that broke), with why. */
+function notGathered(facts: ModuleContext['facts'], paths: readonly string[]): string[] {
+  return paths.flatMap((p) => facts.errors.filter((e) => p === e.fact || p.startsWith(`${e.fact}.`)).map((e) => `${p} could not be gathered: ${e.message}`));
 }

@@ -141,4 +141,19 @@ describe('planner: how each step is undone', function () {
     assert.match(again.step.undo, /^explicit rollback: file /);
     assert.doesNotMatch(renderPlanText(again.plan), /cannot be undone/);
   });
+
+  // Seen in the real-SELinux VM: the mac fact timed out and fell back to "absent" on an enforcing
+  // host; the runbook was blocked with "mac.selinux = absent" and nothing said the fact was unknown.
+  it('a precondition on a fact whose gathering failed says so beside the fallback value', async () => {
+    const rb = parseRunbook(parseYaml(join(s.dir, 'rb-mac.yaml'), RUNBOOK.replace('symptoms: []', 'symptoms: []\npreconditions:\n  - name: SELinux is enabled\n    that: { fact: mac.selinux, in: [enforcing, permissive] }')), createModuleRegistry());
+    const catalog: Catalog = { runbooks: new Map([[rb.id, rb]]), profiles: new Map([['debian', debianProfile()]]) };
+    const facts = baseFacts();
+    facts.errors.push({ fact: 'mac', message: 'gathering mac timed out after 1500 ms' });
+    const plan = await makePlan({ catalog, modules: createModuleRegistry(), ctx: testContext(facts), findings: [], runbookIds: [rb.id], vars: new Map([['target', file]]), version: 'test' });
+    const reason = plan.runbooks[0]?.blockedReason ?? '';
+    assert.match(reason, /^precondition failed: SELinux is enabled \(.*mac\.selinux = "absent".*; mac\.selinux could not be gathered: gathering mac timed out after 1500 ms\)$/);
+    // Gathered, the same failure says no more than the value.
+    const known = await makePlan({ catalog, modules: createModuleRegistry(), ctx: testContext(baseFacts()), findings: [], runbookIds: [rb.id], vars: new Map([['target', file]]), version: 'test' });
+    assert.doesNotMatch(known.runbooks[0]?.blockedReason ?? '', /could not be gathered/);
+  });
 });
