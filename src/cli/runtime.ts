@@ -13,6 +13,7 @@ import { gatherFacts } from '../facts/gather.js';
 import { readOsRelease } from '../facts/os-release.js';
 import type { Facts, OsFacts } from '../facts/types.js';
 import { createModuleRegistry } from '../modules/registry.js';
+import { timeScaleFor } from '../probes/warmup.js';
 import type { ModuleRegistry } from '../modules/registry-types.js';
 import type { ModuleContext } from '../modules/types.js';
 import { listOpt, stringOpt } from './args.js';
@@ -67,12 +68,15 @@ export function createRuntime(args: ParsedArgs, options: RuntimeOptions = {}): R
   };
 }
 
-/** os-release → profile → facts, under one deadline. */
-export async function viewHost(rt: Runtime, timeoutMs: number): Promise<HostView> {
+/**
+ * os-release → profile → facts, under one deadline. `timeScale` stretches each fact's own limit
+ * when a person granted more than the default --timeout (default: in proportion to timeoutMs).
+ */
+export async function viewHost(rt: Runtime, timeoutMs: number, timeScale = timeScaleFor(timeoutMs)): Promise<HostView> {
   const started = Date.now();
   const os = (await readOsRelease(rt.fs)).facts;
   const match = matchProfile(rt.catalog.profiles, os, stringOpt(rt.args, 'profile'));
-  const gathering = gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs }, { client: rt.client });
+  const gathering = gatherFacts({ exec: rt.exec, fs: rt.fs, profile: match.profile, dialer: dialSmtp, deadline: started + timeoutMs, timeScale }, { client: rt.client });
   // Once the gatherers have started their commands (~30 ms of parsing, done while they run).
   await new Promise((r) => setImmediate(r));
   void rt.catalog.runbooks;

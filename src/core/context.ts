@@ -17,4 +17,9 @@ export interface HostContext {
   dialer: Dialer;
   /** Absolute time (Date.now()) by which the work must be done; Infinity when the caller sets none. */
   deadline: number;
+  /**
+   * How much longer than their defaults facts, probes and their commands may take: a --timeout
+   * above the default stretches them in proportion (a slow or overloaded host; ≥ 1).
+   */
+  timeScale?: number;
 }

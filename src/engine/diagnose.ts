@@ -6,7 +6,7 @@ import { gatherFacts } from '../facts/gather.js';
 import { PROBES, probesFor } from '../probes/registry.js';
 import { linkCauses } from '../probes/chains.js';
 import { runProbes } from '../probes/run.js';
-import { startDiagnoseWarmup, timeScaleFor } from '../probes/warmup.js';
+import { gatherShare, startDiagnoseWarmup, timeScaleFor } from '../probes/warmup.js';
 import type { WarmExecutor } from '../probes/warm-exec.js';
 import { buildReport } from './diagnose-report.js';
 import type { Executor } from '../core/exec.js';
@@ -67,7 +67,7 @@ export async function runDiagnose(options: DiagnoseOptions): Promise<DiagnoseRes
   const probes = options.probes ?? PROBES;
   // Warm-ups belong to the default probes: a custom probe list (tests) starts none.
   const warm = options.warm ?? startDiagnoseWarmup({ exec: options.exec, fs: options.fs, isRoot: options.isRoot, timeoutMs: options.timeoutMs, ...(options.probes ? { warmups: [] } : {}) });
-  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, dialer: options.dialer ?? dialSmtp, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)) }));
+  const facts = options.facts ?? (await gatherFacts({ exec: options.exec, fs: options.fs, profile: options.profile, dialer: options.dialer ?? dialSmtp, deadline: Math.min(deadline, started + gatherShare(options.timeoutMs)), timeScale: timeScaleFor(options.timeoutMs) }));
   const gatherMs = options.facts ? 0 : Date.now() - started;
   const { findings, timings } = await runProbes(probes, { ...probeBase(options, facts), exec: warm.exec }, deadline);
   const report = buildReport({
@@ -115,9 +115,4 @@ function probeBase(options: Omit<DiagnoseOptions, 'facts' | 'runbooks'>, facts: 
     dialer: options.dialer ?? dialSmtp,
     timeScale: timeScaleFor(options.timeoutMs),
   };
-}
-
-/** Facts are quick (≈0.1 s) unless a tool hangs: they may use at most 40% of the budget, ≤ 2 s. */
-function gatherShare(timeoutMs: number): number {
-  return Math.min(2_000 * timeScaleFor(timeoutMs), Math.floor(timeoutMs * 0.4));
 }

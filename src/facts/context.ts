@@ -21,7 +21,7 @@ export type NoteError = (fact: string, message: string) => void;
 
 /** Run a read-only command with a budget that never outlives the gathering deadline. */
 export function runTool(ctx: FactContext, argv: readonly string[], wantedMs = 3_000): Promise<CommandResult> {
-  return ctx.exec.run(argv, { timeoutMs: budgetMs(ctx.deadline, wantedMs, { floorMs: 50 }) });
+  return ctx.exec.run(argv, { timeoutMs: budgetMs(ctx.deadline, wantedMs * (ctx.timeScale ?? 1), { floorMs: 50 }) });
 }
 
 /** One line on why a command did not give us an answer. */

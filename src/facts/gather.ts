@@ -72,7 +72,7 @@ export async function gatherFacts(ctx: FactContext, options: GatherOptions = {})
   const guard = <T>(fact: string, wantedMs: number, work: () => Promise<T>, fallback: T): Promise<T> =>
     withTimeout(
       Promise.resolve().then(work),
-      budgetMs(ctx.deadline, wantedMs, { floorMs: 50 }),
+      budgetMs(ctx.deadline, wantedMs * (ctx.timeScale ?? 1), { floorMs: 50 }),
       `gathering ${fact}`,
     ).catch((e: unknown) => {
       note(fact, e instanceof FactUnavailable || e instanceof Error ? e.message : String(e));

@@ -40,11 +40,6 @@ export interface ProbeContext extends HostContext {
   isRoot: boolean;
   /** How the network checks may behave; defaults when absent (see DEFAULT_PROBE_SETTINGS). */
   settings?: ProbeSettings;
-  /**
-   * How much longer than their defaults probes and their commands may take: a --timeout above
-   * the default stretches them in proportion (a slow or overloaded host; ≥ 1).
-   */
-  timeScale?: number;
 }
 
 export interface ProbeSettings {

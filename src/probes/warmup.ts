@@ -24,6 +24,14 @@ export function timeScaleFor(timeoutMs: number): number {
 }
 
 /**
+ * Facts are quick (≈0.1 s) unless a tool hangs: they may use at most 40% of diagnose's budget,
+ * ≤ 2 s at the default --timeout (stretched with a longer one, like every limit).
+ */
+export function gatherShare(timeoutMs: number): number {
+  return Math.min(2_000 * timeScaleFor(timeoutMs), Math.floor(timeoutMs * 0.4));
+}
+
+/**
  * Start the warm-ups' commands now, so they run while the rest loads and facts are gathered.
  * Pass the result to runDiagnose as `warm`; it needs only the executor, so a CLI can call it
  * before anything else.

@@ -3,6 +3,7 @@ import { UserError, isUserError } from '../../core/errors.js';
 import { choiceOpt, flag, parseCommandArgs, secondsOpt, stringOpt } from '../args.js';
 import { openHostAccess } from '../host-access.js';
 import { clientQuery } from '../client-args.js';
+import { gatherShare, timeScaleFor } from '../../probes/warmup.js';
 
 const FORMATS = ['text', 'markdown', 'json', 'nagios', 'prometheus'] as const;
 type MonitoringFormat = 'nagios' | 'prometheus';
@@ -37,7 +38,7 @@ async function diagnose(argv: string[]): Promise<number> {
   const [{ createRuntime, viewHost }, { diagnoseFlags, diagnoseHost }, { renderDiagnose }] = await Promise.all([import('../runtime.js'), import('../diagnosis.js'), import('../../report/diagnose-render.js')]);
   const rt = createRuntime(a, { access, client });
   // Facts take a share of the one deadline; the probes get the rest.
-  const host = await viewHost(rt, Math.min(2000, timeoutMs * 0.4));
+  const host = await viewHost(rt, gatherShare(timeoutMs), timeScaleFor(timeoutMs));
   const d = await diagnoseHost(rt, host, diagnoseFlags(a, timeoutMs));
   const now = Date.now();
   const shown = await renderDiagnose(d.report, { format, fs: rt.fs, configDir: host.facts.postfix.configDir, noColor: flag(a, 'no-color'), checkDurationMs: now - rt.startedAt, nowMs: now });

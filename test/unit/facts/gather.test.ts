@@ -134,6 +134,17 @@ describe('facts/gather: gatherFacts', function () {
     assert.equal(facts.postfix.running, true, 'the rest was still gathered');
   });
 
+  // The real-SELinux VM (emulated, ~20× slower): with --timeout 60 the facts still had their
+  // 5-second-default limits, and timed out into fallbacks ("nothing listens", "no SELinux").
+  it('a person who grants more time (timeScale) gets each fact\'s own limit stretched in proportion', async () => {
+    const slowSs = (): ReturnType<typeof fakeExec> => fakeExec(scripts([{ argv: ['ss'], result: { stdout: SS }, delayMs: 2_100 }]));
+    const at = (timeScale: number) => gatherFacts({ exec: slowSs(), fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 30_000, timeScale });
+    const [plain, stretched] = await Promise.all([at(1), at(2)]);
+    assert.ok(factFailed(plain, 'listeners'), 'at the default scale, ss outlasts its 2 s limit');
+    assert.equal(factFailed(stretched, 'listeners'), null);
+    assert.deepEqual(stretched.listeners.map((l) => l.port), [25, 25, 587]);
+  });
+
   it('reports Postfix missing when postconf is not there', async () => {
     const exec = fakeExec(scripts().filter((s) => s.argv[0] !== 'postconf'));
     const facts = await gatherFacts({ exec, fs: createHostFs(root), profile: debianProfile(), dialer: dialSmtp, deadline: Date.now() + 5_000 });

@@ -66,4 +66,36 @@ describe('probes/mac', () => {
     const [f] = await macProbe.run(probeCtx(apparmor, { exec: exec(), fs: fs() }));
     assert.deepEqual([f?.status, f?.cause], ['fail', 'apparmor-denials']);
   });
+
+  // Logged in the real-SELinux VM while postfix-fix ran `postfix status` (its caller's stdout is a
+  // socket labelled with the caller's domain): not why mail is refused, and not to be "fixed".
+  it('a Postfix command denied its inherited stdin/stdout is left aside, and said to be', async () => {
+    const now = Math.floor(Date.now() / 1000) - 30;
+    const piped = [
+      `type=AVC msg=audit(${now}.772:80): avc:  denied  { read write } for  pid=3345 comm="postfix" path="socket:[21574]" dev="sockfs" ino=21574 scontext=system_u:system_r:postfix_master_t:s0 tcontext=system_u:system_r:initrc_t:s0 tclass=unix_stream_socket permissive=1`,
+      `type=AVC msg=audit(${now}.816:82): avc:  denied  { ioctl } for  pid=3345 comm="postfix" path="socket:[21576]" dev="sockfs" ino=21576 ioctlcmd=0x5401 scontext=system_u:system_r:postfix_master_t:s0 tcontext=system_u:system_r:initrc_t:s0 tclass=unix_stream_socket permissive=1`,
+      `type=AVC msg=audit(${now}.900:83): avc:  denied  { write } for  pid=3346 comm="postconf" path="pipe:[4242]" dev="pipefs" ino=4242 scontext=system_u:system_r:postfix_master_t:s0 tcontext=system_u:system_r:unconfined_t:s0 tclass=fifo_file permissive=0`,
+    ];
+    const facts = factsWith((f) => {
+      f.mac.selinux = 'enforcing';
+      f.postfix.running = false;
+      f.postfix.masterPid = null;
+    });
+    const run = async (lines: string[]) => (await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${lines.join('\n')}\n` } }]), fs: rootWith({ '/var/log/audit/audit.log': 'x' }) })))[0];
+    const alone = await run(piped);
+    assert.equal(alone?.status, 'ok');
+    assert.ok(alone?.evidence.some((e) => /^3 denial\(s\) of a Postfix command on a pipe or socket it inherited/.test(e)), JSON.stringify(alone?.evidence));
+    // The same command denied a file, or the master denied its port: still the cause.
+    const file = piped[0]?.replace('path="socket:[21574]"', 'path="/etc/postfix/main.cf"').replace('tclass=unix_stream_socket', 'tclass=file') as string;
+    assert.deepEqual([(await run([...piped, file]))?.status, (await run([...piped, AVC]))?.cause], ['fail', 'selinux-denials']);
+  });
+
+  it('a log that would show a denial but cannot be read (a timeout on a loaded host): unknown, never "no denials"', async () => {
+    const facts = factsWith((f) => (f.mac.selinux = 'enforcing'));
+    const exec = fakeExec([{ argv: ['tail'], delayMs: 60_000 }]);
+    const [f] = await macProbe.run(probeCtx(facts, { exec, fs: rootWith({ '/var/log/audit/audit.log': 'x' }) }));
+    assert.equal(f?.status, 'unknown');
+    assert.match(f?.title ?? '', /could not read every log that would show a denial/);
+    assert.ok(f?.evidence.some((e) => /^\/var\/log\/audit\/audit\.log: no answer within \d+ ms$/.test(e)), JSON.stringify(f?.evidence));
+  });
 });
