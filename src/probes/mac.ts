@@ -97,7 +97,7 @@ async function recentKernelAuditLines(ctx: ProbeContext): Promise<{ lines: strin
   const read = async (what: string, argv: string[], timeoutMs: number): Promise<string[]> => {
     const r = await runProbeCommand(ctx, argv, timeoutMs);
     if (r.exitCode === 0) return r.stdout.split('\n');
-    unread.push(`${what}: ${r.timedOut ? `no answer within ${timeoutMs} ms` : (r.stderr.trim().split('\n')[0] ?? `exit ${r.exitCode}`)}`);
+    unread.push(`${what}: ${r.timedOut ? `no answer within ${r.durationMs} ms` : (r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`)}`);
     return [];
   };
   const reads = files.map(async (path) => {
