@@ -3,6 +3,7 @@
 // silently dropped.
 
 import { createHash } from 'node:crypto';
+import { factPathFailed } from '../facts/gather.js';
 import { readFact } from '../facts/paths.js';
 import type { FactValue } from '../facts/paths.js';
 import { NotApplicable, StepFailure } from '../core/errors.js';
@@ -109,7 +110,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       paths.forEach((p) => factPaths.add(p));
       const checked = await runCheck(describeCheck(c, env), c, env);
       preconditions.push(checked);
-      if (checked.ok === false && unknownFacts.length === 0) unknownFacts.push(...notGathered(ctx.facts, paths));
+      if (checked.ok === false && unknownFacts.length === 0) unknownFacts.push(...paths.flatMap((p) => { const why = factPathFailed(ctx.facts, p); return why ? [`${p} could not be gathered: ${why}`] : []; }));
     }
     const failedPre = preconditions.find((p) => p.ok === false);
 
@@ -220,7 +221,3 @@ export function planDigest(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(material)).digest('hex');
 }
 
-/** The fact paths among `paths` whose gatherer failed (a timeout, a tool that broke), with why. */
-function notGathered(facts: ModuleContext['facts'], paths: readonly string[]): string[] {
-  return paths.flatMap((p) => facts.errors.filter((e) => p === e.fact || p.startsWith(`${e.fact}.`)).map((e) => `${p} could not be gathered: ${e.message}`));
-}

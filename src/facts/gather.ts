@@ -69,7 +69,7 @@ export interface GatherOptions {
 export async function gatherFacts(ctx: FactContext, options: GatherOptions = {}): Promise<Facts> {
   const errors: Facts['errors'] = [];
   const note: NoteError = (fact, message) => errors.push({ fact, message });
-  const guard = <T>(fact: string, wantedMs: number, work: () => Promise<T>, fallback: T): Promise<T> =>
+  const guard = <T>(fact: Gatherer, wantedMs: number, work: () => Promise<T>, fallback: T): Promise<T> =>
     withTimeout(
       Promise.resolve().then(work),
       budgetMs(ctx.deadline, wantedMs * (ctx.timeScale ?? 1), { floorMs: 50 }),
@@ -164,6 +164,19 @@ function unknownFile(path: string): Facts['postfix']['mainCf'] {
  * Did gathering `fact` fail? Its message, or null. Unless `exact`, anything under it counts too
  * (`firewall` covers `firewall.ufw`).
  */
+/** Each gatherer's name: its facts live under the same path (`postfix.params` under `postfix`). */
+const GATHERERS = ['accounts', 'client', 'dependencies', 'fail2ban', 'firewall', 'hostname', 'init', 'listeners', 'mac', 'master_pid', 'network', 'os', 'other_mtas', 'postfix', 'postfix.params', 'postfix.service', 'postfix.services', 'processes', 'relay.access_tables', 'sasl', 'tls'] as const;
+type Gatherer = (typeof GATHERERS)[number];
+
+/**
+ * Why the value at a fact path (`mac.selinux`) is a fallback, not the host's: the gatherer that
+ * owns it — the most specific one whose name leads the path — failed. Null when it did not.
+ */
+export function factPathFailed(facts: Facts, path: string): string | null {
+  const owner = GATHERERS.filter((g) => path === g || path.startsWith(`${g}.`)).sort((a, b) => b.length - a.length)[0];
+  return owner ? factFailed(facts, owner, { exact: true }) : null;
+}
+
 export function factFailed(facts: Facts, fact: string, options: { exact?: boolean } = {}): string | null {
   const e = facts.errors.find((x) => x.fact === fact || (!options.exact && x.fact.startsWith(`${fact}.`)));
   return e ? e.message : null;
