@@ -8,17 +8,21 @@
 //             Both sides wait ~40 ms for the greeting inside TLS on 465 (check_ssmtp -D reads it
 //             too): smtpd writes it just after the session ticket, and Nagle holds it until the
 //             client's delayed ACK of the ticket (strace on both ends). The rest of the gap is CPU.
+//             bench/node-floor.cjs is the floor: the least any Node program can do for the same
+//             checks (the handshakes and the 465 greeting, no verification, no report).
 //   DROP:     a DROP rule on all three ports; probe must end within its --timeout.
 // Both sides run inside the client host the same way (one nsenter → one process tree), interleaved.
 // Run alone: node --import tsx bench/probe.ts
 
 import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { LabHost, cliBundlePath, enableSubmission, link, makeCertificate, useCertificate } from '../test/e2e/lab/index.js';
 import type { ExecResult } from '../test/e2e/lab/index.js';
-import { median, timeInterleaved } from './timing.js';
+import { median, timeInterleaved, timeRuns } from './timing.js';
 import type { Timing } from './timing.js';
 
 const PLUGINS = '/usr/lib/nagios/plugins';
+const NODE_FLOOR = fileURLToPath(new URL('node-floor.cjs', import.meta.url));
 const PORTS = [25, 587, 465] as const;
 
 export interface ProbeBench {
@@ -33,6 +37,10 @@ export interface ProbeBench {
     probeSaid: string;
     /** CPU time (user + system, ms, medians) of one probe and of the three plugin runs: what a busy machine's wall time follows. */
     cpu: { probe: number; plugins: number };
+    /** bench/node-floor.cjs: the least any Node program can do for what the plugins check, and `node -e 0`. */
+    nodeFloor: Timing;
+    nodeStart: Timing;
+    floorRatio: number;
   };
   drop: { probe: Timing; timeoutMs: number; probeSaid: string; pluginsMs: number; pluginTimeoutS: number };
   /** The machine's 1-minute load average before and after: a Node start costs several times a C plugin's CPU, so a busy machine widens the gap. */
@@ -73,6 +81,8 @@ export async function benchProbe(runs = 15): Promise<ProbeBench> {
     const healthySaid = said;
     const [probe2, bannerOnly] = await timeInterleaved(runs, run(probeArgv(10), [0]), run(pluginScript(false, 10), [0]));
     const probeAll: Timing = { runs: [...probe.runs, ...probe2.runs], medianMs: median([...probe.runs, ...probe2.runs]) };
+    const [nodeFloor, plugins2] = await timeInterleaved(runs, run([client.nodeBin, NODE_FLOOR, addr], [0]), run(pluginScript(true, 10), [0]));
+    const nodeStart = await timeRuns(runs, run([client.nodeBin, '-e', '0'], [0]));
     // bash's `time` reads getrusage for the command and everything it waited for.
     const cpuOf = async (argv: string[]): Promise<number> => {
       const r = await client.exec(['bash', '-c', 'TIMEFORMAT="%3U %3S"; time "$@" >/dev/null 2>&1', 'bash', ...argv], { timeoutMs: 60_000 });
@@ -107,6 +117,9 @@ export async function benchProbe(runs = 15): Promise<ProbeBench> {
         ratioBannerOnly: probe2.medianMs / bannerOnly.medianMs,
         probeSaid: healthySaid,
         cpu: { probe: median(cpuProbe), plugins: median(cpuPlugins) },
+        nodeFloor,
+        nodeStart,
+        floorRatio: nodeFloor.medianMs / plugins2.medianMs,
       },
       drop: { probe: { runs: dropRuns, medianMs: median(dropRuns) }, timeoutMs: timeoutS * 1000, probeSaid: said, pluginsMs, pluginTimeoutS: timeoutS },
       load: [loadBefore, loadavg()[0] as number],
@@ -122,7 +135,8 @@ export function formatProbeBench(b: ProbeBench): string {
     `probe of 25, 587, 465 vs monitoring-plugins once per port (median wall time, from a client host; load average ${b.load.map((l) => l.toFixed(1)).join(' → ')} on ${cpus().length} CPUs)`,
     `  healthy   probe ${ms(b.healthy.probe.medianMs)}  check_smtp -S -D ×2 + check_ssmtp -D ${ms(b.healthy.plugins.medianMs)}  ratio ${b.healthy.ratio.toFixed(2)} (≤ 1.0×)`,
     `            banner-only plugins ${ms(b.healthy.pluginsBannerOnly.medianMs)} (ratio ${b.healthy.ratioBannerOnly.toFixed(2)}); probe said: ${b.healthy.probeSaid}`,
-    `            CPU time: probe ${ms(b.healthy.cpu.probe)}, the three plugins ${ms(b.healthy.cpu.plugins)} (node alone starts in ~25 ms of it)`,
+    `            CPU time: probe ${ms(b.healthy.cpu.probe)}, the three plugins ${ms(b.healthy.cpu.plugins)}`,
+    `            the floor for any Node program (bench/node-floor.cjs: the same handshakes and 465 greeting, no verification, no report) ${ms(b.healthy.nodeFloor.medianMs)}, ratio ${b.healthy.floorRatio.toFixed(2)}; node -e 0 ${ms(b.healthy.nodeStart.medianMs)}`,
     `  DROP      probe ${ms(b.drop.probe.medianMs)} (runs ${b.drop.probe.runs.map(ms).join(' ')}) within --timeout ${ms(b.drop.timeoutMs)}; the three plugins with -t ${b.drop.pluginTimeoutS}: ${ms(b.drop.pluginsMs)}`,
     `            probe said: ${b.drop.probeSaid}`,
   ].join('\n') + '\n';

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket, createServer as createTlsServer } from 'node:tls';
-import { completeReply, describeDial, dialSmtp } from '../../../src/exec/dial.js';
+import { EventEmitter } from 'node:events';
+import { afterTicket, completeReply, describeDial, dialSmtp } from '../../../src/exec/dial.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -199,7 +200,7 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
   };
 
   /** An SMTP server that offers STARTTLS (or answers it with `starttlsReply`), records what it heard in plain text and inside TLS. */
-  const smtpServer = async (o: { offer?: boolean; starttlsReply?: string } = {}): Promise<{ port: number; heard: string[]; done: Promise<void> }> => {
+  const smtpServer = async (o: { offer?: boolean; starttlsReply?: string; maxVersion?: 'TLSv1.2' } = {}): Promise<{ port: number; heard: string[]; done: Promise<void> }> => {
     const heard: string[] = [];
     let ended: () => void = () => undefined;
     const done = new Promise<void>((r) => (ended = r));
@@ -220,7 +221,7 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
             }
             s.removeListener('data', onData);
             s.write('220 2.0.0 Ready to start TLS\r\n');
-            const secured = new TLSSocket(s as Socket, { isServer: true, key, cert });
+            const secured = new TLSSocket(s as Socket, { isServer: true, key, cert, ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}) });
             talk(secured, true);
             return;
           } else if (verb === 'QUIT') {
@@ -266,6 +267,42 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
     assert.ok(r.connectMs !== undefined && r.local === '127.0.0.1');
   });
 
+  // Postfix (OpenSSL) sends TLS 1.3 session tickets just after the handshake, and Nagle holds its
+  // answer to a command that overtook them until the client's delayed ACK (40 ms). What crosses
+  // the wire shows the order: a relay between the two records the client's TCP segments.
+  it('STARTTLS (TLS 1.3): EHLO inside TLS leaves only once the session ticket is here, not in the segment of the Finished', async () => {
+    const srv = await smtpServer();
+    const segments: Buffer[] = [];
+    const relay = await listen(
+      createServer((c) => {
+        const s = tcpConnect(srv.port, '127.0.0.1');
+        c.on('data', (d: Buffer) => (segments.push(d), s.write(d)));
+        s.pipe(c);
+        s.on('error', () => c.destroy());
+        c.on('error', () => s.destroy());
+      }),
+    );
+    const r = await dialSmtp('127.0.0.1', relay, { ...opts, starttls: true, ehloAfterTls: true });
+    await srv.done;
+    assert.equal(r.tls?.protocol, 'TLSv1.3');
+    assert.ok(r.ehloTls?.includes('AUTH PLAIN LOGIN'), JSON.stringify(r));
+    // TLS record types in the segment that carries the client's Finished (after its change_cipher_spec, 20).
+    const finished = segments.find((d) => d[0] === 20);
+    assert.ok(finished, `no change_cipher_spec segment in ${segments.length}`);
+    const types: number[] = [];
+    for (let at = 0; at + 5 <= finished.length; at += 5 + finished.readUInt16BE(at + 3)) types.push(finished[at] as number);
+    assert.deepEqual(types, [20, 23], 'the Finished alone: no command in the same segment');
+    assert.deepEqual(srv.heard, ['plain: EHLO postfix-fix.invalid', 'plain: STARTTLS', 'tls: EHLO postfix-fix.invalid', 'tls: QUIT']);
+  });
+
+  it('STARTTLS (TLS 1.2, tickets inside the handshake): EHLO inside TLS at once', async () => {
+    const srv = await smtpServer({ maxVersion: 'TLSv1.2' });
+    const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, ehloAfterTls: true });
+    await srv.done;
+    assert.equal(r.tls?.protocol, 'TLSv1.2');
+    assert.ok(r.ehloTls?.includes('AUTH PLAIN LOGIN'), JSON.stringify(r));
+  });
+
   it('STARTTLS: a name the certificate does not carry is reported as such; without ehloAfterTls, QUIT right after the handshake', async () => {
     const srv = await smtpServer();
     const r = await dialSmtp('127.0.0.1', srv.port, { ...opts, starttls: true, servername: 'other.test' });
@@ -306,6 +343,26 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
     assert.deepEqual([r.outcome, r.code, r.tls?.mode, r.tls?.ok, r.tls?.certificate?.commonName], ['banner', 220, 'implicit', true, 'mx.test']);
   });
 
+  it('trusted is the chain alone: a CA this Node trusts (NODE_EXTRA_CA_CERTS) is trusted dialled by address or under another name; the name is nameMatches', async () => {
+    const port = await listen(createTlsServer({ key, cert }, (s) => s.end('220 mx.test ESMTP Postfix\r\n')));
+    // The extra CA is read when node starts: a process of its own.
+    const dial = new URL('../../../src/exec/dial.ts', import.meta.url).href;
+    const script = `import { dialSmtp } from ${JSON.stringify(dial)};
+      const o = { connectTimeoutMs: 2000, bannerTimeoutMs: 2000, implicitTls: true };
+      const t = async (x) => { const r = await dialSmtp('127.0.0.1', ${port}, { ...o, ...x }); return [r.tls?.trusted, r.tls?.trustError ?? null, r.tls?.nameMatches ?? null]; };
+      console.log(JSON.stringify([await t({}), await t({ servername: 'other.test' }), await t({ servername: 'mail.mx.test' })]));`;
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') };
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, timeout: 15_000 });
+    assert.deepEqual(JSON.parse(stdout), [
+      [true, null, null],
+      [true, null, false],
+      [true, null, true],
+    ]);
+    // Without the CA: the same certificate is self-signed, whatever the name.
+    const bare = await dialSmtp('127.0.0.1', port, { ...opts, implicitTls: true, servername: 'mail.mx.test' });
+    assert.deepEqual([bare.tls?.trusted, bare.tls?.trustError, bare.tls?.nameMatches], [false, 'DEPTH_ZERO_SELF_SIGNED_CERT', true]);
+  });
+
   it('TLS from the first byte against a plain-text greeting: the handshake fails, no banner', async () => {
     const port = await listen(createServer((s) => s.end('220 mx.test ESMTP Postfix\r\n')));
     const r = await dialSmtp('127.0.0.1', port, { ...opts, implicitTls: true });
@@ -321,5 +378,36 @@ describe('exec/dial: STARTTLS and TLS from the first byte', function () {
     const r = await dialSmtp('127.0.0.1', port, { connectTimeoutMs: 1_000, bannerTimeoutMs: 300, implicitTls: true });
     assert.equal(r.outcome, 'banner-timeout');
     assert.ok(Date.now() - started < 1_500);
+  });
+});
+
+describe('exec/dial: afterTicket', function () {
+  const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  it('a ticket already here: at once', () => {
+    let went = 0;
+    afterTicket(new EventEmitter(), true, 60_000, () => went++);
+    assert.equal(went, 1);
+  });
+  it('the ticket arrives: once, after the event (not inside it), and no timer is left', async () => {
+    const secure = new EventEmitter();
+    let went = 0;
+    afterTicket(secure, false, 60_000, () => went++);
+    secure.emit('session');
+    assert.equal(went, 0, 'not from inside the event');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(went, 1);
+    secure.emit('session');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(went, 1, 'a second ticket changes nothing');
+  });
+  it('no ticket comes: after the wait, once', async () => {
+    const secure = new EventEmitter();
+    let went = 0;
+    afterTicket(secure, false, 5, () => went++);
+    assert.equal(went, 0);
+    while (went === 0) await wait(5);
+    secure.emit('session');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(went, 1, 'a late ticket changes nothing');
   });
 });
