@@ -7,8 +7,10 @@ import { runProbeCommand } from './budget.js';
 import { ok, problem, unknown } from './finding.js';
 import type { Finding, Probe, ProbeContext } from './types.js';
 
-// Postfix's programs, as `comm=` in an AVC and `profile=` in an AppArmor line.
-const POSTFIX_PROGRAMS = /comm="?(master|smtpd|smtp|qmgr|pickup|cleanup|local|virtual|bounce|trivial-rewrite|tlsmgr|anvil|postdrop|postqueue|postfix|postlog|sendmail|lmtp|pipe|showq|scache|postscreen|dnsblog|proxymap|verify)"?[\s,]|postfix_[a-z_]+_t|profile="[^"]*postfix/;
+// Postfix's programs, as `comm=` in an AVC and `profile=` in an AppArmor line. The daemons'
+// profiles live under a postfix directory; the commands' (/usr/sbin/postconf, postmap, …) do
+// not, so they are named.
+const POSTFIX_PROGRAMS = /comm="?(master|smtpd|smtp|qmgr|pickup|cleanup|local|virtual|bounce|trivial-rewrite|tlsmgr|anvil|postdrop|postqueue|postfix|postlog|sendmail|mailq|newaliases|postconf|postmap|postalias|postsuper|postcat|postkick|postlock|postmulti|lmtp|pipe|showq|scache|postscreen|dnsblog|proxymap|verify)"?[\s,]|postfix_[a-z_]+_t|profile="[^"]*postfix/;
 
 export const macProbe: Probe = {
   name: 'mac',
@@ -23,23 +25,21 @@ export const macProbe: Probe = {
     if (!selinuxOn && !apparmorOn) return [ok('mac', 'no mandatory access control active', [modes])];
     const { lines, unread } = await currentAuditLines(ctx);
     const out = [];
-    const aside: string[] = [];
     // No denial found in logs we could not read is not "no denials".
-    const none = (what: string): Finding => (unread.length > 0 ? unknown('mac', `${what}: could not read every log that would show a denial`, [modes, ...unread, ...aside]) : ok('mac', `${what}: no recent Postfix denials`, [modes, ...aside]));
+    const none = (what: string, aside: string[]): Finding => (unread.length > 0 ? unknown('mac', `${what}: could not read every log that would show a denial`, [modes, ...unread, ...aside]) : ok('mac', `${what}: no recent Postfix denials`, [modes, ...aside]));
     if (selinuxOn) {
-      const postfix = lines.filter((l) => /avc:\s+denied/.test(l) && POSTFIX_PROGRAMS.test(l));
-      const avcs = postfix.filter((l) => !onInheritedPipe(l));
-      const piped = postfix.length - avcs.length;
-      if (piped > 0) aside.push(`${piped} denial(s) of a Postfix command on a pipe or socket it inherited from its caller (its stdin/stdout: not why mail is refused) left aside`);
+      const aside: string[] = [];
+      const avcs = leaveAside(lines.filter((l) => /avc:\s+denied/.test(l) && POSTFIX_PROGRAMS.test(l)), aside);
       if (avcs.length > 0) {
         // Permissive logs the denial but lets the action through: worth knowing, not the cause.
         out.push(problem(selinux === 'enforcing' ? 'fail' : 'warn', 'mac', 'selinux-denials', [modes, ...avcs.slice(-3), ...aside], { title: `SELinux (${selinux}) denied Postfix ${avcs.length} time(s) recently` }));
-      } else out.push(none(`SELinux ${selinux}`));
+      } else out.push(none(`SELinux ${selinux}`, aside));
     }
     if (apparmorOn) {
-      const denials = lines.filter((l) => /apparmor="DENIED"/.test(l) && POSTFIX_PROGRAMS.test(l));
-      if (denials.length > 0) out.push(problem('fail', 'mac', 'apparmor-denials', [modes, ...denials.slice(-3)], { title: `AppArmor denied Postfix ${denials.length} time(s) recently` }));
-      else out.push(none('AppArmor enabled'));
+      const aside: string[] = [];
+      const denials = leaveAside(lines.filter((l) => /apparmor="DENIED"/.test(l) && POSTFIX_PROGRAMS.test(l)), aside);
+      if (denials.length > 0) out.push(problem('fail', 'mac', 'apparmor-denials', [modes, ...denials.slice(-3), ...aside], { title: `AppArmor denied Postfix ${denials.length} time(s) recently` }));
+      else out.push(none('AppArmor enabled', aside));
     }
     return out;
   },
@@ -66,14 +66,28 @@ async function currentAuditLines(ctx: ProbeContext): Promise<{ lines: string[]; 
 }
 
 // Postfix's administration commands: run by a person or a tool (postfix-fix's own `postfix
-// status`), they enter a Postfix domain and inherit their caller's stdin/stdout — pipes and
-// sockets labelled with the caller's domain — which the policy may deny them. The daemons that
-// serve mail are started by the master or the service manager and inherit no such thing.
-const POSTFIX_COMMANDS = new Set(['postfix', 'postconf', 'postqueue', 'postsuper', 'postmap', 'postalias', 'postcat', 'postlog', 'sendmail', 'mailq', 'newaliases']);
+// status`), they enter a Postfix domain or profile and inherit their caller's stdin/stdout —
+// pipes, sockets, a terminal — which the policy may deny them. The daemons that serve mail are
+// started by the master or the service manager and inherit no such thing. Not sendmail (nor
+// mailq, newaliases: the same program): an application's message arrives on its stdin, so a
+// denial there is mail lost.
+const ADMIN_COMMANDS = new Set(['postfix', 'postconf', 'postqueue', 'postsuper', 'postmap', 'postalias', 'postcat', 'postlog']);
 
-/** A denial of a Postfix command on an anonymous pipe or socket (`path="pipe:[…]"`, `socket:[…]`). */
-function onInheritedPipe(line: string): boolean {
-  if (!POSTFIX_COMMANDS.has(auditField(line, 'comm') ?? '')) return false;
+/**
+ * The denials that count; those of an administration command on what it inherited from its
+ * caller (SELinux: an anonymous pipe or socket, `path="pipe:[…]"`; AppArmor: `file_inherit`) are
+ * left aside and said to be in `aside`.
+ */
+function leaveAside(denials: string[], aside: string[]): string[] {
+  const counted = denials.filter((l) => !inheritedByCommand(l));
+  const left = denials.length - counted.length;
+  if (left > 0) aside.push(`${left} denial(s) of a Postfix command on what it inherited from its caller (its stdin/stdout: not why mail is refused) left aside`);
+  return counted;
+}
+
+function inheritedByCommand(line: string): boolean {
+  if (!ADMIN_COMMANDS.has(auditField(line, 'comm') ?? '')) return false;
+  if (/apparmor="DENIED"/.test(line)) return auditField(line, 'operation') === 'file_inherit';
   return /\bpath="?(pipe|socket):\[\d+\]/.test(line) && /\btclass=(fifo_file|unix_stream_socket)\b/.test(line);
 }
 

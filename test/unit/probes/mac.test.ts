@@ -84,10 +84,47 @@ describe('probes/mac', () => {
     const run = async (lines: string[]) => (await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${lines.join('\n')}\n` } }]), fs: rootWith({ '/var/log/audit/audit.log': 'x' }) })))[0];
     const alone = await run(piped);
     assert.equal(alone?.status, 'ok');
-    assert.ok(alone?.evidence.some((e) => /^3 denial\(s\) of a Postfix command on a pipe or socket it inherited/.test(e)), JSON.stringify(alone?.evidence));
+    assert.ok(alone?.evidence.some((e) => /^3 denial\(s\) of a Postfix command on what it inherited from its caller/.test(e)), JSON.stringify(alone?.evidence));
     // The same command denied a file, or the master denied its port: still the cause.
     const file = piped[0]?.replace('path="socket:[21574]"', 'path="/etc/postfix/main.cf"').replace('tclass=unix_stream_socket', 'tclass=file') as string;
     assert.deepEqual([(await run([...piped, file]))?.status, (await run([...piped, AVC]))?.cause], ['fail', 'selinux-denials']);
+  });
+
+  // sendmail's stdin is an application's message (PHP's mail(), cron): denied, the mail is lost.
+  it('sendmail denied the pipe it inherited counts: that pipe carries the message', async () => {
+    const now = Math.floor(Date.now() / 1000) - 30;
+    const line = `type=AVC msg=audit(${now}.100:90): avc:  denied  { read } for  pid=4000 comm="sendmail" path="pipe:[5151]" dev="pipefs" ino=5151 scontext=system_u:system_r:system_mail_t:s0 tcontext=system_u:system_r:httpd_t:s0 tclass=fifo_file permissive=0`;
+    const facts = factsWith((f) => {
+      f.mac.selinux = 'enforcing';
+      f.postfix.running = false;
+      f.postfix.masterPid = null;
+    });
+    const [f] = await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${line}\n` } }]), fs: rootWith({ '/var/log/audit/audit.log': 'x' }) }));
+    assert.deepEqual([f?.status, f?.cause], ['fail', 'selinux-denials']);
+    assert.ok(f?.evidence.includes(line));
+  });
+
+  // AppArmor names an inherited descriptor's denial file_inherit (the shape of apparmor.d's and
+  // Ubuntu's reports: a terminal, a socket): postconf run from a shell or by postfix-fix.
+  it('AppArmor: a Postfix command\'s file_inherit denials are left aside, and said to be; its other denials count', async () => {
+    const now = Math.floor(Date.now() / 1000) - 30;
+    const inherit = [
+      `Dec  6 17:00:00 mx kernel: audit: type=1400 audit(${now}.200:91): apparmor="DENIED" operation="file_inherit" class="file" profile="/usr/sbin/postconf" name="/dev/pts/4" pid=5000 comm="postconf" requested_mask="wr" denied_mask="wr" fsuid=0 ouid=0`,
+      `Dec  6 17:00:00 mx kernel: audit: type=1400 audit(${now}.300:92): apparmor="DENIED" operation="file_inherit" class="net" profile="/usr/lib/postfix/sbin/master" pid=5001 comm="postfix" family="unix" sock_type="stream" protocol=0 requested_mask="send receive" denied_mask="send receive" addr=none peer_addr=none peer="unconfined"`,
+    ];
+    const facts = factsWith((f) => {
+      f.mac.apparmor = 'enabled';
+      f.postfix.running = false;
+      f.postfix.masterPid = null;
+    });
+    const run = async (lines: string[]) => (await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${lines.join('\n')}\n` } }]), fs: rootWith({ '/var/log/kern.log': 'x' }) })))[0];
+    const alone = await run(inherit);
+    assert.equal(alone?.status, 'ok');
+    assert.ok(alone?.evidence.some((e) => /^2 denial\(s\) of a Postfix command on what it inherited from its caller/.test(e)), JSON.stringify(alone?.evidence));
+    // postconf denied main.cf itself, or smtpd inheriting from the master: the cause.
+    const open = (inherit[0] as string).replace('operation="file_inherit"', 'operation="open"').replace('name="/dev/pts/4"', 'name="/etc/postfix/main.cf"');
+    const daemon = (inherit[1] as string).replace('comm="postfix"', 'comm="smtpd"');
+    assert.deepEqual([(await run([...inherit, open]))?.cause, (await run([...inherit, daemon]))?.cause, (await run([...inherit, APPARMOR.replace(/audit\([\d.]+:/, `audit(${now}.9:`)]))?.cause], ['apparmor-denials', 'apparmor-denials', 'apparmor-denials']);
   });
 
   it('a log that would show a denial but cannot be read (a timeout on a loaded host): unknown, never "no denials"', async () => {
