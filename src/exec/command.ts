@@ -20,13 +20,20 @@ export async function mustRun(exec: Executor, argv: readonly string[], what: str
   return r;
 }
 
-/** Poll `probe` until it returns true or `timeoutMs` passes (service stops return early, etc.). */
-export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() >= end) return false;
+/**
+ * Look, and look again every `intervalMs` until `done` says so or the next look would start after
+ * `until` (epoch ms); the last look's value either way, so the caller reports what it saw.
+ */
+export async function pollUntil<T>(look: () => Promise<T>, done: (value: T) => boolean, until: number, intervalMs: number): Promise<T> {
+  let value = await look();
+  while (!done(value) && Date.now() + intervalMs < until) {
     await new Promise((r) => setTimeout(r, intervalMs));
+    value = await look();
   }
+  return value;
 }
 
+/** Poll `probe` until it returns true or `timeoutMs` passes (service stops return early, etc.). */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  return pollUntil(probe, (ok) => ok, Date.now() + timeoutMs, intervalMs);
+}

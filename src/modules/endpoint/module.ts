@@ -5,6 +5,7 @@
 // covers what smtpd will really ask, not a list frozen at plan time. A daemon just started may
 // take a moment to open its socket: the check waits for it, bounded.
 
+import { pollUntil } from '../../exec/command.js';
 import { greetEndpoint } from '../../exec/endpoint.js';
 import type { Endpoint, EndpointAnswer, EndpointProtocol } from '../../exec/endpoint.js';
 import type { DependencyKind } from '../../facts/types.js';
@@ -51,11 +52,7 @@ function targets(ctx: ModuleContext, args: { dependencies?: 'all' | DependencyKi
 async function untilAnswers(ctx: ModuleContext, t: Target, until: number): Promise<EndpointAnswer> {
   // Unix paths through HostFs, so a host mounted elsewhere (the lab) is reached where it is.
   const endpoint: Endpoint = t.endpoint.transport === 'unix' ? { transport: 'unix', path: ctx.fs.resolve(t.endpoint.path) } : t.endpoint;
-  for (;;) {
-    const a = await greetEndpoint(endpoint, t.protocol, Math.max(100, Math.min(2_000, until - Date.now())));
-    if (a.answers || Date.now() + RETRY_MS >= until) return a;
-    await new Promise((r) => setTimeout(r, RETRY_MS));
-  }
+  return pollUntil(() => greetEndpoint(endpoint, t.protocol, Math.max(100, Math.min(2_000, until - Date.now()))), (a) => a.answers, until, RETRY_MS);
 }
 
 export const endpointCheck = defineCheckModule({

@@ -3,6 +3,7 @@
 // cannot mask the answer, so a runbook that makes Postfix listen proves exactly its own layer
 // even while another layer (a REJECT rule, say) still keeps clients out.
 
+import { pollUntil } from '../../exec/command.js';
 import { parseIp } from '../../facts/cidr.js';
 import { formatListener, gatherListeners, isPostfixListener } from '../../facts/listeners.js';
 import { isLoopbackAddress, isWildcardAddress } from '../../facts/ss.js';
@@ -71,18 +72,19 @@ export const listenerCheck = defineCheckModule({
   },
   async check(ctx, args) {
     const w: Want = { port: args.port, on: args.on, onlyPostfix: args.only_postfix };
-    let outcome = judge(ctx.facts, ctx.facts.listeners, w);
-    const until = Date.now() + args.wait_ms;
-    while (!outcome.ok && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
+    // The facts' sockets first; then ss again until they are right, or ss itself fails (final).
+    let last: Outcome | null = null;
+    const look = async (): Promise<Outcome & { final?: boolean }> => {
+      if (last === null) return (last = judge(ctx.facts, ctx.facts.listeners, w));
       const notes: string[] = [];
       const now = await gatherListeners({ ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 3_000) }, (_f, m) => void notes.push(m)).catch((e: Error) => {
         notes.push(e.message);
         return null;
       });
-      if (now === null) return { ok: false, evidence: [...outcome.evidence, ...notes] };
-      outcome = judge(ctx.facts, now, w);
-    }
-    return outcome;
+      if (now === null) return { ok: false, evidence: [...last.evidence, ...notes], final: true };
+      return (last = judge(ctx.facts, now, w));
+    };
+    const { ok, evidence } = await pollUntil(look, (o) => o.ok || o.final === true, Date.now() + args.wait_ms, 250);
+    return { ok, evidence };
   },
 });

@@ -12,7 +12,7 @@ import { bindingDrift, expectedBindAddresses, formatBinding } from '../../facts/
 import { parsePostconfN } from '../postconf/main-cf.js';
 import { defineActionModule } from '../define.js';
 import { NotApplicable, StepFailure } from '../../core/errors.js';
-import { describeResult, waitFor } from '../../exec/command.js';
+import { describeResult, pollUntil } from '../../exec/command.js';
 import { controlPostfix, describePostfixAction, postfixCheck, postfixRunning } from '../postfix-control.js';
 import type { ModuleContext } from '../types.js';
 
@@ -129,8 +129,7 @@ export const postfixRestartModule = defineActionModule({
     const look = async () => [...(await masterBindings(ctx)).entries()].map(([port, bound]) => ({ port, bound, ...bindingDrift(data.expected, bound) }));
     const settled = (ports: Awaited<ReturnType<typeof look>>): boolean => ports.length > 0 && ports.every((p) => p.stale.length === 0 && p.missing.length === 0);
     // The new master opens its sockets as it starts: give it a moment after `postfix status` says running.
-    await waitFor(async () => settled(await look()), 10_000, 200);
-    const ports = await look();
+    const ports = await pollUntil(look, settled, Date.now() + 10_000, 200);
     return {
       ok: settled(ports),
       evidence: [

@@ -6,6 +6,7 @@
 
 import { notReloaded, servedTlsState } from '../../facts/tls-served.js';
 import type { ServedTlsState } from '../../facts/tls-served.js';
+import { pollUntil } from '../../exec/command.js';
 import { NO_DATA, defineActionModule } from '../define.js';
 import { controlPostfix, describePostfixAction, postfixCheck, postfixRunning } from '../postfix-control.js';
 import type { ModuleContext } from '../types.js';
@@ -96,12 +97,7 @@ export const tlsReloadModule = defineActionModule({
 
   async verify(ctx, { wait_ms: waitMs }) {
     // Old processes exit once their session ends: wait for them, bounded.
-    const until = Date.now() + waitMs;
-    let states = await look(ctx);
-    while (states.some(notReloaded) && Date.now() + POLL_MS < until) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      states = await look(ctx);
-    }
+    const states = await pollUntil(() => look(ctx), (s) => !s.some(notReloaded), Date.now() + waitMs, POLL_MS);
     const evidence = states.flatMap((s) => {
       const c = s.served.certificate;
       return [`${s.service} (${s.host}:${s.port}) serves ${c ? `${c.fingerprint256.slice(0, 11)}… valid until ${c.notAfter}` : `nothing: ${s.served.detail}`}; ${s.certFile} holds ${s.disk ? `${s.disk.fingerprint256.slice(0, 11)}…` : '(unreadable)'}${s.staleProcesses.length ? `; ${s.staleProcesses.length} smtpd process(es) still older than the file` : ''}`];
