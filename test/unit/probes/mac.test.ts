@@ -24,6 +24,18 @@ function rootWith(files: Record<string, string>): ReturnType<typeof createHostFs
   return createHostFs(root);
 }
 
+/** The finding with Postfix down (so denials of the last hour count) and `lines` in the log read. */
+async function judgedWithPostfixDown(mac: 'selinux' | 'apparmor', lines: string[]) {
+  const facts = factsWith((f) => {
+    if (mac === 'selinux') f.mac.selinux = 'enforcing';
+    else f.mac.apparmor = 'enabled';
+    f.postfix.running = false;
+    f.postfix.masterPid = null;
+  });
+  const log = mac === 'selinux' ? '/var/log/audit/audit.log' : '/var/log/kern.log';
+  return (await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${lines.join('\n')}\n` } }]), fs: rootWith({ [log]: 'x' }) })))[0];
+}
+
 describe('probes/mac', () => {
   it('nothing active: ok, no log read', async () => {
     const exec = fakeExec([]);
@@ -76,12 +88,7 @@ describe('probes/mac', () => {
       `type=AVC msg=audit(${now}.816:82): avc:  denied  { ioctl } for  pid=3345 comm="postfix" path="socket:[21576]" dev="sockfs" ino=21576 ioctlcmd=0x5401 scontext=system_u:system_r:postfix_master_t:s0 tcontext=system_u:system_r:initrc_t:s0 tclass=unix_stream_socket permissive=1`,
       `type=AVC msg=audit(${now}.900:83): avc:  denied  { write } for  pid=3346 comm="postconf" path="pipe:[4242]" dev="pipefs" ino=4242 scontext=system_u:system_r:postfix_master_t:s0 tcontext=system_u:system_r:unconfined_t:s0 tclass=fifo_file permissive=0`,
     ];
-    const facts = factsWith((f) => {
-      f.mac.selinux = 'enforcing';
-      f.postfix.running = false;
-      f.postfix.masterPid = null;
-    });
-    const run = async (lines: string[]) => (await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${lines.join('\n')}\n` } }]), fs: rootWith({ '/var/log/audit/audit.log': 'x' }) })))[0];
+    const run = (lines: string[]) => judgedWithPostfixDown('selinux', lines);
     const alone = await run(piped);
     assert.equal(alone?.status, 'ok');
     assert.ok(alone?.evidence.some((e) => /^3 denial\(s\) of a Postfix command on what it inherited from its caller/.test(e)), JSON.stringify(alone?.evidence));
@@ -94,12 +101,7 @@ describe('probes/mac', () => {
   it('sendmail denied the pipe it inherited counts: that pipe carries the message', async () => {
     const now = Math.floor(Date.now() / 1000) - 30;
     const line = `type=AVC msg=audit(${now}.100:90): avc:  denied  { read } for  pid=4000 comm="sendmail" path="pipe:[5151]" dev="pipefs" ino=5151 scontext=system_u:system_r:system_mail_t:s0 tcontext=system_u:system_r:httpd_t:s0 tclass=fifo_file permissive=0`;
-    const facts = factsWith((f) => {
-      f.mac.selinux = 'enforcing';
-      f.postfix.running = false;
-      f.postfix.masterPid = null;
-    });
-    const [f] = await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${line}\n` } }]), fs: rootWith({ '/var/log/audit/audit.log': 'x' }) }));
+    const f = await judgedWithPostfixDown('selinux', [line]);
     assert.deepEqual([f?.status, f?.cause], ['fail', 'selinux-denials']);
     assert.ok(f?.evidence.includes(line));
   });
@@ -112,18 +114,13 @@ describe('probes/mac', () => {
       `Dec  6 17:00:00 mx kernel: audit: type=1400 audit(${now}.200:91): apparmor="DENIED" operation="file_inherit" class="file" profile="/usr/sbin/postconf" name="/dev/pts/4" pid=5000 comm="postconf" requested_mask="wr" denied_mask="wr" fsuid=0 ouid=0`,
       `Dec  6 17:00:00 mx kernel: audit: type=1400 audit(${now}.300:92): apparmor="DENIED" operation="file_inherit" class="net" profile="/usr/lib/postfix/sbin/master" pid=5001 comm="postfix" family="unix" sock_type="stream" protocol=0 requested_mask="send receive" denied_mask="send receive" addr=none peer_addr=none peer="unconfined"`,
     ];
-    const facts = factsWith((f) => {
-      f.mac.apparmor = 'enabled';
-      f.postfix.running = false;
-      f.postfix.masterPid = null;
-    });
-    const run = async (lines: string[]) => (await macProbe.run(probeCtx(facts, { exec: fakeExec([{ argv: ['tail'], result: { stdout: `${lines.join('\n')}\n` } }]), fs: rootWith({ '/var/log/kern.log': 'x' }) })))[0];
+    const run = (lines: string[]) => judgedWithPostfixDown('apparmor', lines);
     const alone = await run(inherit);
     assert.equal(alone?.status, 'ok');
     assert.ok(alone?.evidence.some((e) => /^2 denial\(s\) of a Postfix command on what it inherited from its caller/.test(e)), JSON.stringify(alone?.evidence));
     // postconf denied main.cf itself, or smtpd inheriting from the master: the cause.
     const open = (inherit[0] as string).replace('operation="file_inherit"', 'operation="open"').replace('name="/dev/pts/4"', 'name="/etc/postfix/main.cf"');
-    const daemon = (inherit[1] as string).replace('comm="postfix"', 'comm="smtpd"');
+    const daemon = (inherit[1] as string).replace('comm="postfix"', 'comm="smtpd"').replace('sbin/master', 'sbin/smtpd');
     assert.deepEqual([(await run([...inherit, open]))?.cause, (await run([...inherit, daemon]))?.cause, (await run([...inherit, APPARMOR.replace(/audit\([\d.]+:/, `audit(${now}.9:`)]))?.cause], ['apparmor-denials', 'apparmor-denials', 'apparmor-denials']);
   });
 
