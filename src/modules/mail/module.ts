@@ -7,6 +7,7 @@
 
 import { PROBE_HELO, localDomain } from '../../facts/mail-domain.js';
 import { isLinkLocal } from '../../facts/cidr.js';
+import { pollUntil } from '../../exec/command.js';
 import { describeDial } from '../../exec/dial.js';
 import { defineCheckModule } from '../define.js';
 import type { ModuleContext } from '../types.js';
@@ -52,16 +53,13 @@ export const mailCheck = defineCheckModule({
     // A null client receives for no domain: there is no postmaster here to write to.
     if (rcpt === null) return { ok: true, evidence: ['not tried: this host receives mail for no domain (mydestination and the virtual domains name none)'] };
     const target = host === 'own-address' ? ownAddress(ctx) : host;
-    const until = Date.now() + waitMs;
-    const dial = () => ctx.dialer(target, port, { connectTimeoutMs: timeoutMs, bannerTimeoutMs: timeoutMs, heloName: PROBE_HELO, mail: { from: '', to: rcpt }, deadline: Math.min(ctx.deadline, Date.now() + 4 * timeoutMs) });
-    let r = await dial();
-    let tries = 1;
-    // Only silence is waited out; a refusal in words (4xx/5xx) is the answer.
-    while (r.outcome !== 'banner' && Date.now() + RETRY_MS < until) {
-      await new Promise((done) => setTimeout(done, RETRY_MS));
-      r = await dial();
+    let tries = 0;
+    const dial = () => {
       tries++;
-    }
+      return ctx.dialer(target, port, { connectTimeoutMs: timeoutMs, bannerTimeoutMs: timeoutMs, heloName: PROBE_HELO, mail: { from: '', to: rcpt }, deadline: Math.min(ctx.deadline, Date.now() + 4 * timeoutMs) });
+    };
+    // Only silence is waited out; a refusal in words (4xx/5xx) is the answer.
+    const r = await pollUntil(dial, (d) => d.outcome === 'banner', Date.now() + waitMs, RETRY_MS);
     const replies = r.dialogue ?? [];
     const last = replies.at(-1);
     const head = `${target}:${port}: EHLO ${PROBE_HELO}, MAIL FROM:<>, RCPT TO:<${rcpt}> (then RSET; nothing is sent)`;
