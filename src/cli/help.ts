@@ -275,7 +275,7 @@ provider's firewall, an ISP blocking 25), no-banner (connects, never greets). Wh
 fails, the other mail ports of the address (25, 465, 587) are dialled too, and a refusal is
 told apart as TCP reset or ICMP port-unreachable: what the server must be doing narrows down.
 A port that greets is asked for STARTTLS (465: TLS from the first byte): whether it works, the
-certificate's names, trust and expiry.
+certificate's names, expiry and trust (Node's root store, plus a CA in NODE_EXTRA_CA_CERTS).
 
 Options:
   --port N             a port to dial (repeatable, or 25,587,465); default 25
