@@ -8,7 +8,10 @@
 import type { DialOptions, DialResult } from '../../core/dial.js';
 import { describeDial } from '../../exec/dial.js';
 import { isLinkLocal, parseIp } from '../../facts/cidr.js';
+import { factFailed } from '../../facts/gather.js';
+import { gatherListeners } from '../../facts/listeners.js';
 import { isWildcardAddress } from '../../facts/ss.js';
+import type { Listener } from '../../facts/types.js';
 import { firewallAllowsCheck } from '../../modules/firewall-allows/module.js';
 import type { ModuleContext } from '../../modules/types.js';
 import { PROBE_HELO, describeDialogue, inMynetworks, localDomain } from '../../probes/mail.js';
@@ -31,10 +34,27 @@ function options(extra: Partial<DialOptions> = {}): DialOptions {
 }
 
 /** Does a listener of Postfix's on port 25 cover this address (bound to it, or a wildcard of its family)? */
-function servedOn(facts: ModuleContext['facts'], address: string): boolean {
+function servedOn(facts: ModuleContext['facts'], listeners: readonly Listener[], address: string): boolean {
   const family = parseIp(address)?.family;
   const postfix = (pid: number | null, process: string | null): boolean => process === 'master' || (pid !== null && pid === facts.postfix.masterPid);
-  return facts.listeners.some((l) => l.port === 25 && postfix(l.pid, l.process) && (l.address === address || l.address === '*' || (isWildcardAddress(l.address) && l.family === family)));
+  return listeners.some((l) => l.port === 25 && postfix(l.pid, l.process) && (l.address === address || l.address === '*' || (isWildcardAddress(l.address) && l.family === family)));
+}
+
+/**
+ * The listening sockets, read again when the facts could not read them (`ss` timed out on a
+ * loaded host): their fallback, no socket or none with its process, would say "Postfix does not
+ * listen" of a host where it does. null when they still cannot be read whole, with why in `notes`.
+ */
+async function listeningSockets(ctx: ModuleContext, notes: string[]): Promise<readonly Listener[] | null> {
+  const failed = factFailed(ctx.facts, 'listeners');
+  if (failed === null) return ctx.facts.listeners;
+  const again = await gatherListeners({ ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 3_000) }, (_f, m) => void notes.push(m)).catch((e: Error) => {
+    notes.push(e.message);
+    return null;
+  });
+  if (again !== null && notes.length === 0) return again;
+  notes.unshift(`the listening sockets could not be read (${failed}), nor again now`);
+  return null;
 }
 
 /** 465 speaks TLS first: a connection that stays silent there is a working one. */
@@ -53,10 +73,13 @@ export async function proveEndToEnd(ctx: ModuleContext): Promise<ProofCheck[]> {
   // serves none of them, all of them, so the proof shows the refusal. A host whose only interface
   // is loopback (some containers) is reached through a port mapping or a proxy on loopback: that
   // is the address its clients arrive on.
-  const served = own.filter((a) => servedOn(facts, a));
+  const notes: string[] = [];
+  const listeners = await listeningSockets(ctx, notes);
+  const served = own.filter((a) => listeners !== null && servedOn(facts, listeners, a));
   const targets = served.length > 0 ? served : own.length > 0 ? own : ['127.0.0.1'];
-  // Another MTA's 220 is not Postfix greeting: who answers is read from the listening sockets.
-  const postfixAnswers = own.length > 0 ? served.length > 0 : servedOn(facts, '127.0.0.1');
+  // Another MTA's 220 is not Postfix greeting: who answers is read from the listening sockets
+  // (unread, it is not proven).
+  const postfixAnswers = listeners !== null && (own.length > 0 ? served.length > 0 : servedOn(facts, listeners, '127.0.0.1'));
   const first = targets[0] as string;
   const ports = offeredPorts(facts);
   const domain = localDomain(facts);
@@ -67,7 +90,7 @@ export async function proveEndToEnd(ctx: ModuleContext): Promise<ProofCheck[]> {
   checks.push({
     name: `Postfix greets on ${own.length > 0 ? "this host's own addresses" : '127.0.0.1 (this host has no other address)'} (${ports.join(', ')})`,
     ok: postfixAnswers && dials.every(greets),
-    evidence: [...dials.map(describeDial), ...(postfixAnswers ? [] : [`Postfix does not listen there on port 25 (${facts.listeners.filter((l) => l.port === 25).map((l) => `${l.address}: ${l.process ?? '?'}`).join(', ') || 'nothing does'})`])],
+    evidence: [...dials.map(describeDial), ...(listeners === null ? [`who answers is not proven: ${notes.join('; ')}`] : postfixAnswers ? [] : [`Postfix does not listen there on port 25 (${listeners.filter((l) => l.port === 25).map((l) => `${l.address}: ${l.process ?? '?'}`).join(', ') || 'nothing does'})`])],
   });
 
   const fw = await firewallAllowsCheck.check(ctx, { ports });

@@ -7,13 +7,15 @@ import { testContext } from '../../helpers/context.js';
 import { factsWith } from '../../probes/helpers/facts.js';
 import { BANNER, fakeDialer } from '../../probes/helpers/probe-ctx.js';
 import type { DialOptions } from '../../../../src/core/dial.js';
+import type { Executor } from '../../../../src/core/exec.js';
+import { fakeExec } from '../../probes/helpers/fake-exec.js';
 
 const rcpt = (code: number, text: string): Partial<DialResult> => ({ ...BANNER, dialogue: [{ command: 'EHLO', code: 250, text: '250-mx1 250 PIPELINING' }, { command: 'MAIL', code: 250, text: '250 2.1.0 Ok' }, { command: 'RCPT', code, text }] });
 
-function prove(facts: Facts, answers: (host: string, port: number, o: DialOptions) => Partial<DialResult>) {
+function prove(facts: Facts, answers: (host: string, port: number, o: DialOptions) => Partial<DialResult>, exec?: Executor) {
   const dialled: Array<{ host: string; port: number; options: DialOptions }> = [];
   const base = fakeDialer({}, dialled);
-  const ctx = { ...testContext(facts), dialer: async (host: string, port: number, o: DialOptions) => ({ ...(await base(host, port, o)), ...answers(host, port, o) }) };
+  const ctx = { ...testContext(facts), ...(exec ? { exec } : {}), dialer: async (host: string, port: number, o: DialOptions) => ({ ...(await base(host, port, o)), ...answers(host, port, o) }) };
   return { checks: proveEndToEnd(ctx), dialled };
 }
 
@@ -78,6 +80,25 @@ describe('engine run: the end-to-end proof', () => {
     }), () => ({ outcome: 'banner', code: 220, banner: '220 mx1 ESMTP Exim 4.96' })).checks;
     assert.equal(r[0]?.ok, false);
     assert.equal(r[0]?.evidence.at(-1), 'Postfix does not listen there on port 25 (0.0.0.0: exim4)');
+  });
+
+  // ss timed out while the facts were gathered on a loaded host: the fallback (no socket at all)
+  // must not say "nothing listens" of a host that greets.
+  it('listening sockets the facts could not read are read again; unread again, who answers is not proven, and said so', async () => {
+    const unread = (f: Facts) => {
+      f.listeners = [];
+      f.errors.push({ fact: 'listeners', message: 'ss -Hltnp: no answer within 2000 ms' });
+    };
+    const ok = () => rcpt(250, '250 2.1.5 Ok');
+    const ss = fakeExec([{ argv: ['ss'], result: { stdout: 'LISTEN 0 100 0.0.0.0:25 0.0.0.0:* users:(("master",pid=100,fd=12))\n' } }]);
+    const again = await prove(facts(unread), ok, ss).checks;
+    assert.equal(again[0]?.ok, true, JSON.stringify(again[0]));
+    assert.ok(ss.calls.some((c) => c.argv[0] === 'ss'));
+    const hung = fakeExec([{ argv: ['ss'], result: { exitCode: null, signal: 'SIGKILL', timedOut: true, durationMs: 2000 } }]);
+    const notProven = await prove(facts(unread), ok, hung).checks;
+    assert.equal(notProven[0]?.ok, false);
+    assert.match(notProven[0]?.evidence.at(-1) ?? '', /^who answers is not proven: the listening sockets could not be read \(ss -Hltnp: no answer within 2000 ms\), nor again now/);
+    assert.ok(!notProven[0]?.evidence.some((e) => /nothing does/.test(e)));
   });
 
   it('a firewall that drops strangers fails the proof though the host greets itself (lo is accepted first)', async () => {
