@@ -61,8 +61,10 @@ Read-only triage. Runs every check at once (service, listeners, postfix check, m
 banners on 25/587 from loopback and from the host's own addresses, firewalls, SELinux/AppArmor,
 logs, relay safety, queue, DNS, outbound port 25), each with its own timeout, all under one
 deadline. Prints the cause in one line, the evidence, and the command that fixes it.
-Changes nothing on the host. (It runs \`postfix check\`, which, as Postfix always does, may
-create a missing queue directory.) Some checks need root; as another user they say so.
+Changes nothing on the host. (It runs \`postfix check\` when the configuration changed since
+the master started, or Postfix is down: as at every \`postfix start\`, that may create a missing
+queue directory and repair leftover or misnamed queue files.) Some checks need root; as another
+user they say so.
 
 Options:
   --timeout SECONDS    overall deadline (default 5); a check that runs out reports "unknown".
