@@ -146,9 +146,14 @@ export const dialSmtp: Dialer = (host, port, options) =>
           secure.on('data', onData);
           // After STARTTLS the client speaks first: not before the session ticket (TLS 1.3).
           const speaksNext = mode === 'starttls' && (options.mail !== undefined || options.ehloAfterTls === true);
-          if (speaksNext && tls.protocol === 'TLSv1.3') return afterTicket(secure, ticketed, Math.max(TICKET_WAIT_MIN_MS, tls.ms), () => {
-            if (!settled) next();
-          });
+          if (speaksNext && tls.protocol === 'TLSv1.3') {
+            // Re-armed: the handshake's own timer, firing during this wait, would report a
+            // handshake that succeeded as timed out.
+            arm(options.bannerTimeoutMs, () => finish({ outcome: 'banner', ...spoken(), detail: 'no time left after the TLS handshake' }));
+            return afterTicket(secure, ticketed, Math.min(TICKET_WAIT_MAX_MS, Math.max(TICKET_WAIT_MIN_MS, tls.ms)), () => {
+              if (!settled) next();
+            });
+          }
           next();
         });
       });
@@ -231,9 +236,10 @@ export const dialSmtp: Dialer = (host, port, options) =>
     socket.connect({ host, port });
   });
 
-// The least a server that sends no ticket is waited for: the handshake's own time, measured in
-// whole milliseconds, can read 0 on loopback.
+// How long a server that sends no ticket is waited for: as long as the handshake took, which
+// in whole milliseconds can read 0 on loopback, and never long on a slow one.
 const TICKET_WAIT_MIN_MS = 5;
+const TICKET_WAIT_MAX_MS = 500;
 
 /**
  * Runs `go` once the server's first TLS 1.3 session ticket has arrived (`ticketed`: already), or
@@ -242,7 +248,7 @@ const TICKET_WAIT_MIN_MS = 5;
  * (40 ms on Linux), and Nagle on the server holds the reply until then (strace on both ends,
  * Postfix's smtpd: every EHLO inside STARTTLS paid those 40 ms). Written after the ticket, the
  * command carries the ACK and the reply comes at once. A server that sends no ticket costs at
- * most `waitMs`: as long as the handshake took, which outlasts the ticket's one round trip.
+ * most `waitMs`: about as long as the handshake took, which outlasts the ticket's round trip.
  */
 export function afterTicket(secure: Pick<EventEmitter, 'once'>, ticketed: boolean, waitMs: number, go: () => void): void {
   if (ticketed) return go();
