@@ -103,8 +103,13 @@ describe('e2e packaging: the watch timer on a systemd host', function () {
     console.log(`      banner again ${Date.now() - stoppedAt} ms after the stop (a tick every ${PERIOD_S} s)`);
     assert.equal((await h().execOk(['systemctl', 'is-active', 'postfix@-'])).stdout.trim(), 'active');
 
-    // Journaled like a run, by the timer's service; one fix was enough.
-    const runs = (await h().execOk(['postfix-fix', 'rollback', '--list'])).stdout.split('\n').filter((l) => /\swatch\s/.test(l));
+    // Journaled like a run, by the timer's service; one fix was enough. The peer is greeted as
+    // soon as Postfix starts, while the tick still proves and journals: its end record is the
+    // marker waited for (a run killed midway would never write one, and fail here).
+    const runs = await pollUntil(async () => {
+      const watch = (await h().execOk(['postfix-fix', 'rollback', '--list'])).stdout.split('\n').filter((l) => /\swatch\s/.test(l));
+      return watch.length > 0 && !watch.some((l) => /no end record/.test(l)) ? watch : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250, what: "the watch run's end record" });
     assert.equal(runs.length, 1, runs.join('\n'));
     assert.match(runs[0] ?? '', /^\S+\s+watch\s+changed\b/);
     const line = await pollUntil(async () => {
