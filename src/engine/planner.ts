@@ -110,7 +110,12 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       paths.forEach((p) => factPaths.add(p));
       const checked = await runCheck(describeCheck(c, env), c, env);
       preconditions.push(checked);
-      if (checked.ok === false && unknownFacts.length === 0) unknownFacts.push(...paths.flatMap((p) => { const why = factPathFailed(ctx.facts, p); return why ? [`${p} could not be gathered: ${why}`] : []; }));
+      if (checked.ok === false && unknownFacts.length === 0) {
+        for (const p of paths) {
+          const why = factPathFailed(ctx.facts, p);
+          if (why) unknownFacts.push(`${p} could not be gathered: ${why}`);
+        }
+      }
     }
     const failedPre = preconditions.find((p) => p.ok === false);
 

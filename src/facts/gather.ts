@@ -160,10 +160,6 @@ function unknownFile(path: string): Facts['postfix']['mainCf'] {
   return { path, exists: false, mode: null, uid: null, gid: null, owner: null, group: null };
 }
 
-/**
- * Did gathering `fact` fail? Its message, or null. Unless `exact`, anything under it counts too
- * (`firewall` covers `firewall.ufw`).
- */
 /** Each gatherer's name: its facts live under the same path (`postfix.params` under `postfix`). */
 const GATHERERS = ['accounts', 'client', 'dependencies', 'fail2ban', 'firewall', 'hostname', 'init', 'listeners', 'mac', 'master_pid', 'network', 'os', 'other_mtas', 'postfix', 'postfix.params', 'postfix.service', 'postfix.services', 'processes', 'relay.access_tables', 'sasl', 'tls'] as const;
 type Gatherer = (typeof GATHERERS)[number];
@@ -177,6 +173,10 @@ export function factPathFailed(facts: Facts, path: string): string | null {
   return owner ? factFailed(facts, owner, { exact: true }) : null;
 }
 
+/**
+ * Did gathering `fact` fail? Its message, or null. Unless `exact`, anything under it counts too
+ * (`firewall` covers `firewall.ufw`).
+ */
 export function factFailed(facts: Facts, fact: string, options: { exact?: boolean } = {}): string | null {
   const e = facts.errors.find((x) => x.fact === fact || (!options.exact && x.fact.startsWith(`${fact}.`)));
   return e ? e.message : null;

@@ -23,6 +23,18 @@ export async function gatherListeners(ctx: FactContext, note: NoteError): Promis
   return [...parseProcNetTcp(tcp, 4), ...(tcp6 ? parseProcNetTcp(tcp6, 6) : [])];
 }
 
+/**
+ * The listening sockets read again now (a check waiting for a listener, the proof after a run),
+ * within 3 s: what went wrong is added to `notes` (a fallback without process names among it);
+ * null when neither ss nor /proc could be read.
+ */
+export async function listenersNow(ctx: FactContext, notes: string[]): Promise<Listener[] | null> {
+  return gatherListeners({ ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 3_000) }, (_f, m) => void notes.push(m)).catch((e: Error) => {
+    notes.push(e.message);
+    return null;
+  });
+}
+
 /** A Postfix listener: the master behind master.pid, or any process called `master`. */
 export function isPostfixListener(facts: Facts, l: Listener): boolean {
   return (facts.postfix.masterPid !== null && l.pid === facts.postfix.masterPid) || l.process === 'master';

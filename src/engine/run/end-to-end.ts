@@ -9,7 +9,7 @@ import type { DialOptions, DialResult } from '../../core/dial.js';
 import { describeDial } from '../../exec/dial.js';
 import { isLinkLocal, parseIp } from '../../facts/cidr.js';
 import { factFailed } from '../../facts/gather.js';
-import { gatherListeners } from '../../facts/listeners.js';
+import { listenersNow } from '../../facts/listeners.js';
 import { isWildcardAddress } from '../../facts/ss.js';
 import type { Listener } from '../../facts/types.js';
 import { firewallAllowsCheck } from '../../modules/firewall-allows/module.js';
@@ -48,10 +48,7 @@ function servedOn(facts: ModuleContext['facts'], listeners: readonly Listener[],
 async function listeningSockets(ctx: ModuleContext, notes: string[]): Promise<readonly Listener[] | null> {
   const failed = factFailed(ctx.facts, 'listeners');
   if (failed === null) return ctx.facts.listeners;
-  const again = await gatherListeners({ ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 3_000) }, (_f, m) => void notes.push(m)).catch((e: Error) => {
-    notes.push(e.message);
-    return null;
-  });
+  const again = await listenersNow(ctx, notes);
   if (again !== null && notes.length === 0) return again;
   notes.unshift(`the listening sockets could not be read (${failed}), nor again now`);
   return null;

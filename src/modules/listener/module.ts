@@ -5,7 +5,7 @@
 
 import { pollUntil } from '../../exec/command.js';
 import { parseIp } from '../../facts/cidr.js';
-import { formatListener, gatherListeners, isPostfixListener } from '../../facts/listeners.js';
+import { formatListener, isPostfixListener, listenersNow } from '../../facts/listeners.js';
 import { isLoopbackAddress, isWildcardAddress } from '../../facts/ss.js';
 import type { Facts, Listener } from '../../facts/types.js';
 import { defineCheckModule } from '../define.js';
@@ -77,10 +77,7 @@ export const listenerCheck = defineCheckModule({
     const look = async (): Promise<Outcome & { final?: boolean }> => {
       if (last === null) return (last = judge(ctx.facts, ctx.facts.listeners, w));
       const notes: string[] = [];
-      const now = await gatherListeners({ ...ctx, deadline: Math.min(ctx.deadline, Date.now() + 3_000) }, (_f, m) => void notes.push(m)).catch((e: Error) => {
-        notes.push(e.message);
-        return null;
-      });
+      const now = await listenersNow(ctx, notes);
       if (now === null) return { ok: false, evidence: [...last.evidence, ...notes], final: true };
       return (last = judge(ctx.facts, now, w));
     };
